@@ -1,0 +1,38 @@
+# Two entry points for a new user: `make run` and `make test`. Everything else is a step they call.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint unit venv clean bench
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Set everything up, check the policies load, and start the web app on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/biopolicy documents
+	$(BIN)/uvicorn biopolicy.web.app:create_app --factory --host $(HOST) --port $(PORT)
+
+## Set everything up and run every check: lint, then all tests
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
