@@ -9,6 +9,7 @@ from biopolicy.domain.corpus import (
     FactBound,
     FactKind,
     LoadError,
+    SearchHit,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "FactBound",
     "FactKind",
     "LoadError",
+    "SearchHit",
 ]

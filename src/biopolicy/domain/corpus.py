@@ -98,6 +98,13 @@ class Document(BaseModel):
         return [c for c in self.clauses if c.parent_id == clause_id]
 
 
+class SearchHit(BaseModel):
+    doc_id: str
+    clause_id: str
+    score: float
+    snippet: str  # repaired text around the matches, each match wrapped in <mark>…</mark>, HTML-escaped
+
+
 class LoadError(BaseModel):
     """A document that could not be loaded; the others still are."""
 

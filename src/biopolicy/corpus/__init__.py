@@ -1,0 +1,1 @@
+"""The policy library: text repair, clause parsing, metadata, facts and search."""
