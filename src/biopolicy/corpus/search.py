@@ -1,0 +1,407 @@
+"""Full-text search over clauses that works for Chinese.
+
+Chinese has no spaces, and jieba's segmentation of a query need not match its segmentation of a
+clause (伦理 vs 医学伦理 / 伦理审查). So every clause is indexed three ways, as separate terms:
+
+- ``b:`` character bigrams of every CJK run: 伦理 matches inside 医学伦理 and 伦理审查 whatever
+  jieba made of them;
+- ``u:`` single CJK characters, so a one-character query (药) still finds something;
+- ``w:`` jieba words (search mode, so 临床试验 also yields 临床 and 试验) and Latin/digit runs
+  (gmp, car, 30), which reward a match on a whole word over a match across a word boundary.
+
+A query is split into *concepts*: whitespace-separated parts, each segmented by jieba, with runs
+of single characters glued back together (jieba splits words it does not know, 挂网 -> 挂 + 网).
+A concept of two or more characters is looked up by its bigrams plus its whole word; a single
+character by itself.
+
+Ranking is BM25 (k1 = 1.2, b = 0.75) with the title counted ``TITLE_WEIGHT`` times (BM25F-style,
+before saturation), an idf damped for terms found in every document, and three adjustments:
+
+- coverage: the score is multiplied by the square of the share of the query's concepts the clause
+  contains, so a clause with both 临床试验 and 奖励 beats one with only 奖励 said many times;
+- phrase: a clause containing a query part verbatim gets ``PHRASE_BONUS``;
+- specificity: a clause whose text repeats a child's text (a section made of its measures, a
+  measure made of its paragraphs) is multiplied by ``CONTAINER_DAMPING``, and is left out
+  altogether when one of its descendants matches every concept it matches: the more specific
+  clause stands for it. A container whose matches are spread over several children (term A in one
+  paragraph, term B in another) matches more than any child and stays.
+
+All per-term BM25 weights are computed at build time, so a query is a few dictionary look-ups and
+additions over the matching clauses, plus one snippet per returned hit.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import jieba
+
+from biopolicy.domain import Clause, SearchHit
+
+__all__ = ["MAX_QUERY_LENGTH", "QueryError", "SearchIndex", "normalise", "concepts", "index_terms"]
+
+MAX_QUERY_LENGTH = 200
+
+K1 = 1.2
+B = 0.75
+TITLE_WEIGHT = 2.0  # a title occurrence counts as this many extra occurrences
+WORD_WEIGHT = 0.5  # a whole-word match on top of its bigrams
+PHRASE_BONUS = 1.5  # the query part appears verbatim in the clause
+CONTAINER_DAMPING = 0.5  # a clause whose text repeats its children's
+SNIPPET_CHARS = 120
+SNIPPET_LEAD = 20  # characters shown before the first match in a snippet
+
+# Single-character function words dropped from a query that has other concepts: they would
+# otherwise count towards coverage and match almost every clause.
+STOP_CHARS = frozenset("的了和与及或等在对为是将并由于其之把被")
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUN = re.compile(rf"[{_CJK}]+|[0-9a-z]+")
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+_IS_CJK = re.compile(rf"^[{_CJK}]+$")
+
+
+class QueryError(ValueError):
+    """A query that cannot be run; the message is Chinese and meant for the user."""
+
+
+# --- text analysis -------------------------------------------------------------------------
+
+
+def _init_jieba() -> None:
+    # jieba logs "Building prefix dict ..." at DEBUG on initialisation; keep start-up quiet.
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+
+
+def _normalise_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch).lower()
+    # Keep one character for one character so that offsets in the normalised text are offsets in
+    # the original text (needed to cut and highlight snippets).
+    return folded if len(folded) == 1 else ch
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, lower case; same length as ``text``."""
+    if text.isascii():
+        return text.lower()
+    return "".join(_normalise_char(ch) for ch in text)
+
+
+def index_terms(text: str) -> Counter[str]:
+    """Every indexed term of an already normalised text with its frequency."""
+    terms: Counter[str] = Counter()
+    for run in _RUN.findall(text):
+        if not _IS_CJK.match(run):
+            terms["w:" + run] += 1
+            continue
+        terms.update("u:" + ch for ch in run)
+        terms.update("b:" + run[i : i + 2] for i in range(len(run) - 1))
+        terms.update("w:" + w for w in jieba.cut_for_search(run) if len(w) > 1)
+    return terms
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the user asked for: a word, a phrase or a character, with its index terms."""
+
+    text: str
+    terms: tuple[tuple[str, float], ...]  # (term, weight in the concept's score)
+    parts: tuple[str, ...]  # the terms that count towards coverage (bigrams, or the one term)
+
+
+def _concept(text: str) -> Concept:
+    if not _IS_CJK.match(text):
+        return Concept(text, (("w:" + text, 1.0),), ("w:" + text,))
+    if len(text) == 1:
+        return Concept(text, (("u:" + text, 1.0),), ("u:" + text,))
+    bigrams = tuple(dict.fromkeys("b:" + text[i : i + 2] for i in range(len(text) - 1)))
+    share = 1.0 / len(bigrams)
+    return Concept(text, (*((b, share) for b in bigrams), ("w:" + text, WORD_WEIGHT)), bigrams)
+
+
+def _split_cjk(run: str) -> list[str]:
+    # Glue runs of single characters back together: jieba splits what it does not know
+    # (挂网 -> 挂, 网), and two characters side by side in a query are meant together.
+    pieces: list[str] = []
+    singles = ""
+    for word in jieba.lcut(run):
+        if len(word) == 1:
+            singles += word
+            continue
+        if singles:
+            pieces.append(singles)
+            singles = ""
+        pieces.append(word)
+    if singles:
+        pieces.append(singles)
+    return pieces
+
+
+def concepts(query: str) -> list[Concept]:
+    """The concepts of a query, in order, without duplicates or (if others remain) stop characters."""
+    texts: list[str] = []
+    for run in _RUN.findall(normalise(query)):
+        texts.extend(_split_cjk(run) if _IS_CJK.match(run) else [run])
+    unique = list(dict.fromkeys(texts))
+    content = [t for t in unique if t not in STOP_CHARS]
+    return [_concept(t) for t in (content or unique)]
+
+
+def _phrases(query: str) -> list[str]:
+    """Query parts (split on whitespace and punctuation) worth a bonus when found verbatim."""
+    return [p for p in _RUN.findall(normalise(query)) if len(p) > 1]
+
+
+# --- the index -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Doc:
+    clause: Clause
+    norm: str  # normalised text, same length as clause.text
+    damping: float
+    ancestors: tuple[int, ...]  # indexes of the clause's ancestors present in the index
+    container: bool  # has at least one child in the index
+
+
+@dataclass
+class _Candidate:
+    raw: float = 0.0
+    matched: set[str] = field(default_factory=set)
+
+
+class SearchIndex:
+    """BM25 over clause text and title, built once, queried many times."""
+
+    def __init__(self, clauses: Iterable[Clause]) -> None:
+        _init_jieba()
+        self._docs = _prepare(list(clauses))
+        self._doc_ids = {d.clause.doc_id for d in self._docs}
+        self._postings = _build_postings(self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def search(self, query: str, limit: int = 20, doc_id: str | None = None) -> list[SearchHit]:
+        """Clauses matching ``query``, best first; ``doc_id`` keeps one document's clauses."""
+        _validate(query, limit)
+        wanted = concepts(query)
+        if not wanted:
+            return []  # only punctuation: nothing to look for
+        found = self._candidates(wanted, doc_id)
+        coverage = {i: _coverage(wanted, c.matched) for i, c in found.items()}
+        phrases = _phrases(query)
+        scores = {i: self._score(i, c.raw, coverage[i], phrases) for i, c in found.items()}
+        kept = _drop_redundant_containers(self._docs, coverage)
+        ranked = sorted(kept, key=lambda i: (-scores[i], i))[:limit]
+        return [self._hit(i, scores[i], wanted) for i in ranked]
+
+    def _candidates(self, wanted: list[Concept], doc_id: str | None) -> dict[int, _Candidate]:
+        found: dict[int, _Candidate] = defaultdict(_Candidate)
+        for concept in wanted:
+            for term, weight in concept.terms:
+                for i, impact in self._postings.get(term, ()):
+                    if doc_id is not None and self._docs[i].clause.doc_id != doc_id:
+                        continue
+                    cand = found[i]
+                    cand.raw += weight * impact
+                    cand.matched.add(term)
+        return found
+
+    def _score(self, i: int, raw: float, coverage: float, phrases: list[str]) -> float:
+        doc = self._docs[i]
+        bonus = PHRASE_BONUS if any(p in doc.norm for p in phrases) else 1.0
+        return raw * coverage * coverage * bonus * doc.damping
+
+    def _hit(self, i: int, score: float, wanted: list[Concept]) -> SearchHit:
+        clause = self._docs[i].clause
+        return SearchHit(
+            doc_id=clause.doc_id,
+            clause_id=clause.id,
+            score=round(score, 6),
+            snippet=snippet(clause.text, wanted, norm=self._docs[i].norm),
+        )
+
+
+def _validate(query: str, limit: int) -> None:
+    if not query or not query.strip():
+        raise QueryError("查询词不能为空")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise QueryError(f"查询词最长{MAX_QUERY_LENGTH}个字符，收到 {len(query)} 个")
+    if limit < 1:
+        raise QueryError(f"返回条数 limit 必须是正整数，收到 {limit}")
+
+
+def _prepare(clauses: list[Clause]) -> list[_Doc]:
+    position = {c.id: i for i, c in enumerate(clauses)}
+    children: dict[str, list[Clause]] = defaultdict(list)
+    for c in clauses:
+        if c.parent_id in position:
+            children[c.parent_id].append(c)
+    docs = []
+    for c in clauses:
+        kids = children.get(c.id, [])
+        # A container is damped only when it really repeats a child's text; a heading-only
+        # section matched on its own words is a good answer and keeps its full score.
+        repeats = any(k.text.strip() and k.text.strip() in c.text for k in kids)
+        docs.append(
+            _Doc(
+                clause=c,
+                norm=normalise(c.text),
+                damping=CONTAINER_DAMPING if repeats else 1.0,
+                ancestors=_ancestors(c, clauses, position),
+                container=bool(kids),
+            )
+        )
+    return docs
+
+
+def _ancestors(clause: Clause, clauses: list[Clause], position: dict[str, int]) -> tuple[int, ...]:
+    chain: list[int] = []
+    parent = clause.parent_id
+    while parent in position and position[parent] not in chain:
+        chain.append(position[parent])
+        parent = clauses[position[parent]].parent_id
+    return tuple(chain)
+
+
+def _build_postings(docs: list[_Doc]) -> dict[str, list[tuple[int, float]]]:
+    """term -> [(clause index, BM25 weight of the term in that clause)], weights precomputed."""
+    tfs: list[Counter[str]] = []
+    for d in docs:
+        tf = index_terms(d.norm)
+        for term, n in index_terms(normalise(d.clause.title or "")).items():
+            tf[term] += TITLE_WEIGHT * n
+        tfs.append(tf)
+    n_clauses = len(docs)
+    avg_len = sum(len(d.norm) for d in docs) / n_clauses if n_clauses else 1.0
+    clause_df: Counter[str] = Counter()
+    doc_sets: dict[str, set[str]] = defaultdict(set)
+    for d, tf in zip(docs, tfs, strict=True):
+        clause_df.update(tf.keys())
+        for term in tf:
+            doc_sets[term].add(d.clause.doc_id)
+    n_documents = len({d.clause.doc_id for d in docs})
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for i, (d, tf) in enumerate(zip(docs, tfs, strict=True)):
+        norm_len = 1 - B + B * len(d.norm) / (avg_len or 1.0)
+        for term, n in tf.items():
+            weight = _idf(clause_df[term], n_clauses) * _spread(len(doc_sets[term]), n_documents)
+            postings[term].append((i, weight * n * (K1 + 1) / (n + K1 * norm_len)))
+    return dict(postings)
+
+
+def _idf(df: int, n: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def _spread(in_documents: int, n_documents: int) -> float:
+    """1 for a term found in one document, falling smoothly to 0.5 for one found in all.
+
+    Clause-level idf alone misses that a term every policy uses (生物医药, 企业) says nothing about
+    which policy a question is about, even when it is rare within each one.
+    """
+    if n_documents <= 1:
+        return 1.0
+    lo, hi = math.log(1 + 1), math.log(1 + n_documents)
+    return 0.5 + 0.5 * (math.log(1 + n_documents / in_documents) - lo) / (hi - lo)
+
+
+def _coverage(wanted: list[Concept], matched: set[str]) -> float:
+    """Mean over concepts of the share of each concept's parts the clause contains."""
+    shares = [sum(p in matched for p in c.parts) / len(c.parts) for c in wanted]
+    return sum(shares) / len(shares)
+
+
+def _drop_redundant_containers(docs: list[_Doc], coverage: dict[int, float]) -> list[int]:
+    """Leave out a container when a descendant matches at least as much of the query."""
+    best_below: dict[int, float] = {}
+    for i, cov in coverage.items():
+        for a in docs[i].ancestors:
+            if cov > best_below.get(a, -1.0):
+                best_below[a] = cov
+    return [
+        i for i, cov in coverage.items() if not (docs[i].container and best_below.get(i, -1.0) >= cov - 1e-9)
+    ]
+
+
+# --- snippets ------------------------------------------------------------------------------
+
+
+def _spans(norm: str, wanted: list[Concept]) -> list[tuple[int, int, int]]:
+    """(start, end, concept number) of every match; a concept not found whole is marked by its
+    bigrams, so a partial match is still visible."""
+    spans: list[tuple[int, int, int]] = []
+    for k, concept in enumerate(wanted):
+        pieces = [concept.text]
+        if concept.text not in norm and len(concept.text) > 2 and _IS_CJK.match(concept.text):
+            pieces = [concept.text[i : i + 2] for i in range(len(concept.text) - 1)]
+        for piece in pieces:
+            spans.extend((m.start(), m.end(), k) for m in re.finditer(re.escape(piece), norm))
+    return sorted(spans)
+
+
+def _merge(spans: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for start, end, _ in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def _window(length: int, spans: list[tuple[int, int, int]]) -> tuple[int, int]:
+    """The earliest SNIPPET_CHARS window that shows the most distinct concepts.
+
+    Earliest rather than densest: the start of a clause is where its subject is named, and it
+    lets the scan stop at the first window that shows every concept.
+    """
+    if length <= SNIPPET_CHARS or not spans:
+        return 0, min(length, SNIPPET_CHARS)
+    all_concepts = len({k for _, _, k in spans})
+    starts = [s for s, _, _ in spans]
+    best, best_seen = 0, -1
+    for start in starts:
+        lo = max(0, min(start - SNIPPET_LEAD, length - SNIPPET_CHARS))
+        hi = lo + SNIPPET_CHARS
+        inside = spans[bisect_left(starts, lo) : bisect_right(starts, hi)]
+        seen = len({k for s, e, k in inside if e <= hi})
+        if seen > best_seen:
+            best, best_seen = lo, seen
+            if seen == all_concepts:
+                break
+    return best, best + SNIPPET_CHARS
+
+
+def snippet(text: str, wanted: list[Concept], norm: str | None = None) -> str:
+    """An HTML-escaped excerpt of ``text`` around the best match, matches in <mark>, … where cut."""
+    norm = normalise(text) if norm is None else norm
+    spans = _spans(norm, wanted)
+    lo, hi = _window(len(text), spans)
+    out: list[str] = ["…"] if lo > 0 else []
+    pos = lo
+    for start, end in _merge(spans):
+        start, end = max(start, lo), min(end, hi)
+        if start >= end:
+            continue
+        out.append(_plain(text[pos:start]))
+        out.append(f"<mark>{_plain(text[start:end])}</mark>")
+        pos = end
+    out.append(_plain(text[pos:hi]))
+    if hi < len(text):
+        out.append("…")
+    return "".join(out)
+
+
+def _plain(text: str) -> str:
+    return html.escape(text.replace("\n", " "), quote=True)
