@@ -168,6 +168,7 @@ def _phrases(query: str) -> list[str]:
 class _Doc:
     clause: Clause
     norm: str  # normalised text, same length as clause.text
+    norm_title: str
     damping: float
     ancestors: tuple[int, ...]  # indexes of the clause's ancestors present in the index
     container: bool  # has at least one child in the index
@@ -219,7 +220,8 @@ class SearchIndex:
 
     def _score(self, i: int, raw: float, coverage: float, phrases: list[str]) -> float:
         doc = self._docs[i]
-        bonus = PHRASE_BONUS if any(p in doc.norm for p in phrases) else 1.0
+        verbatim = any(p in doc.norm or p in doc.norm_title for p in phrases)
+        bonus = PHRASE_BONUS if verbatim else 1.0
         return raw * coverage * coverage * bonus * doc.damping
 
     def _hit(self, i: int, score: float, wanted: list[Concept]) -> SearchHit:
@@ -257,6 +259,7 @@ def _prepare(clauses: list[Clause]) -> list[_Doc]:
             _Doc(
                 clause=c,
                 norm=normalise(c.text),
+                norm_title=normalise(c.title or ""),
                 damping=CONTAINER_DAMPING if repeats else 1.0,
                 ancestors=_ancestors(c, clauses, position),
                 container=bool(kids),
@@ -279,7 +282,7 @@ def _build_postings(docs: list[_Doc]) -> dict[str, list[tuple[int, float]]]:
     tfs: list[Counter[str]] = []
     for d in docs:
         tf = index_terms(d.norm)
-        for term, n in index_terms(normalise(d.clause.title or "")).items():
+        for term, n in index_terms(d.norm_title).items():
             tf[term] += TITLE_WEIGHT * n
         tfs.append(tf)
     n_clauses = len(docs)
