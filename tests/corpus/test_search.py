@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from biopolicy.corpus.search import (
     MAX_QUERY_LENGTH,
@@ -294,3 +298,23 @@ def test_corpus_procurement_listing_measures_of_three_documents(corpus_index):
     hits = top(corpus_index, "挂网", 3)
     for wanted in ("fj-2023-7/m14", "xm-2025-1/m10", "fj-yj-2025-30/m7"):
         assert within(hits, wanted), (wanted, hits)
+
+
+# --- properties ------------------------------------------------------------------------------
+
+_ALPHABET = "伦理审查挂网临床试验奖励药的<>&\"' \nＡa1，。"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(alphabet=_ALPHABET, min_size=1, max_size=400), query=st.text(alphabet=_ALPHABET, max_size=6)
+)
+def test_snippet_is_an_escaped_excerpt_of_the_text(text, query):
+    assume(query.strip())
+    index = SearchIndex([clause("m1", text)])
+    for hit in index.search(query):
+        body = hit.snippet.removeprefix("…").removesuffix("…")
+        assert "<" not in body.replace("<mark>", "").replace("</mark>", "")
+        plain = html.unescape(body.replace("<mark>", "").replace("</mark>", ""))
+        assert plain in text.replace("\n", " ")
+        assert len(plain) <= 120
