@@ -1,0 +1,63 @@
+"""The web app: ``uvicorn biopolicy.web.app:create_app --factory``.
+
+A thin shell around the services: the Library is loaded once at start-up, routers are mounted by
+resource under /api/v1, and errors are mapped to HTTP in ``errors.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from biopolicy import __version__
+from biopolicy.services.library import Library, get_library
+from biopolicy.web.errors import install_error_handlers
+from biopolicy.web.routes import documents, search
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+# One line per resource: add a module under web/routes/ with a `router` and list it here.
+API_ROUTERS: list[APIRouter] = [documents.router, search.router]
+
+DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"
+
+
+def create_app(library: Library | None = None) -> FastAPI:
+    """The app; pass ``library`` to serve one already built (tests), else the process's own is loaded."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "library", None) is None:
+            app.state.library = get_library()  # at start-up, so the first request does not pay for it
+        _report_load(app.state.library)
+        yield
+
+    app = FastAPI(title="biopolicy", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.library = library
+    install_error_handlers(app)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    app.add_api_route("/", home, methods=["GET"], summary="服务信息", tags=["服务"])
+    return app
+
+
+def home() -> dict[str, str]:
+    """A placeholder until the HTML pages land: what this is and where the API lives."""
+    return {
+        "name": "biopolicy",
+        "version": __version__,
+        "description": DESCRIPTION,
+        "api": API_PREFIX,
+        "docs": "/docs",
+    }
+
+
+def _report_load(library: Library) -> None:
+    log.info("policy library loaded: %d documents", len(library.documents()))
+    for error in library.errors():
+        log.warning("document failed to load: %s: %s", error.path, error.message)

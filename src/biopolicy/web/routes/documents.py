@@ -1,0 +1,37 @@
+"""Documents and their clauses.
+
+Each route function calls the service and returns a schema model, nothing else: an HTML page can
+later call the same function and render the model it returns.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Path
+
+from biopolicy.web.deps import LibraryDep
+from biopolicy.web.schemas import ClauseOut, DocumentList, DocumentOut, ErrorOut
+
+router = APIRouter(tags=["文件与条款"])
+
+_NOT_FOUND = {404: {"model": ErrorOut, "description": "没有这个编号的文件或条款"}}
+
+
+@router.get("/documents", summary="文件列表")
+def list_documents(library: LibraryDep) -> DocumentList:
+    """Every loaded document without its clauses, and the documents that failed to load."""
+    return DocumentList.of(library.documents(), library.errors())
+
+
+@router.get("/documents/{doc_id}", summary="一份文件及其条款树", responses=_NOT_FOUND)
+def get_document(
+    library: LibraryDep, doc_id: str = Path(description="文件编号，如 xm-2023", examples=["xm-2023"])
+) -> DocumentOut:
+    return DocumentOut.of(library.document(doc_id))
+
+
+@router.get("/clauses/{clause_id:path}", summary="一个条款", responses=_NOT_FOUND)
+def get_clause(
+    library: LibraryDep,
+    clause_id: str = Path(description="条款编号，如 xm-2023/m16 或 xm-2023/m10/p2", examples=["xm-2023/m16"]),
+) -> ClauseOut:
+    return ClauseOut.of(library.clause(clause_id), library.children(clause_id))
