@@ -60,6 +60,8 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a subcommand's bad argument or option
+            raise translate_usage_error(exc) from exc
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the one place errors become messages
@@ -75,8 +77,6 @@ class LazyGroup(click.Group):
 
 
 def _as_cli_error(exc: Exception, ctx: click.Context) -> click.ClickException:
-    if isinstance(exc, click.UsageError):
-        return translate_usage_error(exc)
     for kind, code in USER_ERRORS.items():
         if isinstance(exc, kind):
             hint = load_error_hint(ctx) if isinstance(exc, NotFound) else ""
