@@ -1,0 +1,99 @@
+"""What the engine answers: for each event and measure, whether it applies, how much, and why."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, field_serializer
+
+from biopolicy.domain.money import decimal_str
+
+
+class Eligibility(StrEnum):
+    yes = "yes"
+    no = "no"
+    unknown = "unknown"
+
+
+class Step(BaseModel):
+    """One sentence of the explanation, with the clauses that say so."""
+
+    text: str
+    clauses: list[str] = Field(default_factory=list)
+
+
+class AmountResult(BaseModel):
+    kind: str  # exact / at_most / at_least / unknown (a top-up resolves to one of these)
+    value: Decimal | None = None  # exact: the sum; at_most: the most obtainable; at_least: the floor
+    before_caps: Decimal | None = None  # the figure before shared ceilings and overlaps cut it
+    ceiling: Decimal | None = None  # unknown amounts: a ceiling the text states, if any
+
+    @field_serializer("value", "before_caps", "ceiling")
+    def _money(self, v: Decimal | None) -> str | None:
+        return None if v is None else decimal_str(v)
+
+
+class Instalment(BaseModel):
+    year: int
+    share: Decimal
+    amount: Decimal | None
+
+    @field_serializer("share")
+    def _share(self, v: Decimal) -> str:
+        return decimal_str(v)
+
+    @field_serializer("amount")
+    def _money(self, v: Decimal | None) -> str | None:
+        return None if v is None else decimal_str(v)
+
+
+class OverlapOutcome(BaseModel):
+    overlap_id: str
+    kind: str  # highest_only / excludes
+    outcome: str  # won / lost / unresolved / excluded
+    reason: str
+    with_measures: list[str]
+    clauses: list[str]
+
+
+class Entitlement(BaseModel):
+    measure_id: str
+    measure_title: str
+    doc_id: str
+    event_id: str
+    event_date: str
+    planned: bool  # the event is after as_of: what it would bring
+    eligibility: Eligibility
+    reason: str | None = None  # eligibility no: the failing condition
+    missing: list[str] = Field(default_factory=list)  # eligibility unknown: the facts needed
+    amount: AmountResult
+    clauses: list[str]
+    steps: list[Step]
+    notes: list[Step] = Field(default_factory=list)  # interpretation notes, shown with the result
+    overlap: OverlapOutcome | None = None
+    instalments: list[Instalment] = Field(default_factory=list)
+
+
+class YearTotal(BaseModel):
+    year: int | None  # None: the overall total
+    exact: Decimal = Decimal(0)  # the sum of exact amounts
+    max_obtainable: Decimal = Decimal(0)  # exact amounts plus the maxima of at-most amounts
+    at_least: Decimal = Decimal(0)  # floors of at-least amounts (no maximum stated)
+    unknown_measures: list[str] = Field(default_factory=list)  # amounts no number can be given for
+    unresolved_overlaps: list[str] = Field(default_factory=list)  # overlaps left open, not added up
+
+    @field_serializer("exact", "max_obtainable", "at_least")
+    def _money(self, v: Decimal) -> str:
+        return decimal_str(v)
+
+
+class Assessment(BaseModel):
+    as_of: str
+    rules_version: str
+    applicant: str
+    covered: bool  # whether any measure of the library covers the applicant's place
+    coverage_note: str | None = None
+    entitlements: list[Entitlement]
+    totals: list[YearTotal]  # per year, then the overall total (year None)
+    notes: list[str] = Field(default_factory=list)  # about the whole answer, e.g. ignored prior awards

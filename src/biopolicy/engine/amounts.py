@@ -1,0 +1,114 @@
+"""The figure a measure's amount clause gives for one event, before shared ceilings and overlaps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from biopolicy.domain.money import percent, yuan
+from biopolicy.engine.conditions import evaluate
+from biopolicy.engine.facts import MISSING, Situation
+from biopolicy.rules.schema import AmountKind, AmountSpec, AmountTable, Measure
+
+
+@dataclass
+class RawAmount:
+    kind: AmountKind
+    value: Decimal | None = None
+    ceiling: Decimal | None = None
+    steps: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    spec: AmountSpec | None = None
+    no_row: str | None = None  # a table with no row for this event: why
+    ceiling_only: bool = False  # the value is a ceiling the text states, not worked out from facts
+
+
+def compute(measure: Measure, s: Situation) -> RawAmount:
+    if isinstance(measure.amount, AmountTable):
+        return _table(measure, measure.amount, s)
+    return _spec(measure.amount, s)
+
+
+def _table(measure: Measure, table: AmountTable, s: Situation) -> RawAmount:
+    missing: list[str] = []
+    for row in table.table:
+        verdict = evaluate(row.when, s, measure.categories)
+        if verdict.holds is None:
+            missing.extend(verdict.missing)
+        elif verdict.holds and not missing:
+            raw = _spec(row.amount, s)
+            raw.steps.insert(0, f"适用“{row.label}”一档")
+            return raw
+    if missing:
+        return RawAmount(AmountKind.unknown, missing=list(dict.fromkeys(missing)))
+    labels = "、".join(r.label for r in table.table)
+    return RawAmount(AmountKind.unknown, no_row=f"不属于本措施所列任何一档（{labels}）")
+
+
+def _spec(spec: AmountSpec, s: Situation) -> RawAmount:
+    raw = RawAmount(spec.kind, spec=spec, ceiling=spec.cap)
+    multiplier = Decimal(1)
+    if spec.per is not None:
+        count = s.get(spec.per)
+        if count is MISSING:
+            raw.missing.append(f"{spec.per}（{s.label(spec.per)}）")
+            raw.kind = AmountKind.unknown
+            return raw
+        multiplier = Decimal(count)
+    if spec.kind == AmountKind.unknown:
+        raw.steps.append(
+            f"金额{spec.basis}，无法算出具体数额" + (f"；原文上限 {yuan(spec.cap)}" if spec.cap else "")
+        )
+        return raw
+    if spec.kind == AmountKind.top_up:
+        return raw  # worked out against what was already paid, in assess
+    if spec.rate is not None:
+        return _rated(spec, s, raw)
+    if spec.value is not None:
+        raw.value = spec.value * multiplier
+        if spec.per is not None:
+            raw.steps.append(f"{yuan(spec.value)} × {multiplier}（{s.label(spec.per)}）= {yuan(raw.value)}")
+        else:
+            raw.steps.append(f"{_word(spec.kind)}{yuan(raw.value)}")
+        return _capped(raw, spec)
+    raw.value = spec.cap  # a ceiling alone: 最高给予600万元
+    raw.ceiling_only = True
+    raw.steps.append(f"原文只规定上限：最高 {yuan(spec.cap)}，未规定具体计算方法")
+    return raw
+
+
+def _rated(spec: AmountSpec, s: Situation, raw: RawAmount) -> RawAmount:
+    base = s.get(spec.base)
+    word = {"at_most": "最高", "at_least": "不少于", "exact": ""}[spec.kind.value]
+    if base is MISSING:
+        raw.missing.append(f"{spec.base}（{s.label(spec.base)}）")
+        if spec.kind == AmountKind.at_most and spec.cap is not None:
+            raw.value = spec.cap
+            raw.ceiling_only = True
+            raw.steps.append(f"未提供{s.label(spec.base)}，按单项上限 {yuan(spec.cap)} 计最高可得")
+        else:
+            raw.kind = AmountKind.unknown
+            raw.steps.append(f"未提供{s.label(spec.base)}，无法按 {word}{percent(spec.rate)} 计算")
+        return raw
+    raw.value = Decimal(base) * spec.rate
+    raw.steps.append(
+        f"{s.label(spec.base)} {yuan(Decimal(base))} × {word}{percent(spec.rate)} = {yuan(raw.value)}"
+    )
+    return _capped(raw, spec)
+
+
+def _capped(raw: RawAmount, spec: AmountSpec) -> RawAmount:
+    if spec.cap is None or raw.value is None:
+        return raw
+    if raw.value > spec.cap:
+        raw.steps.append(f"超过单项上限 {yuan(spec.cap)}，按上限计 {yuan(spec.cap)}")
+        raw.value = spec.cap
+    else:
+        raw.steps.append(f"未超过单项上限 {yuan(spec.cap)}")
+    return raw
+
+
+def _word(kind: AmountKind) -> str:
+    return {AmountKind.exact: "给予", AmountKind.at_most: "最高给予", AmountKind.at_least: "不少于"}.get(
+        kind, ""
+    )

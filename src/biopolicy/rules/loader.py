@@ -1,0 +1,237 @@
+"""Loads every ``policies/*/measures.yaml`` and checks it against the catalogue and the corpus.
+
+Nothing can be invented: a rule that cites a clause that does not exist, quotes words that are not
+in the clause, or uses an amount, rate or ceiling that the cited clauses do not state is refused,
+with a message naming the file, the measure and what is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from biopolicy.domain import Corpus
+from biopolicy.domain.events import AttributeType, Catalogue
+from biopolicy.rules.schema import (
+    All,
+    AmountKind,
+    AmountTable,
+    AnyOf,
+    Cap,
+    CategoryRef,
+    Compare,
+    Condition,
+    Measure,
+    Not,
+    Overlap,
+    PolicyFile,
+    RuleSet,
+    Window,
+)
+from biopolicy.validation import describe
+
+PRODUCT_FIELDS = {"type", "registration_class", "id", "name"}
+APPLICANT_FIELDS = {"kind", "name", "province", "city", "district", "credit_code"}
+EVENT_FIELDS = {"date", "id", "type", "product_id", "subject"}
+
+
+class RulesError(ValueError):
+    """The rules cannot be loaded; every problem names its file and measure."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def default_policies_dir() -> Path:
+    from biopolicy.corpus.loader import default_policies_dir as corpus_dir
+
+    return corpus_dir()
+
+
+def load_catalogue(policies_dir: Path | None = None) -> Catalogue:
+    path = (policies_dir or default_policies_dir()) / "_catalogue" / "events.yaml"
+    data = _read_yaml(path)
+    try:
+        return Catalogue.model_validate(data)
+    except ValidationError as exc:
+        raise RulesError([f"{_rel(path)}：{p}" for p in describe(exc)]) from None
+
+
+def load_rules(corpus: Corpus, catalogue: Catalogue, policies_dir: Path | None = None) -> RuleSet:
+    root = policies_dir or default_policies_dir()
+    files = sorted(root.glob("*/measures.yaml"))
+    problems: list[str] = []
+    measures: dict[str, Measure] = {}
+    caps: list[Cap] = []
+    overlaps: list[Overlap] = []
+    digest = hashlib.sha256()
+    for path in [root / "_catalogue" / "events.yaml", *files]:
+        digest.update(path.read_bytes())
+    for path in files:
+        try:
+            policy = PolicyFile.model_validate(_read_yaml(path))
+        except ValidationError as exc:
+            problems += [f"{_rel(path)}：{p}" for p in describe(exc)]
+            continue
+        except RulesError as exc:
+            problems += exc.problems
+            continue
+        doc_id = policy.document
+        folder = path.parent.name
+        if not folder.startswith("_") and doc_id != folder:
+            problems.append(f"{_rel(path)}：document 应为所在目录名“{folder}”，收到“{doc_id}”")
+        for m in policy.measures:
+            m.doc_id = doc_id if doc_id in corpus.documents else m.id.split("/", 1)[0]
+            if m.id in measures:
+                problems.append(f"{_rel(path)}：措施 id“{m.id}”重复")
+            measures[m.id] = m
+            problems += [f"{_rel(path)}：措施 {m.id}：{p}" for p in _check_measure(m, corpus, catalogue)]
+        caps += policy.caps
+        overlaps += policy.overlaps
+        for c in policy.caps:
+            problems += [
+                f"{_rel(path)}：上限 {c.id}：{p}" for p in _check_cited(c.clauses, [c.excerpt], corpus)
+            ]
+            problems += [
+                f"{_rel(path)}：上限 {c.id}：{p}"
+                for p in _check_figures([("money", c.amount)], c.clauses, corpus)
+            ]
+        for o in policy.overlaps:
+            problems += [
+                f"{_rel(path)}：重叠 {o.id}：{p}" for p in _check_cited(o.clauses, [o.excerpt], corpus)
+            ]
+    for c in caps:
+        problems += [f"上限 {c.id}：没有 id 为“{mid}”的措施" for mid in c.measures if mid not in measures]
+    for o in overlaps:
+        problems += [f"重叠 {o.id}：没有 id 为“{mid}”的措施" for mid in o.measures if mid not in measures]
+    if problems:
+        raise RulesError(problems)
+    windows = {
+        d.id: Window.model_validate({"from": d.in_force_from, "to": d.in_force_to})
+        for d in corpus.documents.values()
+    }
+    return RuleSet(
+        measures=measures, caps=caps, overlaps=overlaps, windows=windows, version=digest.hexdigest()[:12]
+    )
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise RulesError([f"{_rel(path)}：不是 UTF-8 编码的文本"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
+        raise RulesError([f"{_rel(path)}：YAML 格式错误 {where}：{getattr(exc, 'problem', exc)}"]) from None
+
+
+def _rel(path: Path) -> str:
+    parts = path.parts
+    return "/".join(parts[parts.index("policies") :]) if "policies" in parts else str(path)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _check_measure(m: Measure, corpus: Corpus, catalogue: Catalogue) -> list[str]:
+    problems = _check_cited(m.clauses, m.excerpts, corpus)
+    event_type = catalogue.events.get(m.event)
+    if event_type is None:
+        return problems + [f"event：未知的事件类型“{m.event}”，应为 {'、'.join(catalogue.events)} 之一"]
+    figures = [f for spec in m.amount_specs() for f in spec.figures()]
+    if m.instalments:
+        figures += [("percent", share * 100) for share in m.instalments.shares]
+    conditions = [m.conditions] if m.conditions else []
+    conditions += list(m.categories.values())
+    if isinstance(m.amount, AmountTable):
+        conditions += [row.when for row in m.amount.table]
+    for cond in conditions:
+        for leaf in _leaves(cond):
+            if isinstance(leaf, CategoryRef):
+                if leaf.category not in m.categories:
+                    problems.append(f"conditions：引用了未定义的类别“{leaf.category}”")
+                continue
+            problems += _check_fact_path(leaf, event_type.attributes, catalogue)
+            spec = event_type.attributes.get(leaf.fact.removeprefix("event."))
+            if (
+                spec is not None
+                and spec.type == AttributeType.money
+                and leaf.operator in ("gt", "gte", "lt", "lte")
+            ):
+                figures.append(("money", leaf.operand))
+            if leaf.operator == "within_years":
+                figures.append(("duration", Decimal(leaf.operand)))
+    for spec in m.amount_specs():
+        for path in (spec.base, spec.per):
+            if path is not None:
+                problems += _check_fact_path(Compare(fact=path, eq=0), event_type.attributes, catalogue)
+        for mid in spec.net_of:
+            if spec.kind != AmountKind.top_up:
+                problems.append("amount.net_of 只用于 top_up")
+            if not mid:
+                problems.append("amount.net_of 含空的措施 id")
+    problems += _check_figures(figures, m.clauses, corpus)
+    for note in m.notes:
+        problems += _check_cited(note.clauses, [], corpus)
+    return problems
+
+
+def _check_cited(clause_ids: list[str], excerpts: list[str], corpus: Corpus) -> list[str]:
+    problems = []
+    clauses = []
+    for cid in clause_ids:
+        clause = corpus.clause(cid)
+        if clause is None:
+            problems.append(f"引用的条款“{cid}”不存在")
+        else:
+            clauses.append(clause)
+    texts = ["".join(c.text.split()) for c in clauses]
+    for excerpt in excerpts:
+        squeezed = "".join(excerpt.split())
+        if clauses and not any(squeezed in t for t in texts):
+            problems.append(f"摘录“{excerpt}”不在所引条款 {'、'.join(clause_ids)} 的原文中")
+    return problems
+
+
+def _check_figures(figures: list[tuple[str, Decimal]], clause_ids: list[str], corpus: Corpus) -> list[str]:
+    facts = [f for cid in clause_ids if (c := corpus.clause(cid)) for f in c.facts]
+    problems = []
+    for kind, value in figures:
+        stated = [f for f in facts if f.kind == kind and value in (f.value, f.value_to)]
+        if not stated:
+            shown = {"money": f"金额 {value} 元", "percent": f"比例 {value}%", "duration": f"期限 {value}"}[
+                kind
+            ]
+            problems.append(f"{shown} 不在所引条款 {'、'.join(clause_ids)} 写明的数字中：规则不得自创数字")
+    return problems
+
+
+def _check_fact_path(leaf: Compare, attributes: dict, catalogue: Catalogue) -> list[str]:
+    root, _, name = leaf.fact.partition(".")
+    ok = (
+        (root == "event" and (name in attributes or name in EVENT_FIELDS))
+        or (root == "product" and name in PRODUCT_FIELDS)
+        or (root == "applicant" and name in APPLICANT_FIELDS)
+    )
+    if ok:
+        return []
+    return [f"条件中的事实“{leaf.fact}”不存在：应为 event.<属性>、product.<字段> 或 applicant.<字段>"]
+
+
+def _leaves(cond: Condition):
+    if isinstance(cond, All):
+        for c in cond.all:
+            yield from _leaves(c)
+    elif isinstance(cond, AnyOf):
+        for c in cond.any:
+            yield from _leaves(c)
+    elif isinstance(cond, Not):
+        yield from _leaves(cond.not_)
+    else:
+        yield cond

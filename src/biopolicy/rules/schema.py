@@ -1,0 +1,285 @@
+"""The rule language: measures, their conditions and amounts, shared ceilings and declared overlaps.
+
+A policy analyst writes these as YAML in ``policies/<doc-id>/measures.yaml``; docs/rule-authoring.md
+explains every field. The loader validates each file against these models and against the corpus:
+every clause cited must exist, every excerpt must stand in a cited clause, and every amount, rate
+and ceiling must be among the facts extracted from a cited clause.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from biopolicy.domain.case import ApplicantKind
+from biopolicy.domain.money import parse_money, parse_rate
+
+Money = Annotated[Decimal, BeforeValidator(lambda v: parse_money(v, "金额"))]
+Rate = Annotated[Decimal, BeforeValidator(lambda v: parse_rate(v, "比例"))]
+Scalar = str | int | bool | Decimal | date
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# ---------------------------------------------------------------- conditions
+
+
+class Compare(_Strict):
+    """A test of one fact: ``{fact: event.stage, eq: phase_1}``. Exactly one operator."""
+
+    fact: str
+    eq: Scalar | None = None
+    ne: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    not_in: list[Scalar] | None = None
+    gt: Decimal | None = None
+    gte: Decimal | None = None
+    lt: Decimal | None = None
+    lte: Decimal | None = None
+    within_years: int | None = None  # a date fact at most N years before the event's date
+    label: str | None = None  # how the trace words it; default from the catalogue's labels
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Compare:
+        ops = [op for op in OPERATORS if getattr(self, op) is not None]
+        if len(ops) != 1:
+            raise ValueError(
+                f"条件 {self.fact} 应恰有一个比较运算（{'、'.join(OPERATOR_NAMES)}），收到 {len(ops)} 个"
+            )
+        return self
+
+    @property
+    def operator(self) -> str:
+        return next(op for op in OPERATORS if getattr(self, op) is not None)
+
+    @property
+    def operand(self) -> Any:
+        return getattr(self, self.operator)
+
+
+OPERATORS = ("eq", "ne", "in_", "not_in", "gt", "gte", "lt", "lte", "within_years")
+OPERATOR_NAMES = ("eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "within_years")
+
+
+class CategoryRef(_Strict):
+    """The product or event belongs to a category the measure defines: ``{category: innovative}``."""
+
+    category: str
+
+
+class All(_Strict):
+    all: list[Condition]
+    label: str | None = None
+
+
+class AnyOf(_Strict):
+    any: list[Condition]
+    label: str | None = None
+
+
+class Not(_Strict):
+    not_: Condition = Field(alias="not")
+    label: str | None = None
+
+
+Condition = Union[All, AnyOf, Not, CategoryRef, Compare]  # noqa: UP007 (recursive alias)
+All.model_rebuild()
+AnyOf.model_rebuild()
+Not.model_rebuild()
+
+
+# ---------------------------------------------------------------- amounts
+
+
+class AmountKind(StrEnum):
+    exact = "exact"  # a fixed figure or an exact rate: 给予300万元 / 按5%奖励
+    at_most = "at_most"  # 最高不超过: a ceiling, with or without a rate of a base
+    at_least = "at_least"  # 不少于: a floor
+    unknown = "unknown"  # 按有关规定 / 按年度申报指南: no number can be worked out
+    top_up = "top_up"  # 补足至: the difference up to an amount, net of named measures
+
+
+class AmountSpec(_Strict):
+    kind: AmountKind
+    value: Money | None = None  # exact figure; for at_most a ceiling alone; for at_least a floor
+    rate: Rate | None = None  # a rate of `base`
+    base: str | None = None  # the fact the rate applies to, e.g. event.rd_investment
+    cap: Money | None = None  # 最高不超过 on this one award
+    per: str | None = None  # multiply the figure by a count, e.g. event.count (每新增1个…20万元)
+    to: Money | None = None  # top_up: the amount to top up to
+    net_of: list[str] = Field(default_factory=list)  # top_up: measures whose awards count as paid
+    net_of_programmes: bool = False  # top_up: also net of external programmes' awards (prior awards)
+    basis: str | None = None  # unknown: the text's own words, e.g. 按照有关规定给予奖励
+
+    @model_validator(mode="after")
+    def _shape(self) -> AmountSpec:
+        k = self.kind
+        if (self.rate is None) != (self.base is None):
+            raise ValueError("rate 与 base 应同时写明：比例要作用于一个基数")
+        if k == AmountKind.exact and self.value is None and self.rate is None:
+            raise ValueError("exact 金额应写明 value 或 rate+base")
+        if k == AmountKind.at_most and self.value is None and self.rate is None and self.cap is None:
+            raise ValueError("at_most 金额应写明 cap、value 或 rate+base 之一")
+        if k == AmountKind.at_least and self.value is None and self.rate is None:
+            raise ValueError("at_least 金额应写明 value 或 rate+base")
+        if k == AmountKind.top_up and self.to is None:
+            raise ValueError("top_up 金额应写明 to（补足至的金额）")
+        if k == AmountKind.unknown and not self.basis:
+            raise ValueError("unknown 金额应在 basis 中引用原文的依据（如“按有关规定”）")
+        return self
+
+    def figures(self) -> list[tuple[str, Decimal]]:
+        """Every money figure and rate this amount states, for checking against the clause's facts."""
+        out: list[tuple[str, Decimal]] = []
+        for name in ("value", "cap", "to"):
+            if getattr(self, name) is not None:
+                out.append(("money", getattr(self, name)))
+        if self.rate is not None:
+            out.append(("percent", self.rate * 100))
+        return out
+
+
+class TableRow(_Strict):
+    when: Condition
+    label: str  # names the row in the trace: 创新药完成Ⅱ期临床试验
+    amount: AmountSpec
+
+
+class AmountTable(_Strict):
+    """The first row whose condition holds gives the amount: amounts by category or stage."""
+
+    table: list[TableRow] = Field(min_length=1)
+
+
+Amount = Union[AmountTable, AmountSpec]  # noqa: UP007
+
+
+# ---------------------------------------------------------------- measures
+
+
+class Window(_Strict):
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+
+
+class ApplicantSpec(_Strict):
+    kinds: list[ApplicantKind] = Field(min_length=1)
+    places: list[str] = Field(min_length=1)  # 福建省, a city, or a Xiamen district
+
+
+class Note(_Strict):
+    """An interpretation note: the reading chosen where the text is ambiguous. Shown with every result."""
+
+    text: str
+    clauses: list[str] = Field(default_factory=list)
+
+
+class Instalments(_Strict):
+    shares: list[Rate] = Field(min_length=2)  # 40%, 30%, 30%
+    # the first instalment falls in the event's year, each next one in the following year
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> Instalments:
+        if sum(self.shares) != 1:
+            raise ValueError("instalments.shares 之和应为100%")
+        return self
+
+
+class MeasureKind(StrEnum):
+    reward = "reward"
+    # obligation, time_limit and target measures come later and share id, clauses and window.
+
+
+class Measure(_Strict):
+    id: str
+    title: str
+    kind: MeasureKind = MeasureKind.reward
+    clauses: list[str] = Field(min_length=1)
+    excerpt: str | list[str]
+    in_force: Window | None = None
+    applicant: ApplicantSpec
+    event: str
+    conditions: Condition | None = None
+    categories: dict[str, Condition] = Field(default_factory=dict)
+    amount: Amount
+    instalments: Instalments | None = None
+    notes: list[Note] = Field(default_factory=list)
+    doc_id: str = ""  # filled by the loader
+
+    @property
+    def excerpts(self) -> list[str]:
+        return [self.excerpt] if isinstance(self.excerpt, str) else list(self.excerpt)
+
+    def amount_specs(self) -> list[AmountSpec]:
+        return (
+            [r.amount for r in self.amount.table] if isinstance(self.amount, AmountTable) else [self.amount]
+        )
+
+
+class CapScope(StrEnum):
+    product = "product"  # per product across the listed measures (all phases, all years)
+    subject = "subject"  # per subject (platform, centre, person) across the listed measures
+    subject_year = "subject_year"  # per subject per calendar year
+    applicant_year = "applicant_year"  # per applicant per calendar year of the event
+    applicant = "applicant"  # per applicant in total
+
+
+class Cap(_Strict):
+    """A ceiling shared by a set of measures: 单个企业每年支持额度最高不超过1亿元."""
+
+    id: str
+    label: str
+    scope: CapScope
+    amount: Money
+    measures: list[str] = Field(min_length=1)
+    when: Condition | None = None  # only events for which this holds count and are cut
+    clauses: list[str] = Field(min_length=1)
+    excerpt: str
+    notes: list[Note] = Field(default_factory=list)
+
+
+class OverlapKind(StrEnum):
+    highest_only = "highest_only"  # 就高从优不重复: the highest of the group for one achievement
+    excludes = "excludes"  # 不重复享受: one of the group per subject, the first paid
+
+
+class Overlap(_Strict):
+    id: str
+    kind: OverlapKind
+    measures: list[str] = Field(min_length=2)
+    clauses: list[str] = Field(min_length=1)
+    excerpt: str
+    notes: list[Note] = Field(default_factory=list)
+
+
+class PolicyFile(_Strict):
+    """One ``measures.yaml``: the measures of a document, its shared ceilings and its overlaps."""
+
+    document: str
+    measures: list[Measure] = Field(default_factory=list)
+    caps: list[Cap] = Field(default_factory=list)
+    overlaps: list[Overlap] = Field(default_factory=list)
+
+
+class RuleSet(BaseModel):
+    """Every measure, ceiling and overlap of the library, validated against the corpus."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    measures: dict[str, Measure]
+    caps: list[Cap]
+    overlaps: list[Overlap]
+    windows: dict[str, Window]  # each document's in-force window, the default of its measures
+    version: str  # a digest of the policy files: a saved result names the rules it was made with
+
+    def window(self, measure: Measure) -> Window:
+        if measure.in_force is not None:
+            return measure.in_force
+        return self.windows.get(measure.doc_id, Window())

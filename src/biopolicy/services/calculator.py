@@ -1,0 +1,77 @@
+"""The calculator as a use case: which measures exist, and what a case is entitled to and why.
+
+One ``Calculator`` per process (``get_calculator()``) holds the rules validated against the corpus;
+the CLI, the API and the test runner all assess through it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from biopolicy.domain import Corpus
+from biopolicy.domain.assessment import Assessment
+from biopolicy.domain.case import Case, CaseError
+from biopolicy.domain.events import Catalogue
+from biopolicy.engine.assess import assess
+from biopolicy.rules.loader import load_catalogue, load_rules
+from biopolicy.rules.schema import Measure, RuleSet
+from biopolicy.services.library import NotFound
+from biopolicy.validation import describe
+
+
+class Calculator:
+    def __init__(self, corpus: Corpus, rules: RuleSet, catalogue: Catalogue) -> None:
+        self.corpus = corpus
+        self.rules = rules
+        self.catalogue = catalogue
+
+    @classmethod
+    def load(cls, corpus: Corpus, policies_dir: Path | None = None) -> Calculator:
+        catalogue = load_catalogue(policies_dir)
+        return cls(corpus, load_rules(corpus, catalogue, policies_dir), catalogue)
+
+    def measures(self, doc_id: str | None = None) -> list[Measure]:
+        if doc_id is not None and doc_id not in self.corpus.documents:
+            raise NotFound(doc_id)
+        return [m for m in self.rules.measures.values() if doc_id is None or m.doc_id == doc_id]
+
+    def measure(self, measure_id: str) -> Measure:
+        m = self.rules.measures.get(measure_id)
+        if m is None:
+            raise NotFound(measure_id)
+        return m
+
+    def measures_citing(self, clause_id: str) -> list[Measure]:
+        """Measures that implement a clause or one of its paragraphs."""
+        return [
+            m
+            for m in self.rules.measures.values()
+            if any(c == clause_id or c.startswith(clause_id + "/") for c in m.clauses)
+        ]
+
+    def assess(self, case: Case | dict[str, Any], as_of: date | None = None) -> Assessment:
+        """Raises CaseError naming every field that is wrong."""
+        return assess(parse_case(case), self.rules, self.catalogue, as_of)
+
+
+def parse_case(data: Case | dict[str, Any]) -> Case:
+    if isinstance(data, Case):
+        return data
+    if not isinstance(data, dict):
+        raise CaseError(["（整体）：案例应为一个 JSON 对象"])
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        raise CaseError(describe(exc)) from None
+
+
+@cache
+def get_calculator() -> Calculator:
+    from biopolicy.services.library import get_library
+
+    return Calculator.load(get_library().corpus)
