@@ -121,3 +121,11 @@ def fake_library(fake_corpus):
     from biopolicy.services.library import Library
 
     return Library.from_corpus(fake_corpus)
+
+
+@pytest.fixture(scope="session")
+def real_library():
+    """The Library over policies/, loaded once per test run (it is the process's own)."""
+    from biopolicy.services.library import get_library
+
+    return get_library()

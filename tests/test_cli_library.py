@@ -42,7 +42,7 @@ def test_documents_prints_a_table_in_chinese(run):
         assert heading in result.stdout
     assert "demo-a" in result.stdout
     assert "演示政策甲" in result.stdout
-    assert "2023-11-20 至" in result.stdout
+    assert "至 2026-11-19" in result.stdout
     assert result.stderr == ""
 
 
@@ -259,3 +259,68 @@ def test_fact_values_read_as_written(value, value_to, unit, bound, shown):
         end=1,
     )
     assert fact_value(fact) == shown
+
+
+# --- the real corpus -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_api():
+    with TestClient(create_app()) as client:
+        yield client
+
+
+def run_real(*args: str):
+    return CliRunner().invoke(cli, list(args))  # no obj: the command loads the process's own Library
+
+
+def test_real_documents_table(real_library):
+    result = run_real("documents")
+    assert result.exit_code == 0, result.output
+    assert "闽工信规〔2023〕7号" in result.stdout
+    assert result.stderr == ""
+
+
+def test_real_show_measure(real_library):
+    out = run_real("show", "xm-2023/m16").stdout
+    assert "补足至1000万元" in out
+    assert "责任单位：" in out
+    assert "1000万元" in out
+
+
+def test_real_search_ranks_the_ethics_measure_first(real_library):
+    out = run_real("search", "伦理", "--limit", "3").stdout
+    assert out.index("xm-2025-1/m6") < min(
+        (out.index(i) for i in ("xm-2023/", "fj-2023-7/", "fz-plan/") if i in out), default=len(out)
+    )
+    assert " 1. xm-2025-1/m6" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "url", "params"),
+    [
+        (["documents"], "/api/v1/documents", {}),
+        (["show", "fj-2023-7"], "/api/v1/documents/fj-2023-7", {}),
+        (["show", "xm-2023/m16"], "/api/v1/clauses/xm-2023/m16", {}),
+        (["search", "伦理"], "/api/v1/search", {"q": "伦理"}),
+    ],
+)
+def test_real_json_equals_the_api(real_api, args, url, params):
+    result = run_real(*args, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == real_api.get(url, params=params).json()
+
+
+def test_console_entry_point_reports_not_found_without_a_trace():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", "from biopolicy.cli import main; main()", "show", "xm-2023/m99"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "错误：未找到文件或条款：xm-2023/m99"
+    assert "Traceback" not in proc.stderr

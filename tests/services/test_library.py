@@ -95,3 +95,49 @@ def test_errors_lists_documents_that_failed_to_load(fake_corpus):
         update={"errors": [LoadError(path="policies/x/source.txt", message="无法解析")]}
     )
     assert [e.path for e in Library.from_corpus(broken).errors()] == ["policies/x/source.txt"]
+
+
+# --- the real corpus -------------------------------------------------------------------------
+
+REAL_DOCUMENTS = {"fj-2023-7", "fz-plan", "xm-2023", "xm-2025-1", "fj-yj-2025-30"}
+
+
+def test_real_corpus_has_the_five_documents_and_no_load_errors(real_library):
+    assert {d.id for d in real_library.documents()} == REAL_DOCUMENTS
+    assert real_library.errors() == []
+
+
+def test_real_document_number(real_library):
+    assert real_library.document("fj-2023-7").number == "闽工信规〔2023〕7号"
+
+
+def test_real_measure_with_a_top_up(real_library):
+    clause = real_library.get("xm-2023/m16")
+    assert isinstance(clause, Clause)
+    assert clause.kind == "measure"
+    assert "补足至1000万元" in clause.text
+
+
+def test_real_nested_paragraph_id(real_library):
+    assert real_library.get("xm-2023/m10/p2").parent_id == "xm-2023/m10"
+
+
+def test_real_every_clause_is_reachable_by_its_id(real_library):
+    for doc in real_library.documents():
+        for clause in doc.clauses:
+            assert real_library.get(clause.id) is clause
+
+
+def test_real_search_ethics_finds_the_mutual_recognition_measure_first(real_library):
+    assert real_library.search("伦理")[0].clause_id == "xm-2025-1/m6"
+
+
+def test_real_search_within_one_document(real_library):
+    hits = real_library.search("临床试验", doc_id="fj-2023-7")
+    assert hits
+    assert {h.doc_id for h in hits} == {"fj-2023-7"}
+
+
+def test_real_unknown_clause(real_library):
+    with pytest.raises(NotFound, match="未找到文件或条款：xm-2023/m99"):
+        real_library.get("xm-2023/m99")

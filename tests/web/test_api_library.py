@@ -319,3 +319,65 @@ def test_every_endpoint_is_documented(client):
         assert f"GET {path}" in text.replace("{clause_id:path}", "{clause_id}"), (
             f"{path} is not in docs/api.md"
         )
+
+
+# --- the real corpus, through the app as uvicorn builds it -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_client():
+    with TestClient(create_app()) as c:  # no library given: the app loads the process's own
+        yield c
+
+
+def test_real_documents_lists_the_five_without_errors(real_client):
+    body = real_client.get("/api/v1/documents").json()
+    assert {d["id"] for d in body["documents"]} == {
+        "fj-2023-7",
+        "fz-plan",
+        "xm-2023",
+        "xm-2025-1",
+        "fj-yj-2025-30",
+    }
+    assert body["errors"] == []
+
+
+def test_real_document_number(real_client):
+    assert real_client.get("/api/v1/documents/fj-2023-7").json()["number"] == "闽工信规〔2023〕7号"
+
+
+def test_real_measure_with_its_facts_as_decimal_strings(real_client):
+    clause = real_client.get("/api/v1/clauses/xm-2023/m16").json()
+    assert clause["kind"] == "measure"
+    assert "补足至1000万元" in clause["text"]
+    top_up = [f for f in clause["facts"] if f["text"] == "1000万元"]
+    assert top_up and top_up[0]["value"] == "10000000"
+    assert clause["text"][top_up[0]["start"] : top_up[0]["end"]] == "1000万元"
+
+
+def test_real_paragraph_by_its_nested_id(real_client):
+    assert real_client.get("/api/v1/clauses/xm-2023/m10/p2").json()["parent_id"] == "xm-2023/m10"
+
+
+def test_real_search_ethics_first_hit(real_client):
+    hits = real_client.get("/api/v1/search", params={"q": "伦理"}).json()["hits"]
+    assert hits[0]["clause_id"] == "xm-2025-1/m6"
+
+
+def test_real_unknown_clause_is_404(real_client):
+    response = real_client.get("/api/v1/clauses/xm-2023/m99")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到文件或条款：xm-2023/m99"}
+
+
+@pytest.mark.parametrize("doc_id", ["fj-2023-7", "fz-plan", "xm-2023", "xm-2025-1", "fj-yj-2025-30"])
+def test_real_document_tree_holds_every_clause_once(real_client, doc_id):
+    doc = real_client.get(f"/api/v1/documents/{doc_id}").json()
+
+    def ids(nodes):
+        for n in nodes:
+            yield n["id"]
+            yield from ids(n["children"])
+
+    seen = list(ids(doc["clauses"]))
+    assert len(seen) == len(set(seen)) == doc["clause_count"]

@@ -11,18 +11,20 @@ import re
 from decimal import Decimal
 
 import click
+from rich import box
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
 from biopolicy.cli.common import IntRange, current_library, emit_json, err, json_option, out
 from biopolicy.domain import Clause, ClauseKind, Document, Fact, FactBound, FactKind
-from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT
+from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT, Library
 from biopolicy.web.schemas import (
     ClauseOut,
     DocumentList,
     DocumentOut,
     DocumentSummary,
+    SearchHitOut,
     SearchResults,
     decimal_string,
 )
@@ -106,29 +108,34 @@ def search(query: str, limit: int, doc_id: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(model)
     else:
-        print_hits(model)
+        print_hits(model, library)
 
 
 # --- rendering for people --------------------------------------------------------------------
 
 
 def in_force(doc: DocumentSummary | Document) -> str:
+    """The window in force; the note, which says how it was read, is shown by ``show``."""
     start, end = doc.in_force_from, doc.in_force_to
     if start and end:
-        return f"{start} 至 {end}"
+        return f"{start}\n至 {end}"
     if start:
         return f"{start} 起"
     if end:
         return f"至 {end}"
-    return doc.in_force_note or "—"
+    return "未载明"
 
 
 def documents_table(docs: list[DocumentSummary]) -> Table:
-    table = Table(title=f"政策文件（{len(docs)} 份）", title_justify="left")
-    for name in ("编号", "标题", "文号", "发布日期", "有效期", "条款数"):
-        table.add_column(name, overflow="fold")
+    # No vertical rules and wrapped titles: the table must still read in an 80-column terminal.
+    table = Table(title=f"政策文件（{len(docs)} 份）", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("编号", no_wrap=True)
+    table.add_column("标题", overflow="fold", ratio=1)
+    table.add_column("文号", no_wrap=True)
+    table.add_column("发布日期", no_wrap=True)
+    table.add_column("有效期", no_wrap=True)
     for d in docs:
-        table.add_row(d.id, d.title, d.number or "—", str(d.issued or "—"), in_force(d), str(d.clause_count))
+        table.add_row(d.id, d.title, d.number or "—", str(d.issued or "—"), in_force(d))
     return table
 
 
@@ -238,7 +245,18 @@ def snippet_text(snippet: str) -> Text:
     return text
 
 
-def print_hits(results: SearchResults) -> None:
+def _hit_heading(hit: SearchHitOut, library: Library) -> str:
+    """The hit's label and title; for an untitled paragraph, those of the clause it sits in."""
+    own = " ".join(p for p in (hit.label, hit.title) if p)
+    if own:
+        return own
+    parent_id = library.clause(hit.clause_id).parent_id
+    if parent_id is None:
+        return ""
+    return f"（属于 {parent_id} {_headline(library.clause(parent_id))}）"
+
+
+def print_hits(results: SearchResults, library: Library) -> None:
     console = out()
     scope = f"（仅 {results.doc}）" if results.doc else ""
     if not results.hits:
@@ -246,7 +264,7 @@ def print_hits(results: SearchResults) -> None:
         return
     console.print(Text(f"检索“{results.query}”{scope}：{len(results.hits)} 条结果，按相关度排列"))
     for rank, hit in enumerate(results.hits, start=1):
-        heading = " ".join(p for p in (hit.label, hit.title) if p)
+        heading = _hit_heading(hit, library)
         console.print()
         console.print(
             Text.assemble(
