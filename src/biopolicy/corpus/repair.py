@@ -55,6 +55,21 @@ _REAL_WORDS = (
     "遥遥",
     "逍遥",
     "尧舜",
+    # 要 is a dash only between list items; these words keep it a character.
+    "主要",
+    "要求",
+    "重要",
+    "需要",
+    "要素",
+    "必要",
+    "只要",
+    "要点",
+    "纪要",
+    "摘要",
+    "首要",
+    "简要",
+    "要件",
+    "要害",
 )
 
 _CJK = r"\u3400-\u9fff"
@@ -194,11 +209,12 @@ def _parentheses(s: str, fixes: dict[int, str]) -> dict[int, str]:
 def _dashes(s: str) -> dict[int, str]:
     """要 is a dash only in a chain of short items (卫健要医保要企业) or between figures (1要2)."""
     out: dict[int, str] = {}
-    for m in re.finditer(rf"[{_CJK}]{{1,4}}(?:要[{_CJK}]{{1,4}}){{2,}}", s):
-        chain = m.group()
-        parts = chain.split("要")
-        if all(1 <= len(p) <= 4 for p in parts):
-            out.update({m.start() + k: "—" for k, c in enumerate(chain) if c == "要"})
+    protected = _protected_indices(s)
+    item = rf"(?:(?!要)[{_CJK}]){{1,4}}"
+    for m in re.finditer(rf"{item}(?:要{item}){{2,}}", s):
+        dashes = [m.start() + k for k, c in enumerate(m.group()) if c == "要"]
+        if not any(i in protected for i in dashes):
+            out.update(dict.fromkeys(dashes, "—"))
     for m in re.finditer(r"(?<=\d)要(?=\d)", s):
         out[m.start()] = "—"
     return out
