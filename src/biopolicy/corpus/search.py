@@ -19,12 +19,19 @@ before saturation), an idf damped for terms found in every document, and three a
 
 - coverage: the score is multiplied by the square of the share of the query's concepts the clause
   contains, so a clause with both 临床试验 and 奖励 beats one with only 奖励 said many times;
-- phrase: a clause containing a query part verbatim gets ``PHRASE_BONUS``;
-- specificity: a clause whose text repeats a child's text (a section made of its measures, a
-  measure made of its paragraphs) is multiplied by ``CONTAINER_DAMPING``, and is left out
-  altogether when one of its descendants matches every concept it matches: the more specific
-  clause stands for it. A container whose matches are spread over several children (term A in one
-  paragraph, term B in another) matches more than any child and stays.
+- phrase: a clause containing a query part of three or more characters verbatim (临床试验奖励,
+  not only 临床试验 and 奖励 apart) gets up to ``PHRASE_BONUS``;
+- specificity: a clause whose text repeats a child's text (a measure made of its paragraphs; the
+  loader's sections are headings only, but a section made of its measures is treated alike) is
+  multiplied by ``CONTAINER_DAMPING``, and is left out altogether when one of its descendants
+  matches every concept it matches: the more specific clause stands for it. A container whose
+  matches are spread over several children (term A in one paragraph, term B in another) matches
+  more than any child and stays. Indexing only leaf text was the alternative; it loses exactly
+  that spread case, so full text is indexed and the container damped instead;
+- kind: interpretations (政策解读) and covering notices restate operative clauses, so they weigh
+  ``KIND_WEIGHT`` (0.7): the measure itself comes first, the commentary still shows;
+- floor: hits under ``RELATIVE_FLOOR`` (5%) of the best score are dropped; they match a fragment
+  of the query (工作 for 工作日) when other clauses match all of it.
 
 All per-term BM25 weights are computed at build time, so a query is a few dictionary look-ups and
 additions over the matching clauses, plus one snippet per returned hit.
@@ -44,7 +51,7 @@ from dataclasses import dataclass, field
 
 import jieba
 
-from biopolicy.domain import Clause, SearchHit
+from biopolicy.domain import Clause, ClauseKind, SearchHit
 
 __all__ = ["MAX_QUERY_LENGTH", "QueryError", "SearchIndex", "normalise", "concepts", "index_terms"]
 
@@ -56,6 +63,10 @@ TITLE_WEIGHT = 2.0  # a title occurrence counts as this many extra occurrences
 WORD_WEIGHT = 0.5  # a whole-word match on top of its bigrams
 PHRASE_BONUS = 1.5  # the query part appears verbatim in the clause
 CONTAINER_DAMPING = 0.5  # a clause whose text repeats its children's
+RELATIVE_FLOOR = 0.05  # hits scoring under this share of the best one are left out
+# Commentary and covering text restate the operative clauses; a user citing a policy wants the
+# measure itself first, so these kinds weigh less (they are still found, and found alone).
+KIND_WEIGHT = {ClauseKind.interpretation: 0.7, ClauseKind.notice: 0.7}
 SNIPPET_CHARS = 120
 SNIPPET_LEAD = 20  # characters shown before the first match in a snippet
 
@@ -157,8 +168,12 @@ def concepts(query: str) -> list[Concept]:
 
 
 def _phrases(query: str) -> list[str]:
-    """Query parts (split on whitespace and punctuation) worth a bonus when found verbatim."""
-    return [p for p in _RUN.findall(normalise(query)) if len(p) > 1]
+    """Query parts (split on whitespace and punctuation) worth a bonus when found verbatim.
+
+    Only parts of three characters or more: their bigrams can all match without being next to
+    each other (临床 … 试验), and an unsegmented 临床试验奖励 is more than its two words apart.
+    """
+    return [p for p in dict.fromkeys(_RUN.findall(normalise(query))) if len(p) > 2]
 
 
 # --- the index -----------------------------------------------------------------------------
@@ -169,7 +184,7 @@ class _Doc:
     clause: Clause
     norm: str  # normalised text, same length as clause.text
     norm_title: str
-    damping: float
+    prior: float  # container damping times kind weight
     ancestors: tuple[int, ...]  # indexes of the clause's ancestors present in the index
     container: bool  # has at least one child in the index
 
@@ -203,7 +218,9 @@ class SearchIndex:
         phrases = _phrases(query)
         scores = {i: self._score(i, c.raw, coverage[i], phrases) for i, c in found.items()}
         kept = _drop_redundant_containers(self._docs, coverage)
-        ranked = sorted(kept, key=lambda i: (-scores[i], i))[:limit]
+        ranked = sorted(kept, key=lambda i: (-scores[i], i))
+        floor = scores[ranked[0]] * RELATIVE_FLOOR if ranked else 0.0
+        ranked = [i for i in ranked if scores[i] >= floor][:limit]
         return [self._hit(i, scores[i], wanted) for i in ranked]
 
     def _candidates(self, wanted: list[Concept], doc_id: str | None) -> dict[int, _Candidate]:
@@ -220,9 +237,9 @@ class SearchIndex:
 
     def _score(self, i: int, raw: float, coverage: float, phrases: list[str]) -> float:
         doc = self._docs[i]
-        verbatim = any(p in doc.norm or p in doc.norm_title for p in phrases)
-        bonus = PHRASE_BONUS if verbatim else 1.0
-        return raw * coverage * coverage * bonus * doc.damping
+        verbatim = sum(p in doc.norm or p in doc.norm_title for p in phrases)
+        bonus = 1 + (PHRASE_BONUS - 1) * verbatim / len(phrases) if phrases else 1.0
+        return raw * coverage * coverage * bonus * doc.prior
 
     def _hit(self, i: int, score: float, wanted: list[Concept]) -> SearchHit:
         clause = self._docs[i].clause
@@ -260,7 +277,7 @@ def _prepare(clauses: list[Clause]) -> list[_Doc]:
                 clause=c,
                 norm=normalise(c.text),
                 norm_title=normalise(c.title or ""),
-                damping=CONTAINER_DAMPING if repeats else 1.0,
+                prior=(CONTAINER_DAMPING if repeats else 1.0) * KIND_WEIGHT.get(c.kind, 1.0),
                 ancestors=_ancestors(c, clauses, position),
                 container=bool(kids),
             )
