@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 import pytest
@@ -324,3 +325,19 @@ def test_console_entry_point_reports_not_found_without_a_trace():
     assert proc.returncode == 1
     assert proc.stderr.strip() == "错误：未找到文件或条款：xm-2023/m99"
     assert "Traceback" not in proc.stderr
+
+
+# --- docs/cli.md covers every command --------------------------------------------------------
+
+CLI_DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_and_option_is_documented(name):
+    text = CLI_DOC.read_text(encoding="utf-8")
+    assert f"### `biopolicy {name}" in text, f"biopolicy {name} is not in docs/cli.md"
+    command = cli.get_command(click.Context(cli), name)
+    for param in command.params:
+        for opt in getattr(param, "opts", []):
+            if opt.startswith("-"):
+                assert opt in text, f"{name} {opt} is not in docs/cli.md"

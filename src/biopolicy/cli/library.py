@@ -66,7 +66,8 @@ def documents(as_json: bool) -> None:
         out().print(documents_table(model.documents))
     if model.errors:
         console = err()
-        console.print(f"警告：有 {len(model.errors)} 份文件未能载入，其余文件照常可用：", style="yellow")
+        rest = "其余文件照常可用" if model.documents else "没有载入任何文件"
+        console.print(f"警告：有 {len(model.errors)} 份文件未能载入，{rest}：", style="yellow")
         for e in model.errors:
             console.print(Text(f"  {e.path}：{e.message}"))
         raise click.exceptions.Exit(LOAD_FAILED_EXIT)

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Protocol
 
+from biopolicy.corpus.loader import load_corpus
 from biopolicy.corpus.search import QueryError, SearchIndex
 from biopolicy.domain import Clause, Corpus, Document, LoadError, SearchHit
 
@@ -68,6 +69,11 @@ class Library:
     def from_corpus(cls, corpus: Corpus) -> Library:
         return cls(corpus, SearchIndex(corpus.all_clauses()))
 
+    @property
+    def corpus(self) -> Corpus:
+        """The loaded corpus, for the services built on it (the calculator validates rules against it)."""
+        return self._corpus
+
     def documents(self) -> list[Document]:
         return list(self._corpus.documents.values())
 
@@ -111,9 +117,8 @@ class Library:
 
 
 def load_library(policies_dir: Path | None = None) -> Library:
-    """Load the corpus from ``policies_dir`` (the repository's ``policies/`` by default) and index it."""
-    from biopolicy.corpus.loader import load_corpus  # the loader parses every document: import when used
-
+    """Load the corpus from ``policies_dir`` (default: $BIOPOLICY_POLICIES, else the repository's
+    ``policies/``) and index it."""
     return Library.from_corpus(load_corpus(policies_dir))
 
 
