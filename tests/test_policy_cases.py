@@ -23,6 +23,13 @@ def _cases():
             yield pytest.param(case, id=f"{path.parent.name}: {case['name']}")
 
 
+def _texts(want, key):
+    texts = want.get(key, [])
+    # an unquoted "30,000,000" in a YAML flow list splits at the commas: insist on quoted strings
+    assert all(isinstance(t, str) for t in texts), f"{key} items must be quoted strings: {texts}"
+    return texts
+
+
 def _word(value):
     # YAML 1.1 reads a bare yes/no as a boolean
     return {True: "yes", False: "no"}.get(value, value)
@@ -52,9 +59,9 @@ def test_policy_case(spec):
             assert set(want["clauses"]) <= cited
         if "overlap" in want:
             assert got.overlap is not None and got.overlap.outcome == want["overlap"]
-        for text in want.get("steps_contain", []):
+        for text in _texts(want, "steps_contain"):
             assert any(text in s.text for s in got.steps), [s.text for s in got.steps]
-        for text in want.get("reason_contains", []):
+        for text in _texts(want, "reason_contains"):
             assert text in (got.reason or ""), got.reason
         if "missing" in want:
             assert [m.split("（")[0] for m in got.missing] == want["missing"]
