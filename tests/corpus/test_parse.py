@@ -64,6 +64,12 @@ def test_000_has_six_sections_and_measures_1_to_20(doc_of):
     assert local(doc, ids(doc, ClauseKind.measure, "fj-2023-7/s3")) == ["m8", "m9", "m10"]
 
 
+def test_notice_title_and_salutation_are_separate_paragraphs(clause_of):
+    lines = clause_of("xm-2025-1/notice").text.split("\n")
+    assert "厦门市市场监督管理局关于印发厦门市全链条支持生物医药产业高质量发展若干措施的通知" in lines
+    assert "各有关单位:" in lines
+
+
 def test_000_notice_preamble_and_closing(clause_of):
     notice = clause_of("fj-2023-7/notice")
     assert (

@@ -142,7 +142,8 @@ def _wrapped_break(first: Line, a: Line, b: Line, full: int) -> bool:
     # A list of units continues on the next line even when that line is a bare name.
     if is_name_line(b.text) and not a.text.endswith(("、", "，")):
         return True
-    if a.text.endswith(("：", ":")):
+    # A salutation ends with a colon; a notice title ends with 通知 and the salutation follows.
+    if a.text.endswith(("：", ":", "的通知")):
         return True
     # A paragraph's closing sentence can fill the line; "本措施…" always opens a closing provision.
     if a.text.endswith("。") and b.text.startswith(("本措施", "本方案")):
