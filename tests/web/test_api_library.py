@@ -381,3 +381,9 @@ def test_real_document_tree_holds_every_clause_once(real_client, doc_id):
 
     seen = list(ids(doc["clauses"]))
     assert len(seen) == len(set(seen)) == doc["clause_count"]
+
+
+def test_validation_message_echoes_only_the_start_of_a_long_input(client):
+    body = client.get("/api/v1/search", params={"q": "伦理", "limit": "9" * 500}).json()
+    assert body["errors"][0]["loc"] == ["query", "limit"]
+    assert len(body["detail"]) < 120

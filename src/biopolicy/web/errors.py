@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "服务器内部错误，已记录在日志中；请稍后再试，如仍出错请联系维护人员。"
 
+MAX_ECHO = 40
+
 _PLACES = {
     "query": "查询参数",
     "path": "路径参数",
@@ -79,7 +81,9 @@ def expectation(error: dict[str, Any]) -> str:
 def _received(error: dict[str, Any]) -> str:
     if error.get("type") == "missing" or "input" not in error:
         return ""
-    return f"，收到 {error['input']!r}"
+    shown = repr(error["input"])
+    # Echo enough to recognise the input, not a whole pasted document.
+    return f"，收到 {shown[:MAX_ECHO] + '…' if len(shown) > MAX_ECHO else shown}"
 
 
 def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
