@@ -8,6 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from biopolicy.corpus.loader import load_corpus
 from biopolicy.corpus.search import (
     MAX_QUERY_LENGTH,
     QueryError,
@@ -276,9 +277,7 @@ def test_query_error_is_a_value_error_and_limit_must_be_positive(small_index):
 
 @pytest.fixture(scope="module")
 def corpus_index() -> SearchIndex:
-    loader = pytest.importorskip("biopolicy.corpus.loader")
-    corpus = loader.load_corpus()
-    return SearchIndex(corpus.all_clauses())
+    return SearchIndex(load_corpus().all_clauses())
 
 
 def top(index: SearchIndex, query: str, n: int, doc_id: str | None = None) -> list[str]:
@@ -318,3 +317,71 @@ def test_snippet_is_an_escaped_excerpt_of_the_text(text, query):
         plain = html.unescape(body.replace("<mark>", "").replace("</mark>", ""))
         assert plain in text.replace("\n", " ")
         assert len(plain) <= 120
+
+
+def test_corpus_generic_drug_consistency_evaluation_reward(corpus_index):
+    assert within(top(corpus_index, "一致性评价", 1), "xm-2023/m1")
+
+
+def test_corpus_hospital_reception_day(corpus_index):
+    assert within(top(corpus_index, "接待日", 1), "fj-2023-7/m12")
+
+
+def test_corpus_working_day_time_limits(corpus_index):
+    hits = top(corpus_index, "工作日", 2)
+    assert within(hits, "fj-yj-2025-30/m9") and within(hits, "fj-yj-2025-30/m11"), hits
+
+
+def test_corpus_clinical_research_centres_measure_beats_its_interpretation(corpus_index):
+    hits = top(corpus_index, "临床医学研究中心", 3)
+    assert hits[0] == "xm-2023/m16"
+    assert hits.index("xm-2023/interp/5/3") > 0  # the 政策解读 summary is found, after the measure
+
+
+def test_corpus_active_pharmaceutical_ingredients(corpus_index):
+    hits = top(corpus_index, "原料药", 2)
+    assert hits[0] == "fj-2023-7/m10"
+    assert "fj-2023-7/m3" in hits
+
+
+def test_corpus_pharmacy_committee_meetings(corpus_index):
+    hits = top(corpus_index, "药事管理", 2)
+    assert hits == ["fj-2023-7/m15", "xm-2025-1/m13"]
+
+
+def test_corpus_informed_consent_is_only_in_ethics_measure(corpus_index):
+    assert top(corpus_index, "知情同意", 1) == ["xm-2025-1/m6"]
+
+
+def test_corpus_no_double_funding_rule(corpus_index):
+    hits = top(corpus_index, "就高不重复", 3)
+    assert within(hits[:1], "xm-2025-1/closing")
+    assert within(hits, "xm-2023/other")  # 就高从优不重复: matched by its parts
+
+
+def test_corpus_validity_period_of_both_xiamen_policies(corpus_index):
+    hits = top(corpus_index, "有效期", 2)
+    assert within(hits, "xm-2025-1/closing") and within(hits, "xm-2023/other"), hits
+
+
+def test_corpus_research_wards(corpus_index):
+    assert set(top(corpus_index, "研究型病房", 2)) == {"xm-2025-1/m5", "fj-yj-2025-30/m4"}
+
+
+@pytest.mark.parametrize("query", ["临床试验 奖励", "临床试验奖励"])
+def test_corpus_clinical_trial_reward_finds_measures_not_commentary(corpus_index, query):
+    hits = corpus_index.search(query, limit=5)
+    assert within([hits[0].clause_id], "xm-2023/m1")
+    assert not any("/interp" in h.clause_id for h in hits)
+    assert "<mark>临床试验</mark>" in hits[0].snippet and "<mark>奖励</mark>" in hits[0].snippet
+
+
+def test_corpus_latin_abbreviation(corpus_index):
+    hits = top(corpus_index, "CRO", 5)
+    assert within(hits, "fj-2023-7/m5") and within(hits, "xm-2023/m10"), hits
+
+
+def test_corpus_doc_filter_and_specific_clause_over_its_measure(corpus_index):
+    hits = top(corpus_index, "挂网", 5, doc_id="xm-2023")
+    assert hits[0] == "xm-2023/m14/p1"
+    assert "xm-2023/m14" not in hits  # the paragraph stands for the measure that repeats it

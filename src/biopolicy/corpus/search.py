@@ -47,7 +47,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import jieba
 
@@ -189,19 +189,13 @@ class _Doc:
     container: bool  # has at least one child in the index
 
 
-@dataclass
-class _Candidate:
-    raw: float = 0.0
-    matched: set[str] = field(default_factory=set)
-
-
 class SearchIndex:
     """BM25 over clause text and title, built once, queried many times."""
 
     def __init__(self, clauses: Iterable[Clause]) -> None:
         _init_jieba()
         self._docs = _prepare(list(clauses))
-        self._doc_ids = {d.clause.doc_id for d in self._docs}
+        self._doc_of = [d.clause.doc_id for d in self._docs]
         self._postings = _build_postings(self._docs)
 
     def __len__(self) -> int:
@@ -213,32 +207,45 @@ class SearchIndex:
         wanted = concepts(query)
         if not wanted:
             return []  # only punctuation: nothing to look for
-        found = self._candidates(wanted, doc_id)
-        coverage = {i: _coverage(wanted, c.matched) for i, c in found.items()}
+        raw, coverage = self._candidates(wanted, doc_id)
         phrases = _phrases(query)
-        scores = {i: self._score(i, c.raw, coverage[i], phrases) for i, c in found.items()}
+        scores = {i: self._score(i, r, coverage[i], phrases) for i, r in raw.items()}
         kept = _drop_redundant_containers(self._docs, coverage)
         ranked = sorted(kept, key=lambda i: (-scores[i], i))
         floor = scores[ranked[0]] * RELATIVE_FLOOR if ranked else 0.0
         ranked = [i for i in ranked if scores[i] >= floor][:limit]
         return [self._hit(i, scores[i], wanted) for i in ranked]
 
-    def _candidates(self, wanted: list[Concept], doc_id: str | None) -> dict[int, _Candidate]:
-        found: dict[int, _Candidate] = defaultdict(_Candidate)
+    def _candidates(
+        self, wanted: list[Concept], doc_id: str | None
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """BM25 sum and coverage of every clause matching at least one term.
+
+        Coverage is the mean over concepts of the share of each concept's parts the clause
+        contains: 伦理审查 against a text with 伦理 and 审查 apart covers 2 of its 3 bigrams.
+        """
+        raw: dict[int, float] = defaultdict(float)
+        coverage: dict[int, float] = defaultdict(float)
+        in_doc = self._doc_of
+        per_concept = 1.0 / len(wanted)
         for concept in wanted:
+            share = per_concept / len(concept.parts)
             for term, weight in concept.terms:
+                counts = term in concept.parts
                 for i, impact in self._postings.get(term, ()):
-                    if doc_id is not None and self._docs[i].clause.doc_id != doc_id:
+                    if doc_id is not None and in_doc[i] != doc_id:
                         continue
-                    cand = found[i]
-                    cand.raw += weight * impact
-                    cand.matched.add(term)
-        return found
+                    raw[i] += weight * impact
+                    if counts:
+                        coverage[i] += share
+        return raw, coverage
 
     def _score(self, i: int, raw: float, coverage: float, phrases: list[str]) -> float:
         doc = self._docs[i]
-        verbatim = sum(p in doc.norm or p in doc.norm_title for p in phrases)
-        bonus = 1 + (PHRASE_BONUS - 1) * verbatim / len(phrases) if phrases else 1.0
+        bonus = 1.0
+        if phrases:
+            verbatim = sum(p in doc.norm or p in doc.norm_title for p in phrases)
+            bonus += (PHRASE_BONUS - 1) * verbatim / len(phrases)
         return raw * coverage * coverage * bonus * doc.prior
 
     def _hit(self, i: int, score: float, wanted: list[Concept]) -> SearchHit:
@@ -336,12 +343,6 @@ def _spread(in_documents: int, n_documents: int) -> float:
     return 0.5 + 0.5 * (math.log(1 + n_documents / in_documents) - lo) / (hi - lo)
 
 
-def _coverage(wanted: list[Concept], matched: set[str]) -> float:
-    """Mean over concepts of the share of each concept's parts the clause contains."""
-    shares = [sum(p in matched for p in c.parts) / len(c.parts) for c in wanted]
-    return sum(shares) / len(shares)
-
-
 def _drop_redundant_containers(docs: list[_Doc], coverage: dict[int, float]) -> list[int]:
     """Leave out a container when a descendant matches at least as much of the query."""
     best_below: dict[int, float] = {}
@@ -366,7 +367,10 @@ def _spans(norm: str, wanted: list[Concept]) -> list[tuple[int, int, int]]:
         if concept.text not in norm and len(concept.text) > 2 and _IS_CJK.match(concept.text):
             pieces = [concept.text[i : i + 2] for i in range(len(concept.text) - 1)]
         for piece in pieces:
-            spans.extend((m.start(), m.end(), k) for m in re.finditer(re.escape(piece), norm))
+            at = norm.find(piece)
+            while at >= 0:
+                spans.append((at, at + len(piece), k))
+                at = norm.find(piece, at + 1)
     return sorted(spans)
 
 
@@ -410,10 +414,8 @@ def snippet(text: str, wanted: list[Concept], norm: str | None = None) -> str:
     lo, hi = _window(len(text), spans)
     out: list[str] = ["…"] if lo > 0 else []
     pos = lo
-    for start, end in _merge(spans):
+    for start, end in _merge([sp for sp in spans if sp[0] < hi and sp[1] > lo]):
         start, end = max(start, lo), min(end, hi)
-        if start >= end:
-            continue
         out.append(_plain(text[pos:start]))
         out.append(f"<mark>{_plain(text[start:end])}</mark>")
         pos = end
@@ -423,5 +425,10 @@ def snippet(text: str, wanted: list[Concept], norm: str | None = None) -> str:
     return "".join(out)
 
 
+_NEEDS_ESCAPE = re.compile(r"[&<>\"']")
+
+
 def _plain(text: str) -> str:
-    return html.escape(text.replace("\n", " "), quote=True)
+    text = text.replace("\n", " ")
+    # Most clause text has nothing to escape; skip html.escape's five passes then.
+    return html.escape(text, quote=True) if _NEEDS_ESCAPE.search(text) else text
