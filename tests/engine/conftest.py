@@ -1,0 +1,7 @@
+import pytest
+from tests.engine import builders
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return builders.catalogue()

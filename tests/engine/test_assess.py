@@ -1,0 +1,212 @@
+"""The engine's guarantees on synthetic rules: overlaps, ceilings, top-ups, kinds of amount, trace."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from tests.engine.builders import case, measure, ruleset, stage
+
+from biopolicy.domain.case import Case
+from biopolicy.engine.assess import assess
+
+
+def run(rules, data, catalogue):
+    return assess(Case.model_validate(data), rules, catalogue)
+
+
+def by_measure(result, event_id="e1"):
+    return {e.measure_id: e for e in result.entitlements if e.event_id == event_id}
+
+
+def overlap(mids, kind="highest_only"):
+    return {"id": "o1", "kind": kind, "measures": mids, "clauses": ["x/c"], "excerpt": "就高从优不重复"}
+
+
+def test_highest_only_pays_the_higher_computed_amount_and_not_the_sum(catalogue):
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "at_most", "rate": "40%", "base": "event.rd_investment"}),
+            measure("b/m1", {"kind": "at_most", "rate": "20%", "base": "event.rd_investment"}),
+        ],
+        overlaps=[overlap(["a/m1", "b/m1"])],
+    )
+    result = run(rules, case([stage("e1")]), catalogue)
+    got = by_measure(result)
+    assert got["a/m1"].overlap.outcome == "won"
+    assert got["b/m1"].overlap.outcome == "lost"
+    assert Decimal(got["b/m1"].amount.value) == 0
+    assert result.totals[-1].max_obtainable == Decimal(4_000_000)
+
+
+def test_highest_only_compares_amounts_after_shared_ceilings(catalogue):
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "at_most", "rate": "40%", "base": "event.rd_investment"}),
+            measure("b/m1", {"kind": "at_most", "rate": "20%", "base": "event.rd_investment"}),
+        ],
+        caps=[
+            {
+                "id": "a/year",
+                "label": "年度上限",
+                "scope": "applicant_year",
+                "amount": "1000000",
+                "measures": ["a/m1"],
+                "clauses": ["a/c"],
+                "excerpt": "x",
+            }
+        ],
+        overlaps=[overlap(["a/m1", "b/m1"])],
+    )
+    got = by_measure(run(rules, case([stage("e1")]), catalogue))
+    # a's 4,000,000 is cut to 1,000,000 by its yearly ceiling, so b's 2,000,000 is the higher
+    assert got["b/m1"].overlap.outcome == "won"
+    assert got["a/m1"].overlap.outcome == "lost"
+
+
+def test_highest_only_nets_what_the_other_side_already_paid_for_the_same_achievement(catalogue):
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "at_most", "rate": "40%", "base": "event.rd_investment"}),
+            measure("b/m1", {"kind": "exact", "value": "1500000"}),
+        ],
+        overlaps=[overlap(["a/m1", "b/m1"])],
+    )
+    prior = [{"measure_id": "b/m1", "amount": "1500000", "date": "2025-07-01", "event_id": "e1"}]
+    got = by_measure(run(rules, case([stage("e1")], prior), catalogue))
+    assert got["a/m1"].overlap.outcome == "won"
+    assert Decimal(got["a/m1"].amount.value) == Decimal(2_500_000)
+    assert any("只补差额" in s.text for s in got["a/m1"].steps)
+
+
+def test_highest_only_with_an_amount_that_cannot_be_worked_out_shows_both_and_adds_neither(catalogue):
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "at_most", "rate": "40%", "base": "event.rd_investment"}),
+            measure("b/m1", {"kind": "unknown", "basis": "按有关规定"}),
+        ],
+        overlaps=[overlap(["a/m1", "b/m1"])],
+    )
+    result = run(rules, case([stage("e1")]), catalogue)
+    got = by_measure(result)
+    assert got["a/m1"].overlap.outcome == "unresolved"
+    assert got["b/m1"].overlap.outcome == "unresolved"
+    assert got["b/m1"].amount.value is None
+    assert result.totals[-1].max_obtainable == 0
+    assert result.totals[-1].unresolved_overlaps == ["o1"]
+
+
+def test_exclusion_within_one_event_keeps_the_first_measure_of_the_group(catalogue):
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "exact", "value": "100"}),
+            measure("a/m2", {"kind": "exact", "value": "200"}),
+        ],
+        overlaps=[overlap(["a/m1", "a/m2"], kind="excludes")],
+    )
+    got = by_measure(run(rules, case([stage("e1")]), catalogue))
+    assert got["a/m1"].overlap is None and Decimal(got["a/m1"].amount.value) == 100
+    assert got["a/m2"].overlap.outcome == "excluded" and Decimal(got["a/m2"].amount.value) == 0
+
+
+def test_top_up_net_of_a_maximum_is_at_least_the_difference(catalogue):
+    rules = ruleset(
+        [
+            measure(
+                "a/m1",
+                {"kind": "at_most", "cap": "3000000"},
+                conditions={"fact": "event.stage", "eq": "phase_1"},
+            ),
+            measure(
+                "a/m2",
+                {"kind": "top_up", "to": "10000000", "net_of": ["a/m1"]},
+                conditions={"fact": "event.stage", "eq": "phase_2"},
+            ),
+        ]
+    )
+    events = [stage("e1"), stage("e2", when="2025-08-01", stage="phase_2")]
+    result = run(rules, case(events), catalogue)
+    top_up = by_measure(result, "e2")["a/m2"]
+    assert top_up.amount.kind == "at_least"
+    assert Decimal(top_up.amount.value) == Decimal(7_000_000)
+
+
+def test_exact_award_cut_by_a_ceiling_that_maxima_took_from_becomes_a_maximum(catalogue):
+    rules = ruleset(
+        [
+            measure(
+                "a/m1", {"kind": "at_most", "cap": "800"}, conditions={"fact": "event.stage", "eq": "phase_1"}
+            ),
+            measure(
+                "a/m2", {"kind": "exact", "value": "500"}, conditions={"fact": "event.stage", "eq": "phase_2"}
+            ),
+        ],
+        caps=[
+            {
+                "id": "a/total",
+                "label": "累计上限",
+                "scope": "applicant",
+                "amount": "1000",
+                "measures": ["a/m1", "a/m2"],
+                "clauses": ["a/c"],
+                "excerpt": "x",
+            }
+        ],
+    )
+    events = [stage("e1"), stage("e2", when="2025-08-01", stage="phase_2")]
+    second = by_measure(run(rules, case(events), catalogue), "e2")["a/m2"]
+    assert Decimal(second.amount.value) == 200
+    assert second.amount.kind == "at_most"
+    assert second.amount.before_caps is not None and Decimal(second.amount.before_caps) == 500
+
+
+def test_an_amount_per_unit_multiplies_by_the_count(catalogue):
+    rules = ruleset(
+        [
+            measure(
+                "a/m1",
+                {"kind": "exact", "value": "200000", "per": "event.count"},
+                event="gcp_specialty_added",
+            )
+        ]
+    )
+    event = {"id": "e1", "type": "gcp_specialty_added", "date": "2025-05-01", "count": 3}
+    result = run(rules, case([event], kind="medical_institution"), catalogue)
+    assert Decimal(by_measure(result)["a/m1"].amount.value) == Decimal(600_000)
+
+
+def test_an_unknown_amount_never_becomes_a_number(catalogue):
+    rules = ruleset([measure("a/m1", {"kind": "unknown", "basis": "按有关规定给予奖励", "cap": "5000000"})])
+    result = run(rules, case([stage("e1")]), catalogue)
+    got = by_measure(result)["a/m1"]
+    assert got.amount.kind == "unknown" and got.amount.value is None
+    assert Decimal(got.amount.ceiling) == Decimal(5_000_000)
+    assert result.totals[-1].unknown_measures == ["a/m1"]
+    assert result.totals[-1].max_obtainable == 0
+
+
+def test_planned_events_after_as_of_are_marked_as_what_if(catalogue):
+    rules = ruleset([measure("a/m1", {"kind": "exact", "value": "100"})])
+    data = case([stage("e1", when="2027-03-01")])
+    result = run(rules, data, catalogue)
+    assert by_measure(result)["a/m1"].planned is True
+
+
+def test_every_step_cites_a_clause(catalogue):
+    rules = ruleset(
+        [measure("a/m1", {"kind": "at_most", "rate": "40%", "base": "event.rd_investment", "cap": "1"})]
+    )
+    got = by_measure(run(rules, case([stage("e1")]), catalogue))["a/m1"]
+    assert got.steps and all(s.clauses for s in got.steps)
+
+
+@pytest.mark.parametrize(
+    ("rd", "expected"),
+    [("2500000", "1000000"), ("2500001", "1000000"), ("2499999", "999999.6")],
+)
+def test_rate_ceiling_boundary(catalogue, rd, expected):
+    rules = ruleset(
+        [measure("a/m1", {"kind": "at_most", "rate": "40%", "base": "event.rd_investment", "cap": "1000000"})]
+    )
+    got = by_measure(run(rules, case([stage("e1", rd=rd)]), catalogue))["a/m1"]
+    assert Decimal(got.amount.value) == Decimal(expected)
