@@ -249,7 +249,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "OverlapOutcome": {
         "": "重叠关系的处理结果",
         "overlap_id": "重叠 id",
-        "kind": "highest_only / excludes",
+        "kind": "重叠类型：highest_only / excludes",
         "outcome": "won 本项最高、计入；lost 另一项更高、本项不计；unresolved 有一方金额无法算出，并列待审核；excluded 已享受其一，本项不重复享受",
         "reason": "说明",
         "with_measures": "与之重叠的措施",
