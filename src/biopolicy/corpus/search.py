@@ -39,6 +39,7 @@ additions over the matching clauses, plus one snippet per returned hit.
 
 from __future__ import annotations
 
+import heapq
 import html
 import logging
 import math
@@ -195,7 +196,9 @@ class SearchIndex:
     def __init__(self, clauses: Iterable[Clause]) -> None:
         _init_jieba()
         self._docs = _prepare(list(clauses))
+        # Flat per-clause lists: the query loop reads these for hundreds of clauses.
         self._doc_of = [d.clause.doc_id for d in self._docs]
+        self._prior = [d.prior for d in self._docs]
         self._postings = _build_postings(self._docs)
 
     def __len__(self) -> int:
@@ -208,13 +211,34 @@ class SearchIndex:
         if not wanted:
             return []  # only punctuation: nothing to look for
         raw, coverage = self._candidates(wanted, doc_id)
-        phrases = _phrases(query)
-        scores = {i: self._score(i, r, coverage[i], phrases) for i, r in raw.items()}
+        prior = self._prior
+        base = {i: r * coverage[i] * coverage[i] * prior[i] for i, r in raw.items()}
         kept = _drop_redundant_containers(self._docs, coverage)
-        ranked = sorted(kept, key=lambda i: (-scores[i], i))
-        floor = scores[ranked[0]] * RELATIVE_FLOOR if ranked else 0.0
-        ranked = [i for i in ranked if scores[i] >= floor][:limit]
-        return [self._hit(i, scores[i], wanted) for i in ranked]
+        kept.sort(key=lambda i: (-base[i], i))
+        ranked = self._top(kept, base, _phrases(query), limit)
+        floor = ranked[0][1] * RELATIVE_FLOOR if ranked else 0.0
+        return [self._hit(i, score, wanted) for i, score in ranked if score >= floor]
+
+    def _top(
+        self, kept: list[int], base: dict[int, float], phrases: list[str], limit: int
+    ) -> list[tuple[int, float]]:
+        """The ``limit`` best (clause, score) pairs, best first, ``kept`` being sorted by base score.
+
+        The phrase bonus (a substring search per clause) is only worked out while a clause could
+        still enter the top: once base x PHRASE_BONUS is below the worst score kept, none can.
+        """
+        if not phrases:
+            return [(i, base[i]) for i in kept[:limit]]
+        heap: list[tuple[float, int]] = []  # (score, -index): the root is the worst kept
+        for i in kept:
+            if len(heap) == limit and base[i] * PHRASE_BONUS < heap[0][0]:
+                break
+            item = (base[i] * self._bonus(i, phrases), -i)
+            if len(heap) < limit:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+        return [(-neg, score) for score, neg in sorted(heap, reverse=True)]
 
     def _candidates(
         self, wanted: list[Concept], doc_id: str | None
@@ -240,13 +264,10 @@ class SearchIndex:
                         coverage[i] += share
         return raw, coverage
 
-    def _score(self, i: int, raw: float, coverage: float, phrases: list[str]) -> float:
+    def _bonus(self, i: int, phrases: list[str]) -> float:
         doc = self._docs[i]
-        bonus = 1.0
-        if phrases:
-            verbatim = sum(p in doc.norm or p in doc.norm_title for p in phrases)
-            bonus += (PHRASE_BONUS - 1) * verbatim / len(phrases)
-        return raw * coverage * coverage * bonus * doc.prior
+        verbatim = sum(p in doc.norm or p in doc.norm_title for p in phrases)
+        return 1.0 + (PHRASE_BONUS - 1) * verbatim / len(phrases)
 
     def _hit(self, i: int, score: float, wanted: list[Concept]) -> SearchHit:
         clause = self._docs[i].clause
@@ -347,9 +368,11 @@ def _drop_redundant_containers(docs: list[_Doc], coverage: dict[int, float]) -> 
     """Leave out a container when a descendant matches at least as much of the query."""
     best_below: dict[int, float] = {}
     for i, cov in coverage.items():
-        for a in docs[i].ancestors:
+        for a in docs[i].ancestors:  # empty for top-level clauses: most of them
             if cov > best_below.get(a, -1.0):
                 best_below[a] = cov
+    if not best_below:
+        return list(coverage)
     return [
         i for i, cov in coverage.items() if not (docs[i].container and best_below.get(i, -1.0) >= cov - 1e-9)
     ]
