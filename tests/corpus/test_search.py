@@ -385,3 +385,11 @@ def test_corpus_doc_filter_and_specific_clause_over_its_measure(corpus_index):
     hits = top(corpus_index, "挂网", 5, doc_id="xm-2023")
     assert hits[0] == "xm-2023/m14/p1"
     assert "xm-2023/m14" not in hits  # the paragraph stands for the measure that repeats it
+
+
+def test_jieba_is_initialised_when_the_index_is_built_not_on_first_query():
+    import jieba
+
+    index = SearchIndex([])
+    assert jieba.dt.initialized
+    assert index.search("伦理") == [] and len(index) == 0
