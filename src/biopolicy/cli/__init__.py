@@ -20,6 +20,7 @@ import click
 
 from biopolicy.cli.common import CliError, UsageErrorZh, load_error_hint, translate_usage_error
 from biopolicy.corpus.search import QueryError
+from biopolicy.domain.case import CaseError
 from biopolicy.services.library import NotFound
 
 __all__ = ["COMMANDS", "USER_ERRORS", "cli", "main"]
@@ -29,10 +30,12 @@ COMMANDS: dict[str, str] = {
     "documents": "biopolicy.cli.library:documents",
     "show": "biopolicy.cli.library:show",
     "search": "biopolicy.cli.library:search",
+    "measures": "biopolicy.cli.rules:measures",
+    "assess": "biopolicy.cli.rules:assess",
 }
 
 # Domain errors a user can cause, and the exit code each gives.
-USER_ERRORS: dict[type[Exception], int] = {NotFound: 1, QueryError: 2}
+USER_ERRORS: dict[type[Exception], int] = {NotFound: 1, QueryError: 2, CaseError: 2}
 
 INTERNAL_EXIT = 3
 

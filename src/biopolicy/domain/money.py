@@ -41,6 +41,8 @@ def parse_rate(value: object, field: str) -> Decimal:
 def yuan(amount: Decimal) -> str:
     """20000000 -> '20,000,000元（2000万元）'; small amounts without the 万 form."""
     plain = f"{_trim(amount):,}元"
+    if amount >= YI and amount % YI == 0:
+        return f"{plain}（{_trim(amount / YI)}亿元）"
     if amount >= WAN:
         return f"{plain}（{_trim(amount / WAN)}万元）"
     return plain

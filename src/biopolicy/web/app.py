@@ -13,32 +13,37 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from biopolicy import __version__
+from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.library import Library, get_library
 from biopolicy.web.errors import install_error_handlers
-from biopolicy.web.routes import documents, search
+from biopolicy.web.routes import assess, documents, measures, search
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
-API_ROUTERS: list[APIRouter] = [documents.router, search.router]
+API_ROUTERS: list[APIRouter] = [documents.router, search.router, measures.router, assess.router]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"
 
 
-def create_app(library: Library | None = None) -> FastAPI:
-    """The app; pass ``library`` to serve one already built (tests), else the process's own is loaded."""
+def create_app(library: Library | None = None, calculator: Calculator | None = None) -> FastAPI:
+    """The app; pass ``library`` (and ``calculator``) to serve ones already built (tests), else the
+    process's own are loaded at start-up."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "library", None) is None:
             app.state.library = get_library()  # at start-up, so the first request does not pay for it
+            if getattr(app.state, "calculator", None) is None:
+                app.state.calculator = get_calculator()  # rules are checked against the corpus here
         _report_load(app.state.library)
         yield
 
     app = FastAPI(title="biopolicy", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.library = library
+    app.state.calculator = calculator
     install_error_handlers(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from biopolicy.services.calculator import Calculator
 from biopolicy.services.library import Library
 
 
@@ -15,3 +16,14 @@ def library_of(request: Request) -> Library:
 
 
 LibraryDep = Annotated[Library, Depends(library_of)]
+
+
+def calculator_of(request: Request) -> Calculator:
+    """The Calculator the app loaded at start-up; built from the app's library when it was not."""
+    state = request.app.state
+    if getattr(state, "calculator", None) is None:
+        state.calculator = Calculator.load(state.library.corpus)
+    return state.calculator
+
+
+CalculatorDep = Annotated[Calculator, Depends(calculator_of)]

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from biopolicy.corpus.search import QueryError
+from biopolicy.domain.case import CaseError
 from biopolicy.services.library import NotFound
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ _PLACES = {
 # pydantic error type -> what the field should be, in Chinese; {name} comes from the error's ctx.
 _EXPECTED = {
     "missing": "为必填项",
+    "json_invalid": "须为有效的 JSON（{error}）",
+    "dict_type": "须为 JSON 对象",
     "int_parsing": "须为整数",
     "int_type": "须为整数",
     "int_from_float": "须为整数",
@@ -109,6 +112,15 @@ async def _bad_query(request: Request, exc: QueryError) -> JSONResponse:
     )
 
 
+async def _bad_case(request: Request, exc: CaseError) -> JSONResponse:
+    # each problem reads "<field>：<what is expected>"; the field becomes the error's location
+    items = []
+    for problem in exc.problems:
+        field, _, message = problem.partition("：")
+        items.append({"loc": ["body", field], "msg": message or problem, "type": "case"})
+    return JSONResponse(status_code=422, content={"detail": "；".join(exc.problems), "errors": items})
+
+
 async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
     return JSONResponse(status_code=422, content=validation_body(list(exc.errors())))
 
@@ -127,6 +139,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(QueryError, _bad_query)
+    app.add_exception_handler(CaseError, _bad_case)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,47 @@
+"""The calculator: a case in, every entitlement with its amount, ceilings, overlaps and trace out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+
+from biopolicy.domain.assessment import Assessment
+from biopolicy.web.deps import CalculatorDep
+from biopolicy.web.schemas import ErrorOut
+
+router = APIRouter(tags=["测算"])
+
+EXAMPLE = {
+    "applicant": {"kind": "enterprise", "name": "厦门某药业有限公司", "city": "厦门市", "district": "海沧区"},
+    "products": [{"id": "p1", "name": "某单抗", "type": "biologic", "registration_class": "1"}],
+    "events": [
+        {
+            "id": "e1",
+            "type": "clinical_stage_completed",
+            "date": "2026-03-01",
+            "product_id": "p1",
+            "stage": "phase_2",
+            "rd_investment": "30000000",
+            "transferred_locally": True,
+        }
+    ],
+    "as_of": "2026-03-02",
+}
+
+
+@router.post(
+    "/assess",
+    summary="测算一个案例可享受的政策",
+    responses={422: {"model": ErrorOut, "description": "案例有误：每条说明指出字段及应填写的内容"}},
+)
+def assess_case(
+    calculator: CalculatorDep,
+    case: Annotated[
+        dict[str, Any], Body(description="案例：申请人、产品、事件、已获奖励、查询日", examples=[EXAMPLE])
+    ],
+    as_of: Annotated[dt.date | None, Query(description="查询日，覆盖案例中的 as_of（YYYY-MM-DD）")] = None,
+) -> Assessment:
+    # the case is validated by the service, so every message names its field in Chinese
+    return calculator.assess(case, as_of=as_of)
