@@ -65,6 +65,8 @@ def test_policy_case(spec):
             assert text in (got.reason or ""), got.reason
         if "missing" in want:
             assert [m.split("（")[0] for m in got.missing] == want["missing"]
+        if "payer" in want:
+            assert got.payer == want["payer"]
         if "instalments" in want:
             assert [(i.year, Decimal(str(i.amount))) for i in got.instalments] == [
                 (i["year"], Decimal(str(i["amount"]))) for i in want["instalments"]

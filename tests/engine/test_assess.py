@@ -210,3 +210,70 @@ def test_rate_ceiling_boundary(catalogue, rd, expected):
     )
     got = by_measure(run(rules, case([stage("e1", rd=rd)]), catalogue))["a/m1"]
     assert Decimal(got.amount.value) == Decimal(expected)
+
+
+def test_a_waiver_spares_the_fee_itself(catalogue):
+    rules = ruleset([measure("a/m1", {"kind": "waiver", "base": "event.amount"}, event="fee_due")])
+    event = {
+        "id": "e1",
+        "type": "fee_due",
+        "date": "2025-05-01",
+        "fee_type": "drug_re_registration",
+        "amount": "23000",
+    }
+    result = run(rules, case([event]), catalogue)
+    got = by_measure(result)["a/m1"]
+    assert got.amount.kind == "waiver" and Decimal(got.amount.value) == 23000
+    assert result.totals[-1].exact == 23000
+
+
+def test_matching_by_ratio_is_cut_so_public_funding_stays_within_total_investment(catalogue):
+    headroom = {
+        "of": "event.total_investment",
+        "less": ["event.national_funding", "event.other_public_funding"],
+        "label": "国家、省、市项目资助总金额不超过项目总投入",
+    }
+    rules = ruleset(
+        [
+            measure(
+                "a/m1",
+                {"kind": "exact", "ratio": "1:1", "base": "event.national_funding", "headroom": headroom},
+                event="national_project_undertaken",
+            )
+        ]
+    )
+
+    def matched(total):
+        event = {
+            "id": "e1",
+            "type": "national_project_undertaken",
+            "date": "2025-05-01",
+            "national_funding": "5000000",
+            "other_public_funding": "1000000",
+            "total_investment": total,
+        }
+        return Decimal(by_measure(run(rules, case([event]), catalogue))["a/m1"].amount.value)
+
+    assert matched("20000000") == 5_000_000  # room 14,000,000: the full 1:1 match
+    assert matched("11000000") == 5_000_000  # room exactly 5,000,000: not cut
+    assert matched("10999999") == 4_999_999  # one yuan less room: cut by one yuan
+    assert matched("5000000") == 0  # national and other funding already fill the investment
+
+
+def test_funding_names_the_payer_for_the_applicants_place(catalogue):
+    from biopolicy.rules.schema import Funding
+
+    rules = ruleset([measure("a/m1", {"kind": "exact", "value": "100"})])
+    rules.funding["a"] = [
+        Funding(
+            payer="厦门市人民政府",
+            places=["厦门市"],
+            clauses=["a/closing"],
+            excerpt="由厦门市人民政府负责解决",
+        )
+    ]
+    xiamen = by_measure(run(rules, case([stage("e1")]), catalogue))["a/m1"]
+    fuzhou = by_measure(run(rules, case([stage("e1")], city="福州市"), catalogue))["a/m1"]
+    assert xiamen.payer == "厦门市人民政府"
+    assert any("a/closing" in s.clauses for s in xiamen.steps)
+    assert fuzhou.payer is None

@@ -24,7 +24,7 @@ class Step(BaseModel):
 
 
 class AmountResult(BaseModel):
-    kind: str  # exact / at_most / at_least / unknown (a top-up resolves to one of these)
+    kind: str  # exact / at_most / at_least / unknown / waiver (a fee not charged); a top-up resolves to one
     value: Decimal | None = None  # exact: the sum; at_most: the most obtainable; at_least: the floor
     before_caps: Decimal | None = None  # the figure before shared ceilings and overlaps cut it
     ceiling: Decimal | None = None  # unknown amounts: a ceiling the text states, if any
@@ -73,6 +73,7 @@ class Entitlement(BaseModel):
     notes: list[Step] = Field(default_factory=list)  # interpretation notes, shown with the result
     overlap: OverlapOutcome | None = None
     instalments: list[Instalment] = Field(default_factory=list)
+    payer: str | None = None  # who pays, where the document names it for the applicant's place
 
 
 class YearTotal(BaseModel):

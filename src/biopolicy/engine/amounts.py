@@ -46,6 +46,13 @@ def _table(measure: Measure, table: AmountTable, s: Situation) -> RawAmount:
 
 
 def _spec(spec: AmountSpec, s: Situation) -> RawAmount:
+    raw = _figure(spec, s)
+    if spec.headroom is not None and raw.value is not None:
+        _headroom(raw, spec.headroom, s)
+    return raw
+
+
+def _figure(spec: AmountSpec, s: Situation) -> RawAmount:
     raw = RawAmount(spec.kind, spec=spec, ceiling=spec.cap)
     multiplier = Decimal(1)
     if spec.per is not None:
@@ -62,7 +69,9 @@ def _spec(spec: AmountSpec, s: Situation) -> RawAmount:
         return raw
     if spec.kind == AmountKind.top_up:
         return raw  # worked out against what was already paid, in assess
-    if spec.rate is not None:
+    if spec.kind == AmountKind.waiver:
+        return _waived(spec, s, raw)
+    if spec.effective_rate is not None:
         return _rated(spec, s, raw)
     if spec.value is not None:
         raw.value = spec.value * multiplier
@@ -77,8 +86,36 @@ def _spec(spec: AmountSpec, s: Situation) -> RawAmount:
     return raw
 
 
+def _waived(spec: AmountSpec, s: Situation, raw: RawAmount) -> RawAmount:
+    fee = s.get(spec.base)
+    if fee is MISSING:
+        raw.missing.append(f"{spec.base}（{s.label(spec.base)}）")
+        raw.kind = AmountKind.unknown
+        raw.steps.append(f"免收{s.label(spec.base)}；未提供金额，无法算出免收数额")
+        return raw
+    raw.value = Decimal(fee)
+    raw.steps.append(f"免收{s.label(spec.base)} {yuan(raw.value)}")
+    return raw
+
+
+def _headroom(raw: RawAmount, headroom, s: Situation) -> None:
+    values = [s.get(path) for path in (headroom.of, *headroom.less)]
+    missing = [p for p, v in zip((headroom.of, *headroom.less), values, strict=True) if v is MISSING]
+    if missing:
+        raw.missing.extend(f"{p}（{s.label(p)}）" for p in missing)
+        raw.steps.append(f"{headroom.label}：未提供{'、'.join(s.label(p) for p in missing)}，无法核对")
+        return
+    room = max(Decimal(values[0]) - sum((Decimal(v) for v in values[1:]), Decimal(0)), Decimal(0))
+    if raw.value > room:
+        raw.steps.append(f"{headroom.label}：余额 {yuan(room)}，本项由 {yuan(raw.value)} 核减为 {yuan(room)}")
+        raw.value = room
+    else:
+        raw.steps.append(f"{headroom.label}：余额 {yuan(room)}，未超过")
+
+
 def _rated(spec: AmountSpec, s: Situation, raw: RawAmount) -> RawAmount:
     base = s.get(spec.base)
+    rate = spec.effective_rate
     word = {"at_most": "最高", "at_least": "不少于", "exact": ""}[spec.kind.value]
     if base is MISSING:
         raw.missing.append(f"{spec.base}（{s.label(spec.base)}）")
@@ -88,13 +125,17 @@ def _rated(spec: AmountSpec, s: Situation, raw: RawAmount) -> RawAmount:
             raw.steps.append(f"未提供{s.label(spec.base)}，按单项上限 {yuan(spec.cap)} 计最高可得")
         else:
             raw.kind = AmountKind.unknown
-            raw.steps.append(f"未提供{s.label(spec.base)}，无法按 {word}{percent(spec.rate)} 计算")
+            raw.steps.append(f"未提供{s.label(spec.base)}，无法按 {word}{_rate_text(spec)} 计算")
         return raw
-    raw.value = Decimal(base) * spec.rate
+    raw.value = Decimal(base) * rate
     raw.steps.append(
-        f"{s.label(spec.base)} {yuan(Decimal(base))} × {word}{percent(spec.rate)} = {yuan(raw.value)}"
+        f"{s.label(spec.base)} {yuan(Decimal(base))} × {word}{_rate_text(spec)} = {yuan(raw.value)}"
     )
     return _capped(raw, spec)
+
+
+def _rate_text(spec: AmountSpec) -> str:
+    return f"{spec.ratio}配套" if spec.ratio is not None else percent(spec.rate)
 
 
 def _capped(raw: RawAmount, spec: AmountSpec) -> RawAmount:

@@ -412,7 +412,7 @@ def _record(w: Work) -> Paid:
         event_id=w.event.id,
         year=w.event.date.year,
         value=w.value,
-        exact=w.kind == AmountKind.exact,
+        exact=w.kind in (AmountKind.exact, AmountKind.waiver),
         situation=w.situation,
     )
 
@@ -431,6 +431,7 @@ def _entitlement(w: Work, as_of: date, rules: RuleSet) -> Entitlement:
                 f"第{i + 1}期（{w.event.date.year + i}年）发放 {percent(share)}"
                 + (f"：{yuan(amount)}" if amount is not None else "")
             )
+    payer = _payer(m, w, rules) if w.eligibility != Eligibility.no else None
     notes = [Step(text=n.text, clauses=n.clauses or m.clauses) for n in m.notes]
     for o in rules.overlaps:
         if m.id in o.measures and w.overlap is not None and w.overlap.overlap_id == o.id:
@@ -454,7 +455,18 @@ def _entitlement(w: Work, as_of: date, rules: RuleSet) -> Entitlement:
         notes=notes,
         overlap=w.overlap,
         instalments=instalments,
+        payer=payer,
     )
+
+
+def _payer(m: Measure, w: Work, rules: RuleSet) -> str | None:
+    """Who pays, where the document says so for the applicant's place."""
+    a = w.situation.applicant
+    for funding in rules.funding.get(m.doc_id, []):
+        if not funding.places or any(covers(p, a.province, a.city, a.district) for p in funding.places):
+            w.say(f"资金来源：{funding.excerpt}", funding.clauses)
+            return funding.payer
+    return None
 
 
 def _totals(entitlements: list[Entitlement]) -> list[YearTotal]:
@@ -473,7 +485,7 @@ def _totals(entitlements: list[Entitlement]) -> list[YearTotal]:
             t.at_least += value
         else:
             t.max_obtainable += value
-            if e.amount.kind == "exact":
+            if e.amount.kind in ("exact", "waiver"):
                 t.exact += value
 
     for e in entitlements:

@@ -42,6 +42,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "document": "文件编号（doc-id），应与所在目录名相同，如 xm-2023；跨文件的重叠写在 _overlaps 目录",
         "measures": "本文件的措施，每项引用其条款",
         "caps": "几项措施共享的上限（如 单个企业每年最高不超过1亿元）",
+        "funding": "资金由谁承担（原文写明时），按申请人所在地取第一项相符的",
         "overlaps": "措施之间声明的重叠关系（就高从优不重复、不重复享受）",
     },
     "Measure": {
@@ -106,11 +107,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "Not": {"": "条件不满足（非）", "not": "一个条件", "label": "结果中对这一条件的中文说法"},
     "AmountKind": {
         "": "金额类型：exact 确定金额（给予300万元、按5%奖励）；at_most 最高不超过；at_least 不少于；"
-        "unknown 按有关规定、无法算出；top_up 补足至某一金额（扣除已获）"
+        "unknown 按有关规定、无法算出；top_up 补足至某一金额（扣除已获）；waiver 免收费用（金额为 base 所指的费用）"
     },
     "AmountSpec": {
         "": "一个金额",
-        "kind": "金额类型：exact / at_most / at_least / unknown / top_up",
+        "kind": "金额类型：exact / at_most / at_least / unknown / top_up / waiver",
         "value": "确定金额；at_most 时为单独的上限；at_least 时为下限。" + MONEY,
         "rate": "作用于 base 的比例。" + RATE,
         "base": "比例所乘的基数，一个金额类事实，如 event.rd_investment",
@@ -120,6 +121,21 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "net_of": "top_up：其已获金额计入、需要扣除的措施 id",
         "net_of_programmes": "top_up：是否也扣除外部项目（prior_awards 中的 programme）已获的金额",
         "basis": "unknown：原文的依据，如 按照有关规定给予奖励",
+        "ratio": '配套比例，照原文写成 "1:1"（按1:1的比例予以配套），乘以 base；与 rate 只写一个',
+        "headroom": "由事实算出的上限：不超过 of 减去 less 之和，如 资助总额不超过项目总投入",
+    },
+    "Headroom": {
+        "": "由事实算出的上限，如 国家、省、市项目资助总金额不超过项目总投入",
+        "of": "总额事实，如 event.total_investment",
+        "less": "要减去的事实，如 event.national_funding",
+        "label": "结果中对这一限制的中文说法，引用原文",
+    },
+    "Funding": {
+        "": "资金来源：原文写明由谁承担时，如 厦门市执行本措施所需财政资金由厦门市人民政府负责解决",
+        "payer": "出资方，如 厦门市人民政府",
+        "places": "适用于位于这些地方的申请人；省略表示各地",
+        "clauses": "所引条款 id",
+        "excerpt": "原文摘录，须出现在所引条款中",
     },
     "AmountTable": {
         "": "金额表：按顺序取第一个条件成立的档次",
@@ -232,10 +248,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "notes": "解释说明，随结果显示",
         "overlap": "重叠关系的处理结果",
         "instalments": "分期发放",
+        "payer": "出资方（文件写明时）",
     },
     "AmountResult": {
         "": "金额结果；金额为以元为单位的十进制字符串",
-        "kind": "exact 确定金额；at_most 最高可得（不是承诺）；at_least 至少；unknown 无法算出",
+        "kind": "exact 确定金额；at_most 最高可得（不是承诺）；at_least 至少；unknown 无法算出；waiver 免收的费用",
         "value": "exact 为金额；at_most 为最高可得；at_least 为下限",
         "before_caps": "共享上限和重叠处理之前的金额",
         "ceiling": "原文规定的单项上限（如有）",

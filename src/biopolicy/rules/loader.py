@@ -69,6 +69,7 @@ def load_rules(corpus: Corpus, catalogue: Catalogue, policies_dir: Path | None =
     measures: dict[str, Measure] = {}
     caps: list[Cap] = []
     overlaps: list[Overlap] = []
+    funding: dict = {}
     digest = hashlib.sha256()
     for path in [root / "_catalogue" / "events.yaml", *files]:
         digest.update(path.read_bytes())
@@ -93,6 +94,11 @@ def load_rules(corpus: Corpus, catalogue: Catalogue, policies_dir: Path | None =
             problems += [f"{_rel(path)}：措施 {m.id}：{p}" for p in _check_measure(m, corpus, catalogue)]
         caps += policy.caps
         overlaps += policy.overlaps
+        funding[doc_id] = policy.funding
+        for f in policy.funding:
+            problems += [
+                f"{_rel(path)}：资金来源 {f.payer}：{p}" for p in _check_cited(f.clauses, [f.excerpt], corpus)
+            ]
         for c in policy.caps:
             problems += [
                 f"{_rel(path)}：上限 {c.id}：{p}" for p in _check_cited(c.clauses, [c.excerpt], corpus)
@@ -116,7 +122,12 @@ def load_rules(corpus: Corpus, catalogue: Catalogue, policies_dir: Path | None =
         for d in corpus.documents.values()
     }
     return RuleSet(
-        measures=measures, caps=caps, overlaps=overlaps, windows=windows, version=digest.hexdigest()[:12]
+        measures=measures,
+        caps=caps,
+        overlaps=overlaps,
+        windows=windows,
+        funding=funding,
+        version=digest.hexdigest()[:12],
     )
 
 
@@ -168,7 +179,10 @@ def _check_measure(m: Measure, corpus: Corpus, catalogue: Catalogue) -> list[str
             if leaf.operator == "within_years":
                 figures.append(("duration", Decimal(leaf.operand)))
     for spec in m.amount_specs():
-        for path in (spec.base, spec.per):
+        paths = [spec.base, spec.per]
+        if spec.headroom is not None:
+            paths += [spec.headroom.of, *spec.headroom.less]
+        for path in paths:
             if path is not None:
                 problems += _check_fact_path(Compare(fact=path, eq=0), event_type.attributes, catalogue)
         for mid in spec.net_of:

@@ -103,12 +103,38 @@ class AmountKind(StrEnum):
     at_least = "at_least"  # 不少于: a floor
     unknown = "unknown"  # 按有关规定 / 按年度申报指南: no number can be worked out
     top_up = "top_up"  # 补足至: the difference up to an amount, net of named measures
+    waiver = "waiver"  # 免收: a fee not charged; the amount spared is the fee itself (`base`)
+
+
+class Headroom(_Strict):
+    """A ceiling worked out from facts: 国家、省、市项目资助总金额不超过项目总投入.
+
+    The award may not exceed ``of`` less the sum of ``less``; a missing fact is listed, not guessed.
+    """
+
+    of: str  # e.g. event.total_investment
+    less: list[str] = Field(default_factory=list)  # e.g. [event.national_funding, event.other_public_funding]
+    label: str  # how the trace words the rule, quoting the text
+
+
+def parse_ratio(value: object) -> Decimal:
+    """ "1:1" (or "1：1") -> 1; the rate a matching ratio pays on its base."""
+    text = str(value).replace("：", ":")
+    left, sep, right = text.partition(":")
+    try:
+        if not sep or Decimal(right) == 0:
+            raise ValueError
+        return Decimal(left) / Decimal(right)
+    except (ArithmeticError, ValueError):
+        raise ValueError(f"ratio 应写成“1:1”的形式，收到 {value!r}") from None
 
 
 class AmountSpec(_Strict):
     kind: AmountKind
     value: Money | None = None  # exact figure; for at_most a ceiling alone; for at_least a floor
     rate: Rate | None = None  # a rate of `base`
+    ratio: str | None = None  # a matching ratio of `base`, as written: "1:1" (按1:1的比例予以配套)
+    headroom: Headroom | None = None  # a ceiling worked out from facts
     base: str | None = None  # the fact the rate applies to, e.g. event.rd_investment
     cap: Money | None = None  # 最高不超过 on this one award
     per: str | None = None  # multiply the figure by a count, e.g. event.count (每新增1个…20万元)
@@ -120,11 +146,20 @@ class AmountSpec(_Strict):
     @model_validator(mode="after")
     def _shape(self) -> AmountSpec:
         k = self.kind
-        if (self.rate is None) != (self.base is None):
-            raise ValueError("rate 与 base 应同时写明：比例要作用于一个基数")
-        if k == AmountKind.exact and self.value is None and self.rate is None:
+        if self.ratio is not None:
+            parse_ratio(self.ratio)
+            if self.rate is not None:
+                raise ValueError("rate 与 ratio 只能写一个")
+        has_rate = self.rate is not None or self.ratio is not None
+        if k == AmountKind.waiver:
+            if self.base is None or has_rate:
+                raise ValueError("waiver 金额应只写 base（被免收的费用），不写比例")
+            return self
+        if has_rate != (self.base is not None):
+            raise ValueError("rate（或 ratio）与 base 应同时写明：比例要作用于一个基数")
+        if k == AmountKind.exact and self.value is None and not has_rate:
             raise ValueError("exact 金额应写明 value 或 rate+base")
-        if k == AmountKind.at_most and self.value is None and self.rate is None and self.cap is None:
+        if k == AmountKind.at_most and self.value is None and not has_rate and self.cap is None:
             raise ValueError("at_most 金额应写明 cap、value 或 rate+base 之一")
         if k == AmountKind.at_least and self.value is None and self.rate is None:
             raise ValueError("at_least 金额应写明 value 或 rate+base")
@@ -142,7 +177,13 @@ class AmountSpec(_Strict):
                 out.append(("money", getattr(self, name)))
         if self.rate is not None:
             out.append(("percent", self.rate * 100))
+        if self.ratio is not None:
+            out.append(("ratio", parse_ratio(self.ratio)))
         return out
+
+    @property
+    def effective_rate(self) -> Decimal | None:
+        return parse_ratio(self.ratio) if self.ratio is not None else self.rate
 
 
 class TableRow(_Strict):
@@ -259,10 +300,20 @@ class Overlap(_Strict):
     notes: list[Note] = Field(default_factory=list)
 
 
+class Funding(_Strict):
+    """Who pays for a document's measures where the text says so: 厦门市执行本措施所需财政资金由厦门市人民政府负责解决."""
+
+    payer: str
+    places: list[str] = Field(default_factory=list)  # applicants located here; empty: everywhere
+    clauses: list[str] = Field(min_length=1)
+    excerpt: str
+
+
 class PolicyFile(_Strict):
     """One ``measures.yaml``: the measures of a document, its shared ceilings and its overlaps."""
 
     document: str
+    funding: list[Funding] = Field(default_factory=list)  # first match by the applicant's place
     measures: list[Measure] = Field(default_factory=list)
     caps: list[Cap] = Field(default_factory=list)
     overlaps: list[Overlap] = Field(default_factory=list)
@@ -277,6 +328,7 @@ class RuleSet(BaseModel):
     caps: list[Cap]
     overlaps: list[Overlap]
     windows: dict[str, Window]  # each document's in-force window, the default of its measures
+    funding: dict[str, list[Funding]] = Field(default_factory=dict)  # by document id
     version: str  # a digest of the policy files: a saved result names the rules it was made with
 
     def window(self, measure: Measure) -> Window:
