@@ -11,16 +11,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from biopolicy import __version__
 from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.library import Library, get_library
 from biopolicy.web.errors import install_error_handlers
+from biopolicy.web.pages import STATIC_DIR
 from biopolicy.web.routes import assess, documents, measures, search
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+
+# HTML pages (web/pages/): one line per page module, each the twin of an API handler.
+PAGE_ROUTERS: list[APIRouter] = []
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
 API_ROUTERS: list[APIRouter] = [documents.router, search.router, measures.router, assess.router]
@@ -47,6 +52,9 @@ def create_app(library: Library | None = None, calculator: Calculator | None = N
     install_error_handlers(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in PAGE_ROUTERS:
+        app.include_router(router, include_in_schema=False)
     app.add_api_route("/", home, methods=["GET"], summary="服务信息", tags=["服务"])
     return app
 
