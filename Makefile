@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint unit venv clean bench
+.PHONY: run test lint unit venv clean bench browser-deps
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -21,11 +21,15 @@ run: $(STAMP)
 	$(BIN)/biopolicy documents
 	$(BIN)/uvicorn biopolicy.web.app:create_app --factory --host $(HOST) --port $(PORT)
 
-## Set everything up and run every check: lint, then all tests
-test: $(STAMP)
+## Chromium and a CJK font for the browser tests (Debian packages; we are root on CI). Quiet when present.
+browser-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)
+
+## Set everything up and run every check: lint, then all tests (browser tests in headless Chromium too)
+test: $(STAMP) browser-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/pytest
+	BIOPOLICY_BROWSER_TESTS=required $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
