@@ -20,7 +20,7 @@ MESSAGES = {
     "int_type": "应为整数",
     "int_parsing": "应为整数",
     "decimal_parsing": "应为数字",
-    "too_short": "至少应有一项",
+    "too_short": "至少应有 {min_length} 项",
 }
 
 
@@ -50,7 +50,7 @@ def describe(exc: ValidationError, prefix: str = "") -> list[str]:
         elif kind == "value_error":
             text = str(err.get("ctx", {}).get("error", err["msg"]))
         else:
-            text = MESSAGES.get(kind, err["msg"])
+            text = MESSAGES.get(kind, err["msg"]).format(**err.get("ctx", {}))
             if kind not in ("missing",) and "input" in err and not isinstance(err["input"], dict | list):
                 text += f"，收到 {err['input']!r}"
         problems.append(f"{where}：{text}")

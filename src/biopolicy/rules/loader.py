@@ -15,7 +15,9 @@ import yaml
 from pydantic import ValidationError
 
 from biopolicy.domain import Corpus
+from biopolicy.domain.case import ApplicantKind
 from biopolicy.domain.events import AttributeType, Catalogue
+from biopolicy.domain.places import KNOWN_PLACES
 from biopolicy.rules.schema import (
     All,
     AmountKind,
@@ -73,11 +75,14 @@ def load_rules(corpus: Corpus, catalogue: Catalogue, policies_dir: Path | None =
     digest = hashlib.sha256()
     for path in [root / "_catalogue" / "events.yaml", *files]:
         digest.update(path.read_bytes())
+    unreadable: set[str] = set()  # measure ids in files that failed: not "unknown" elsewhere
     for path in files:
         try:
-            policy = PolicyFile.model_validate(_read_yaml(path))
+            data = _read_yaml(path)
+            policy = PolicyFile.model_validate(data)
         except ValidationError as exc:
-            problems += [f"{_rel(path)}：{p}" for p in describe(exc)]
+            problems += [f"{_rel(path)}：{_name_measures(p, data)}" for p in describe(exc)]
+            unreadable |= _raw_measure_ids(data)
             continue
         except RulesError as exc:
             problems += exc.problems
@@ -103,6 +108,7 @@ def load_rules(corpus: Corpus, catalogue: Catalogue, policies_dir: Path | None =
             problems += [
                 f"{_rel(path)}：上限 {c.id}：{p}" for p in _check_cited(c.clauses, [c.excerpt], corpus)
             ]
+            problems += [f"{_rel(path)}：上限 {c.id}：{p}" for p in _check_cap_condition(c, catalogue)]
             problems += [
                 f"{_rel(path)}：上限 {c.id}：{p}"
                 for p in _check_figures([("money", c.amount)], c.clauses, corpus)
@@ -111,10 +117,28 @@ def load_rules(corpus: Corpus, catalogue: Catalogue, policies_dir: Path | None =
             problems += [
                 f"{_rel(path)}：重叠 {o.id}：{p}" for p in _check_cited(o.clauses, [o.excerpt], corpus)
             ]
+    known = set(measures) | unreadable
     for c in caps:
-        problems += [f"上限 {c.id}：没有 id 为“{mid}”的措施" for mid in c.measures if mid not in measures]
+        problems += [f"上限 {c.id}：没有 id 为“{mid}”的措施" for mid in c.measures if mid not in known]
     for o in overlaps:
-        problems += [f"重叠 {o.id}：没有 id 为“{mid}”的措施" for mid in o.measures if mid not in measures]
+        problems += [f"重叠 {o.id}：没有 id 为“{mid}”的措施" for mid in o.measures if mid not in known]
+    for m in measures.values():
+        for spec in m.amount_specs():
+            problems += [
+                f"措施 {m.id}：amount.net_of 中没有 id 为“{mid}”的措施"
+                for mid in spec.net_of
+                if mid not in known
+            ]
+    for c in caps:
+        problems += [
+            f"上限 {c.id}：条件中的事实“{leaf.fact}”不是措施 {mid} 的事件类型的属性"
+            for leaf in (_leaves(c.when) if c.when else [])
+            if isinstance(leaf, Compare) and leaf.fact.startswith("event.")
+            for mid in c.measures
+            if mid in measures
+            and leaf.fact.removeprefix("event.") not in catalogue.events[measures[mid].event].attributes
+            and leaf.fact.removeprefix("event.") not in EVENT_FIELDS
+        ]
     if problems:
         raise RulesError(problems)
     windows = {
@@ -129,6 +153,36 @@ def load_rules(corpus: Corpus, catalogue: Catalogue, policies_dir: Path | None =
         funding=funding,
         version=digest.hexdigest()[:12],
     )
+
+
+def _raw_measure_ids(data: object) -> set[str]:
+    if isinstance(data, dict) and isinstance(data.get("measures"), list):
+        return {m["id"] for m in data["measures"] if isinstance(m, dict) and isinstance(m.get("id"), str)}
+    return set()
+
+
+def _name_measures(problem: str, data: object) -> str:
+    """``measures[9].amount…`` -> ``measures[9]（措施 xm-2023/m2-drugs）.amount…``: the analyst knows ids."""
+    import re
+
+    match = re.match(r"measures\[(\d+)\]", problem)
+    if match and isinstance(data, dict) and isinstance(data.get("measures"), list):
+        index = int(match.group(1))
+        items = data["measures"]
+        if index < len(items) and isinstance(items[index], dict) and items[index].get("id"):
+            return problem.replace(match.group(0), f"{match.group(0)}（措施 {items[index]['id']}）", 1)
+    return problem
+
+
+def _check_cap_condition(cap: Cap, catalogue: Catalogue) -> list[str]:
+    """A cap's condition spans measures, so it cannot use one measure's categories."""
+    problems = []
+    for leaf in _leaves(cap.when) if cap.when else []:
+        if isinstance(leaf, CategoryRef):
+            problems.append(f"when：上限的条件不能引用类别“{leaf.category}”，请直接写出产品或事件的条件")
+        elif not leaf.fact.startswith("event."):
+            problems += _check_fact_path(leaf, {}, catalogue)
+    return problems
 
 
 def _read_yaml(path: Path) -> object:
@@ -152,6 +206,11 @@ def _rel(path: Path) -> str:
 
 def _check_measure(m: Measure, corpus: Corpus, catalogue: Catalogue) -> list[str]:
     problems = _check_cited(m.clauses, m.excerpts, corpus)
+    problems += [
+        f"applicant.places：未知的地点“{p}”，应为 福建省、设区市（如 厦门市）、平潭综合实验区 或厦门的区"
+        for p in m.applicant.places
+        if p not in KNOWN_PLACES
+    ]
     event_type = catalogue.events.get(m.event)
     if event_type is None:
         return problems + [f"event：未知的事件类型“{m.event}”，应为 {'、'.join(catalogue.events)} 之一"]
@@ -169,6 +228,7 @@ def _check_measure(m: Measure, corpus: Corpus, catalogue: Catalogue) -> list[str
                     problems.append(f"conditions：引用了未定义的类别“{leaf.category}”")
                 continue
             problems += _check_fact_path(leaf, event_type.attributes, catalogue)
+            problems += _check_values(leaf, event_type.attributes, catalogue)
             spec = event_type.attributes.get(leaf.fact.removeprefix("event."))
             if (
                 spec is not None
@@ -190,7 +250,8 @@ def _check_measure(m: Measure, corpus: Corpus, catalogue: Catalogue) -> list[str
                 problems.append("amount.net_of 只用于 top_up")
             if not mid:
                 problems.append("amount.net_of 含空的措施 id")
-    problems += _check_figures(figures, m.clauses, corpus)
+    if not any("不存在" in p for p in problems):  # a missing clause explains every figure it would hold
+        problems += _check_figures(list(dict.fromkeys(figures)), m.clauses, corpus)
     for note in m.notes:
         problems += _check_cited(note.clauses, [], corpus)
     return problems
@@ -224,6 +285,27 @@ def _check_figures(figures: list[tuple[str, Decimal]], clause_ids: list[str], co
             ]
             problems.append(f"{shown} 不在所引条款 {'、'.join(clause_ids)} 写明的数字中：规则不得自创数字")
     return problems
+
+
+def _check_values(leaf: Compare, attributes: dict, catalogue: Catalogue) -> list[str]:
+    """A value compared with a fixed-choice attribute must be one of its choices: `level eq: cty` is a typo."""
+    if leaf.operator not in ("eq", "ne", "in_", "not_in"):
+        return []
+    root, _, name = leaf.fact.partition(".")
+    if root == "event" and name in attributes and attributes[name].values:
+        allowed = set(attributes[name].values)
+    elif leaf.fact == "product.type":
+        allowed = set(catalogue.product_types)
+    elif leaf.fact == "applicant.kind":
+        allowed = {k.value for k in ApplicantKind}
+    else:
+        return []
+    operand = leaf.operand if isinstance(leaf.operand, list) else [leaf.operand]
+    return [
+        f"条件 {leaf.fact} 的取值“{v}”无效，应为 {'、'.join(sorted(allowed))} 之一"
+        for v in operand
+        if str(v) not in allowed
+    ]
 
 
 def _check_fact_path(leaf: Compare, attributes: dict, catalogue: Catalogue) -> list[str]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from biopolicy.domain.case import ApplicantKind
 from biopolicy.domain.money import parse_money, parse_rate
@@ -88,7 +88,26 @@ class Not(_Strict):
     label: str | None = None
 
 
-Condition = Union[All, AnyOf, Not, CategoryRef, Compare]  # noqa: UP007 (recursive alias)
+def _condition_form(data: Any) -> str:
+    """Which form a condition takes, from its key, so an error names the one mistake, not five forms."""
+    if isinstance(data, dict):
+        for key, form in (("all", "All"), ("any", "AnyOf"), ("not", "Not"), ("category", "CategoryRef")):
+            if key in data:
+                return form
+        return "Compare"
+    return type(data).__name__
+
+
+Condition = Annotated[  # recursive alias; the discriminator reads the form from the key present
+    Union[  # noqa: UP007
+        Annotated[All, Tag("All")],
+        Annotated[AnyOf, Tag("AnyOf")],
+        Annotated[Not, Tag("Not")],
+        Annotated[CategoryRef, Tag("CategoryRef")],
+        Annotated[Compare, Tag("Compare")],
+    ],
+    Discriminator(_condition_form),
+]
 All.model_rebuild()
 AnyOf.model_rebuild()
 Not.model_rebuild()
@@ -198,7 +217,16 @@ class AmountTable(_Strict):
     table: list[TableRow] = Field(min_length=1)
 
 
-Amount = Union[AmountTable, AmountSpec]  # noqa: UP007
+def _amount_form(data: Any) -> str:
+    if isinstance(data, dict):
+        return "AmountTable" if "table" in data else "AmountSpec"
+    return type(data).__name__
+
+
+Amount = Annotated[
+    Union[Annotated[AmountTable, Tag("AmountTable")], Annotated[AmountSpec, Tag("AmountSpec")]],  # noqa: UP007
+    Discriminator(_amount_form),
+]
 
 
 # ---------------------------------------------------------------- measures
