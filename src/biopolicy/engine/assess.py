@@ -52,6 +52,14 @@ class Paid:
     value: Decimal
     exact: bool
     situation: Situation | None = None  # None for prior awards: their event's facts are unknown
+    _memo: dict = field(default_factory=dict)  # cap id -> bucket key or None: worked out once
+
+    def bucket(self, cap: Cap) -> tuple | None:
+        """The bucket of ``cap`` this award takes from, or None when the cap does not cover it."""
+        if cap.id not in self._memo:
+            covered = _applies(cap, self.situation, self.measure_id)
+            self._memo[cap.id] = _bucket(cap, self.year, self.product_id, self.subject) if covered else None
+        return self._memo[cap.id]
 
 
 @dataclass
@@ -347,11 +355,7 @@ def _applies(cap: Cap, s: Situation | None, measure_id: str | None) -> bool:
 
 
 def _used(cap: Cap, key: tuple, paid: list[Paid]) -> list[Paid]:
-    return [
-        p
-        for p in paid
-        if _applies(cap, p.situation, p.measure_id) and _bucket(cap, p.year, p.product_id, p.subject) == key
-    ]
+    return [p for p in paid if p.bucket(cap) == key]
 
 
 def _peek(w: Work, paid: list[Paid], caps: list[Cap]) -> Decimal:

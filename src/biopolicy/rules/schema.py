@@ -13,7 +13,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    model_validator,
+)
 
 from biopolicy.domain.case import ApplicantKind
 from biopolicy.domain.money import parse_money, parse_rate
@@ -44,6 +53,7 @@ class Compare(_Strict):
     lte: Decimal | None = None
     within_years: int | None = None  # a date fact at most N years before the event's date
     label: str | None = None  # how the trace words it; default from the catalogue's labels
+    _operator: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
     def _one_operator(self) -> Compare:
@@ -52,15 +62,16 @@ class Compare(_Strict):
             raise ValueError(
                 f"条件 {self.fact} 应恰有一个比较运算（{'、'.join(OPERATOR_NAMES)}），收到 {len(ops)} 个"
             )
+        self._operator = ops[0]  # read on every judgement: found once here
         return self
 
     @property
     def operator(self) -> str:
-        return next(op for op in OPERATORS if getattr(self, op) is not None)
+        return self._operator
 
     @property
     def operand(self) -> Any:
-        return getattr(self, self.operator)
+        return getattr(self, self._operator)
 
 
 OPERATORS = ("eq", "ne", "in_", "not_in", "gt", "gte", "lt", "lte", "within_years")
