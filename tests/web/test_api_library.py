@@ -28,8 +28,9 @@ def client(fake_library):
 # --- documents and clauses -------------------------------------------------------------------
 
 
-def test_home_is_a_placeholder_naming_the_api(client):
-    body = client.get("/").json()
+def test_service_facts_name_the_api(client):
+    # GET / is the HTML home page (tests/web/test_pages.py); its JSON twin is here
+    body = client.get("/api/v1/").json()
     assert body["name"] == "biopolicy"
     assert body["api"] == "/api/v1"
 
@@ -228,7 +229,7 @@ def test_openapi_lists_every_endpoint(client):
     spec = client.get("/openapi.json").json()
     assert spec["info"]["title"] == "biopolicy"
     assert {
-        "/",
+        "/api/v1/",
         "/api/v1/documents",
         "/api/v1/documents/{doc_id}",
         "/api/v1/clauses/{clause_id}",

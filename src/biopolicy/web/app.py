@@ -18,17 +18,35 @@ from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.library import Library, get_library
 from biopolicy.web.errors import install_error_handlers
 from biopolicy.web.pages import STATIC_DIR
-from biopolicy.web.routes import assess, documents, measures, search
+from biopolicy.web.pages import calculator as calculator_page
+from biopolicy.web.pages import home as home_page
+from biopolicy.web.pages import library as library_pages
+from biopolicy.web.pages import measures as measure_pages
+from biopolicy.web.pages import overview as overview_page
+from biopolicy.web.routes import assess, documents, explanations, measures, overview, search
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 
 # HTML pages (web/pages/): one line per page module, each the twin of an API handler.
-PAGE_ROUTERS: list[APIRouter] = []
+PAGE_ROUTERS: list[APIRouter] = [
+    home_page.router,
+    library_pages.router,
+    measure_pages.router,
+    overview_page.router,
+    calculator_page.router,
+]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
-API_ROUTERS: list[APIRouter] = [documents.router, search.router, measures.router, assess.router]
+API_ROUTERS: list[APIRouter] = [
+    documents.router,
+    search.router,
+    measures.router,
+    assess.router,
+    explanations.router,
+    overview.router,
+]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"
 
@@ -55,12 +73,12 @@ def create_app(library: Library | None = None, calculator: Calculator | None = N
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in PAGE_ROUTERS:
         app.include_router(router, include_in_schema=False)
-    app.add_api_route("/", home, methods=["GET"], summary="服务信息", tags=["服务"])
+    app.add_api_route(API_PREFIX + "/", home, methods=["GET"], summary="服务信息", tags=["服务"])
     return app
 
 
 def home() -> dict[str, str]:
-    """A placeholder until the HTML pages land: what this is and where the API lives."""
+    """What this is and where the API lives; the twin of the home page (GET /)."""
     return {
         "name": "biopolicy",
         "version": __version__,

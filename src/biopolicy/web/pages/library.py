@@ -1,0 +1,117 @@
+"""The policy library as pages: documents, one document's clause tree, a clause, search.
+
+Each page calls the route function of its JSON twin (web/routes/documents.py, search.py) and
+renders the model it returns; what a page adds (in-force status, the measures implementing a
+clause) comes from the same services as /api/v1/overview and /api/v1/explanations.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from biopolicy.corpus.search import MAX_QUERY_LENGTH, QueryError
+from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT, NotFound
+from biopolicy.services.status import document_in_force
+from biopolicy.web.deps import CalculatorDep, LibraryDep
+from biopolicy.web.pages.render import not_found_page, render
+from biopolicy.web.routes import documents, search
+
+router = APIRouter()
+
+
+@router.get("/documents", response_class=HTMLResponse)
+def documents_page(request: Request, library: LibraryDep, calculator: CalculatorDep) -> HTMLResponse:
+    listing = documents.list_documents(library)
+    today = date.today()
+    status = {d.id: document_in_force(library.document(d.id), today) for d in listing.documents}
+    counts = {d.id: len(calculator.measures(d.id)) for d in listing.documents}
+    return render(
+        request,
+        "documents.html",
+        title="政策库",
+        listing=listing,
+        status=status,
+        measure_counts=counts,
+        as_of=today,
+    )
+
+
+@router.get("/documents/{doc_id}", response_class=HTMLResponse)
+def document_page(request: Request, library: LibraryDep, doc_id: str) -> HTMLResponse:
+    try:
+        doc = documents.get_document(library, doc_id)
+    except NotFound:
+        return not_found_page(request, f"未找到文件：{doc_id}", back=("/documents", "返回政策库"))
+    status = document_in_force(library.document(doc_id), date.today())
+    return render(request, "document.html", title=doc.title, doc=doc, status=status)
+
+
+@router.get("/clauses/{clause_id:path}", response_class=HTMLResponse)
+def clause_page(
+    request: Request, library: LibraryDep, calculator: CalculatorDep, clause_id: str
+) -> HTMLResponse:
+    try:
+        clause = documents.get_clause(library, clause_id)
+    except NotFound:
+        return not_found_page(request, f"未找到条款：{clause_id}", back=("/documents", "返回政策库"))
+    doc = library.document(clause.doc_id)
+    parent = library.clause(clause.parent_id) if clause.parent_id else None
+    children = library.children(clause_id)
+    citing = calculator.measures_citing(clause_id)
+    return render(
+        request,
+        "clause.html",
+        title=_clause_name(clause.label, clause.title, clause.id),
+        clause=clause,
+        doc=doc,
+        parent=parent,
+        children=children,
+        measures=citing,
+        show_raw=request.query_params.get("raw") == "1",
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request, library: LibraryDep) -> HTMLResponse:
+    params = request.query_params
+    q = params.get("q")
+    doc = params.get("doc") or None
+    errors: dict[str, str] = {}
+    limit = DEFAULT_LIMIT
+    raw_limit = params.get("limit")
+    if raw_limit:
+        try:
+            limit = int(raw_limit)
+        except ValueError:
+            errors["limit"] = f"返回条数须为 1 到 {MAX_LIMIT} 之间的整数，收到 {raw_limit[:20]}"
+        else:
+            if not 1 <= limit <= MAX_LIMIT:
+                errors["limit"] = f"返回条数须在 1 到 {MAX_LIMIT} 之间，收到 {limit}"
+    results = None
+    if q is not None and not errors:
+        try:
+            results = search.search(library, q, limit=limit, doc=doc)
+        except NotFound:
+            errors["doc"] = f"没有这份文件：{doc}"
+        except QueryError as exc:
+            errors[getattr(exc, "field", "q")] = str(exc)
+    return render(
+        request,
+        "search.html",
+        title=f"检索：{q}" if q else "检索",
+        q=q or "",
+        doc=doc,
+        limit=limit,
+        results=results,
+        errors=errors,
+        documents=library.documents(),
+        max_length=MAX_QUERY_LENGTH,
+        status_code=422 if errors else 200,
+    )
+
+
+def _clause_name(label: str | None, title: str | None, ident: str) -> str:
+    return f"{label or ''}{title or ''}" or ident
