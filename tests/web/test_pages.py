@@ -81,8 +81,8 @@ def test_unknown_ids_are_404_pages_in_chinese(client, url, message):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("/search?q=", "检索词"),
-        ("/search?q=%20%20", "检索词"),
+        ("/search?q=", "不能为空"),
+        ("/search?q=%20%20", "不能为空"),
         ("/search?q=" + "药" * 500, "200"),
         ("/search?q=伦理&limit=abc", "返回条数须为 1 到 100 之间的整数"),
         ("/search?q=伦理&limit=0", "返回条数须在 1 到 100 之间"),
