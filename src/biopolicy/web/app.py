@@ -18,6 +18,7 @@ from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.library import Library, get_library
 from biopolicy.web.errors import install_error_handlers
 from biopolicy.web.pages import STATIC_DIR
+from biopolicy.web.pages import calculator as calculator_page
 from biopolicy.web.pages import home as home_page
 from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
@@ -34,6 +35,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     library_pages.router,
     measure_pages.router,
     overview_page.router,
+    calculator_page.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.

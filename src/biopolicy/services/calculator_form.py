@@ -1,0 +1,560 @@
+"""The calculator's form ⇄ case, and the share link.
+
+- ``form_specs``: what each event type's row asks for, read from the event catalogue (money as 元,
+  enums with their Chinese labels, bools as 是/否/不清楚, dates, integers), plus a product for the
+  types whose achievement is about a product.
+- ``read_form`` / ``build_case``: submitted fields (flat names such as ``kind``, ``e0.type``,
+  ``e0.attr.rd_investment``) to a case dict, with every problem attached to its form field in
+  Chinese; the form keeps what the user typed.
+- ``attach_problems``: the calculator's CaseError problems ("events[0].rd_investment：…") moved
+  onto the row and field they are about.
+- ``case_to_form``: a case (from a share link) back into the form, to edit it.
+- ``encode_case`` / ``decode_case``: the share link's payload, compact JSON in base64url.
+
+Pure functions over the catalogue: no I/O, no web framework.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from biopolicy.domain.case import APPLICANT_KIND_LABELS
+from biopolicy.domain.events import AttributeType, Catalogue, EventType
+from biopolicy.domain.money import WAN, decimal_str
+from biopolicy.domain.places import CITIES, PROVINCE, XIAMEN_DISTRICTS
+
+MAX_EVENTS = 50
+MAX_TEXT = 200  # characters in any one field
+MAX_TOKEN = 60_000  # characters of a share-link payload
+GENERAL = "_form"  # the key of problems that belong to no one field
+
+# The registration classes a product row offers; the rules compare these strings.
+REGISTRATION_CLASSES: tuple[tuple[str, str], ...] = (
+    ("1", "1类（创新药）"),
+    ("2", "2类（改良型新药）"),
+    ("2.1", "2.1类（改良型新药）"),
+    ("2.2", "2.2类（改良型新药）"),
+    ("2.3", "2.3类（改良型新药）"),
+    ("2.4", "2.4类（改良型新药）"),
+    ("3", "3类（仿制药；中药为古代经典名方中药复方制剂）"),
+    ("3.1", "3.1类（中药古代经典名方复方制剂）"),
+    ("3.2", "3.2类（中药古代经典名方复方制剂）"),
+    ("4", "4类（仿制药）"),
+    ("5", "5类（境外上市药品境内上市）"),
+    ("5.1", "5.1类"),
+    ("5.2", "5.2类"),
+    ("II", "第二类医疗器械"),
+    ("III", "第三类医疗器械"),
+)
+REGISTRATION_CLASS_VALUES = frozenset(v for v, _ in REGISTRATION_CLASSES)
+
+SUBJECT_LABEL = "名称（人才姓名、平台或中心名称等，可不填）"
+BOOL_CHOICES = (("true", "是"), ("false", "否"), ("", "不清楚"))
+
+
+# ---------------------------------------------------------------- what a row asks for
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str  # the attribute's name in the catalogue and in the case
+    type: str  # money / decimal / int / bool / date / enum / text
+    label: str
+    options: tuple[tuple[str, str], ...] = ()  # enum: (value, Chinese label)
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class EventFormSpec:
+    name: str
+    label: str
+    description: str
+    has_product: bool  # the achievement is about a drug or device: the row asks for its product
+    has_subject: bool  # about a person, platform or centre: the row asks for its name
+    fields: tuple[FieldSpec, ...]
+
+
+def form_specs(catalogue: Catalogue) -> dict[str, EventFormSpec]:
+    """Each event type's row, in catalogue order."""
+    return {name: _event_spec(t) for name, t in catalogue.events.items()}
+
+
+def _event_spec(t: EventType) -> EventFormSpec:
+    fields = []
+    for name, a in t.attributes.items():
+        options = tuple(a.values.items()) if a.type == AttributeType.enum else ()
+        fields.append(
+            FieldSpec(name=name, type=a.type.value, label=a.label, options=options, hint=_HINTS[a.type])
+        )
+    return EventFormSpec(
+        name=t.name,
+        label=t.label,
+        description=t.description,
+        # the catalogue's example shows what an event of this type is about
+        has_product="product_id" in t.example,
+        has_subject="product_id" not in t.example,
+        fields=tuple(fields),
+    )
+
+
+_HINTS = {
+    AttributeType.money: "以元为单位，如 30000000（即3000万元）；也可写“3000万”",
+    AttributeType.decimal: "数字",
+    AttributeType.int: "非负整数",
+    AttributeType.bool: "",
+    AttributeType.date: "",
+    AttributeType.enum: "",
+    AttributeType.text: "",
+}
+
+
+# ---------------------------------------------------------------- the form as submitted
+
+
+@dataclass
+class EventRow:
+    """One achievement as typed: every value a string, as the user left it."""
+
+    values: dict[str, str] = field(default_factory=dict)  # type, date, product_*, subject, attr.<name>
+
+    def get(self, key: str) -> str:
+        return self.values.get(key, "")
+
+    @property
+    def blank(self) -> bool:
+        return not any(v.strip() for v in self.values.values())
+
+
+@dataclass
+class CalculatorForm:
+    kind: str = ""
+    name: str = ""
+    city: str = ""
+    district: str = ""
+    as_of: str = ""
+    rows: list[EventRow] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)  # form field name -> messages
+
+    def error(self, key: str, message: str) -> None:
+        messages = self.errors.setdefault(key, [])
+        if message not in messages:
+            messages.append(message)
+
+    def errors_of(self, key: str) -> list[str]:
+        return self.errors.get(key, [])
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(v) for v in self.errors.values())
+
+
+ROW_KEY = re.compile(
+    r"^e(\d{1,4})\.(type|date|product_type|registration_class|product_name|subject|attr\.\w{1,60})$"
+)
+APPLICANT_KEYS = ("kind", "name", "city", "district", "as_of")
+
+
+def read_form(pairs: Iterable[tuple[str, str]]) -> CalculatorForm:
+    """The submitted fields as typed; rows in the order of their numbers, renumbered from 0."""
+    form = CalculatorForm()
+    rows: dict[int, EventRow] = {}
+    for key, value in pairs:
+        value = value.replace("\x00", "")
+        if key in APPLICANT_KEYS:
+            if not getattr(form, key):
+                setattr(form, key, value)
+            continue
+        m = ROW_KEY.match(key)
+        if m is None:
+            continue
+        index = int(m.group(1))
+        if index not in rows and len(rows) > MAX_EVENTS:
+            form.error(GENERAL, f"最多可填写 {MAX_EVENTS} 项成果，多出的未保留")
+            continue
+        row = rows.setdefault(index, EventRow())
+        row.values.setdefault(m.group(2), value)
+    form.rows = [rows[i] for i in sorted(rows)]
+    return form
+
+
+def blank_form(today: date) -> CalculatorForm:
+    return CalculatorForm(as_of=today.isoformat(), rows=[EventRow()])
+
+
+# ---------------------------------------------------------------- form -> case
+
+
+@dataclass
+class Built:
+    """A case built from the form, and where each of its events and products came from."""
+
+    case: dict[str, Any] | None
+    event_rows: list[int]  # events[j] came from form row event_rows[j]
+    product_rows: dict[int, list[int]]  # products[k] -> the rows that named it
+
+
+def build_case(form: CalculatorForm, catalogue: Catalogue, today: date) -> Built:
+    """The case the form describes; ``case`` is None when the form has problems (now in ``form.errors``)."""
+    specs = form_specs(catalogue)
+    applicant = _applicant(form)
+    as_of = _as_of(form, today)
+    events: list[dict[str, Any]] = []
+    products: list[dict[str, Any]] = []
+    product_keys: dict[tuple[str, str, str], str] = {}
+    event_rows: list[int] = []
+    product_rows: dict[int, list[int]] = {}
+    filled = [(i, r) for i, r in enumerate(form.rows) if not r.blank]
+    if not filled:
+        form.error("events", "请至少填写一项成果（选择成果类型并填写日期）")
+    if len(filled) > MAX_EVENTS:
+        form.error("events", f"最多可填写 {MAX_EVENTS} 项成果，收到 {len(filled)} 项；请删去一些")
+        filled = []
+    for i, row in filled:
+        event = _event(form, i, row, specs)
+        if event is None:
+            continue
+        spec = specs[event["type"]]
+        product = _product(form, i, row) if spec.has_product else None
+        if product is not None:
+            key = (product["type"], product.get("registration_class", ""), product.get("name", ""))
+            # rows naming the same product share it, so its per-product ceilings add up
+            pid = product_keys.get(key) if key[2] else None
+            if pid is None:
+                pid = f"p{len(products) + 1}"
+                products.append({"id": pid} | product)
+                product_keys[key] = pid
+            event["product_id"] = pid
+            product_rows.setdefault(int(pid[1:]) - 1, []).append(i)
+        events.append({"id": f"e{len(events) + 1}"} | event)
+        event_rows.append(i)
+    if form.errors:
+        return Built(None, event_rows, product_rows)
+    case = {"applicant": applicant, "products": products, "events": events, "as_of": as_of}
+    return Built(case, event_rows, product_rows)
+
+
+def _text(form: CalculatorForm, key: str, value: str) -> str:
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        form.error(key, f"内容过长：最多 {MAX_TEXT} 个字，收到 {len(value)} 个字")
+        return value[:MAX_TEXT]
+    return value
+
+
+def _applicant(form: CalculatorForm) -> dict[str, Any]:
+    kind = form.kind.strip()
+    if not kind:
+        form.error("kind", "请选择申请人类型")
+    elif kind not in {k.value for k in APPLICANT_KIND_LABELS}:
+        form.error("kind", f"申请人类型应为 {'、'.join(APPLICANT_KIND_LABELS.values())} 之一")
+    city = form.city.strip()
+    if not city:
+        form.error("city", "请选择所在城市")
+    elif city not in CITIES:
+        form.error("city", f"所在城市应为 {'、'.join(CITIES)} 之一")
+    district = form.district.strip() if city == "厦门市" else ""
+    if district and district not in XIAMEN_DISTRICTS:
+        form.error("district", f"厦门市的区应为 {'、'.join(XIAMEN_DISTRICTS)} 之一")
+    name = _text(form, "name", form.name) or "未填写名称的申请人"
+    out: dict[str, Any] = {"kind": kind, "name": name, "province": PROVINCE, "city": city}
+    if district:
+        out["district"] = district
+    return out
+
+
+def _as_of(form: CalculatorForm, today: date) -> str:
+    if not form.as_of.strip():
+        form.as_of = today.isoformat()
+    parsed = parse_date(form.as_of)
+    if parsed is None:
+        form.error("as_of", f"查询日应为日期，如 {today.isoformat()}")
+        return today.isoformat()
+    return parsed.isoformat()
+
+
+def _event(form: CalculatorForm, i: int, row: EventRow, specs: dict[str, EventFormSpec]) -> dict | None:
+    where = f"e{i}"
+    type_ = row.get("type").strip()
+    when = row.get("date").strip()
+    spec = specs.get(type_)
+    if not type_:
+        form.error(f"{where}.type", "请选择成果类型")
+    elif spec is None:
+        form.error(f"{where}.type", "未知的成果类型，请从列表中选择")
+    parsed = parse_date(when) if when else None
+    if not when:
+        form.error(f"{where}.date", "请填写成果的日期（计划中的成果填预计日期）")
+    elif parsed is None:
+        form.error(f"{where}.date", "日期应写成 YYYY-MM-DD，如 2025-06-30（预计月份可写 2026-06）")
+    if spec is None:
+        return None
+    event: dict[str, Any] = {"type": type_, "date": parsed.isoformat() if parsed else when}
+    for f in spec.fields:
+        raw = row.get(f"attr.{f.name}").strip()
+        if not raw:
+            continue  # not known: a measure that needs it answers "unknown" and says so
+        value = _attribute(form, f"{where}.attr.{f.name}", f, raw)
+        if value is not None:
+            event[f.name] = value
+    if spec.has_subject:
+        subject = _text(form, f"{where}.subject", row.get("subject"))
+        if subject:
+            event["subject"] = subject
+    return event if parsed is not None else None
+
+
+def _attribute(form: CalculatorForm, key: str, f: FieldSpec, raw: str) -> Any:
+    if len(raw) > MAX_TEXT:
+        form.error(key, f"{f.label}：内容过长（最多 {MAX_TEXT} 个字）")
+        return None
+    if f.type == "money":
+        amount, problem = parse_yuan(raw)
+        if problem:
+            form.error(key, f"{f.label}：{problem}")
+            return None
+        return decimal_str(amount)
+    if f.type == "int":
+        if not re.fullmatch(r"\d{1,9}", raw):
+            form.error(key, f"{f.label}应为非负整数，如 2")
+            return None
+        return int(raw)
+    if f.type == "decimal":
+        try:
+            number = Decimal(raw.replace(",", ""))
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            form.error(key, f"{f.label}应为数字")
+            return None
+        return decimal_str(number) if number >= 0 else str(number)
+    if f.type == "bool":
+        if raw not in ("true", "false"):
+            form.error(key, f"{f.label}：请选择“是”“否”或“不清楚”")
+            return None
+        return raw == "true"
+    if f.type == "date":
+        parsed = parse_date(raw)
+        if parsed is None:
+            form.error(key, f"{f.label}应写成 YYYY-MM-DD 格式的日期")
+            return None
+        return parsed.isoformat()
+    if f.type == "enum":
+        if raw not in dict(f.options):
+            form.error(key, f"{f.label}应为 {'、'.join(label for _, label in f.options)} 之一")
+            return None
+        return raw
+    return raw
+
+
+def _product(form: CalculatorForm, i: int, row: EventRow) -> dict[str, Any] | None:
+    where = f"e{i}"
+    type_ = row.get("product_type").strip()
+    reg = row.get("registration_class").strip()
+    name = _text(form, f"{where}.product_name", row.get("product_name"))
+    if reg and reg not in REGISTRATION_CLASS_VALUES:
+        form.error(f"{where}.registration_class", "注册分类请从列表中选择")
+        reg = ""
+    if not type_:
+        if reg or name:
+            form.error(f"{where}.product_type", "填写了产品信息时，请选择产品类型")
+        return None
+    product: dict[str, Any] = {"type": type_}
+    if reg:
+        product["registration_class"] = reg
+    if name:
+        product["name"] = name
+    return product
+
+
+DATE_FORMS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+)
+MONTH_FORMS = (re.compile(r"^(\d{4})[-/.](\d{1,2})$"), re.compile(r"^(\d{4})年(\d{1,2})月$"))
+
+
+def parse_date(text: str) -> date | None:
+    """2025-06-30, 2025/6/30, 2025年6月30日; a month alone (2026-06) is its last day."""
+    text = text.strip()
+    try:
+        for pattern in DATE_FORMS:
+            m = pattern.match(text)
+            if m:
+                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        for pattern in MONTH_FORMS:
+            m = pattern.match(text)
+            if m:
+                year, month = int(m.group(1)), int(m.group(2))
+                return date(year, month, calendar.monthrange(year, month)[1])
+    except ValueError:
+        return None
+    return None
+
+
+def parse_yuan(text: str) -> tuple[Decimal, str | None]:
+    """An amount of yuan as typed: 30000000, 30,000,000元, 3000万, 3000万元; a problem in Chinese."""
+    t = text.strip().replace(",", "").replace("，", "").replace(" ", "")
+    factor = Decimal(1)
+    if t.endswith("元"):
+        t = t[:-1]
+    if t.endswith("万"):
+        t, factor = t[:-1], WAN
+    elif t.endswith("亿"):
+        t, factor = t[:-1], WAN * WAN
+    if not re.fullmatch(r"[+-]?\d{1,15}(\.\d{1,6})?", t):
+        return Decimal(0), f"金额应为数字，以元为单位，如 30000000，收到“{text[:20]}”"
+    amount = Decimal(t) * factor
+    if amount < 0:
+        return Decimal(0), "金额不能为负数"
+    return amount, None
+
+
+# ---------------------------------------------------------------- CaseError -> form fields
+
+
+PROBLEM = re.compile(
+    r"^(?P<root>applicant|events|products|as_of)(?:\[(?P<index>\d+)\])?(?:\.(?P<field>\w+))?"
+)
+APPLICANT_FIELDS = {
+    "kind": "kind",
+    "name": "name",
+    "city": "city",
+    "district": "district",
+    "province": "city",
+}
+EVENT_FIELDS = {"type": "type", "date": "date", "product_id": "product_type", "subject": "subject"}
+PRODUCT_FIELDS = {"type": "product_type", "registration_class": "registration_class", "name": "product_name"}
+
+
+def attach_problems(form: CalculatorForm, problems: list[str], built: Built) -> None:
+    """Put each "path：message" problem of a CaseError next to the form field it is about."""
+    for problem in problems:
+        path, sep, message = problem.partition("：")
+        if not sep:
+            path, message = "", problem
+        for key in _keys_for(path, form, built):
+            form.error(key, message)
+
+
+def _keys_for(path: str, form: CalculatorForm, built: Built) -> list[str]:
+    m = PROBLEM.match(path)
+    if m is None:
+        return [GENERAL]
+    root, index, name = m.group("root"), m.group("index"), m.group("field")
+    if root == "as_of":
+        return ["as_of"]
+    if root == "applicant":
+        return [APPLICANT_FIELDS.get(name or "", GENERAL)]
+    if index is None:
+        return ["events" if root == "events" else GENERAL]
+    if root == "events":
+        j = int(index)
+        if j >= len(built.event_rows):
+            return [GENERAL]
+        row = built.event_rows[j]
+        if name in EVENT_FIELDS:
+            return [f"e{row}.{EVENT_FIELDS[name]}"]
+        if name and f"attr.{name}" in _row_attr_keys(form, row):
+            return [f"e{row}.attr.{name}"]
+        return [f"e{row}"]
+    rows = built.product_rows.get(int(index), [])
+    target = PRODUCT_FIELDS.get(name or "", "product_type")
+    return [f"e{r}.{target}" for r in rows] or [GENERAL]
+
+
+def _row_attr_keys(form: CalculatorForm, row: int) -> set[str]:
+    return {k for k in form.rows[row].values if k.startswith("attr.")} if row < len(form.rows) else set()
+
+
+# ---------------------------------------------------------------- case -> form (editing a shared case)
+
+
+def case_to_form(case: Any) -> CalculatorForm:
+    """The form a case fills in, as far as the form can show it; tolerant of any JSON."""
+    form = CalculatorForm()
+    if not isinstance(case, Mapping):
+        return form
+    applicant = case.get("applicant")
+    if isinstance(applicant, Mapping):
+        for key in ("kind", "name", "city", "district"):
+            setattr(form, key, _str(applicant.get(key)))
+    form.as_of = _str(case.get("as_of"))
+    products = {}
+    for p in case.get("products") or []:
+        if isinstance(p, Mapping):
+            products[_str(p.get("id"))] = p
+    events = case.get("events")
+    for e in (events if isinstance(events, list) else [])[:MAX_EVENTS]:
+        if not isinstance(e, Mapping):
+            form.rows.append(EventRow())
+            continue
+        row = EventRow()
+        attributes = e.get("attributes") if isinstance(e.get("attributes"), Mapping) else e
+        for key, value in attributes.items():
+            if key not in ("id", "type", "date", "product_id", "subject", "attributes"):
+                row.values[f"attr.{key}"] = _str(value)
+        for key in ("type", "date", "subject"):
+            if e.get(key) is not None:
+                row.values[key] = _str(e.get(key))
+        product = products.get(_str(e.get("product_id")))
+        if product is not None:
+            row.values["product_type"] = _str(product.get("type"))
+            row.values["registration_class"] = _str(product.get("registration_class"))
+            row.values["product_name"] = _str(product.get("name"))
+        form.rows.append(row)
+    return form
+
+
+def _str(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float | Decimal):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)[:MAX_TEXT]
+
+
+# ---------------------------------------------------------------- the share link
+
+
+class ShareLinkError(ValueError):
+    """A share link whose payload cannot be read; the message says so in Chinese."""
+
+
+def encode_case(case: Mapping[str, Any]) -> str:
+    """Compact JSON, UTF-8, base64url without padding."""
+    raw = json.dumps(case, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_case(token: str) -> dict[str, Any]:
+    token = token.strip()
+    if not token:
+        raise ShareLinkError("链接中没有案例（参数 c 为空）")
+    if len(token) > MAX_TOKEN:
+        raise ShareLinkError(f"链接中的案例过长（{len(token)} 个字符，最多 {MAX_TOKEN} 个）")
+    if not re.fullmatch(r"[A-Za-z0-9_-]+=*", token):
+        raise ShareLinkError("链接已损坏：案例参数含有 base64url 以外的字符，请完整复制链接")
+    try:
+        raw = base64.urlsafe_b64decode(token.rstrip("=") + "=" * (-len(token.rstrip("=")) % 4))
+    except (binascii.Error, ValueError):
+        raise ShareLinkError("链接已损坏：案例参数无法按 base64url 解码，请完整复制链接") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ShareLinkError("链接已损坏：解码后不是 UTF-8 文本") from None
+    except (json.JSONDecodeError, RecursionError):
+        raise ShareLinkError("链接已损坏：解码后不是有效的 JSON") from None
+    if not isinstance(data, dict):
+        raise ShareLinkError("链接中的案例应为一个 JSON 对象（含 applicant、events、as_of）")
+    return data

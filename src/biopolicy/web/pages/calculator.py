@@ -1,0 +1,448 @@
+"""政策计算器: the calculator in the browser, the twin of POST /api/v1/assess.
+
+- GET  /calculator                 the form (``?c=`` fills it from a share link, to edit that case)
+- POST /calculator                 the form submitted: the result page, or the form again with every
+                                   problem next to its field; ``action=add`` / ``remove:N`` /
+                                   ``refresh`` re-render the form (the form works without JavaScript)
+- GET  /calculator/result?c=&v=    the share link: the case (compact JSON, base64url) re-run, with a
+                                   warning when the rules version ``v`` is not the current one
+- GET  /calculator/result.json?c=  the same JSON as POST /api/v1/assess
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement
+from biopolicy.domain.case import APPLICANT_KIND_LABELS, CaseError
+from biopolicy.domain.money import WAN, decimal_str, percent, wan
+from biopolicy.domain.places import CITIES, XIAMEN_DISTRICTS
+from biopolicy.engine.facts import FIXED_LABELS
+from biopolicy.services.calculator import Calculator
+from biopolicy.services.calculator_form import (
+    BOOL_CHOICES,
+    GENERAL,
+    MAX_EVENTS,
+    REGISTRATION_CLASSES,
+    SUBJECT_LABEL,
+    Built,
+    CalculatorForm,
+    EventRow,
+    ShareLinkError,
+    attach_problems,
+    blank_form,
+    build_case,
+    case_to_form,
+    decode_case,
+    encode_case,
+    form_specs,
+    read_form,
+)
+from biopolicy.web.deps import CalculatorDep
+from biopolicy.web.pages import templates
+
+router = APIRouter()
+
+MAX_BODY = 400_000  # bytes of a submitted form: 50 full rows fit many times over
+
+KIND_WORDS = {
+    "exact": "确定金额",
+    "at_most": "最高可得",
+    "at_least": "至少",
+    "unknown": "金额无法算出",
+    "waiver": "免收费用",
+}
+OUTCOME_WORDS = {
+    "won": "就高从优：本项计入",
+    "lost": "就高从优：本项不另计",
+    "unresolved": "重叠待定：两项并列、不相加",
+    "excluded": "不重复享受：本项不计",
+}
+
+CodeQuery = Annotated[str, Query(max_length=200_000, description="案例：紧凑 JSON 的 base64url 编码")]
+VersionQuery = Annotated[str, Query(max_length=100, description="生成链接时的规则版本")]
+
+
+# ---------------------------------------------------------------- routes
+
+
+@router.get("/calculator", response_class=HTMLResponse)
+def calculator_page(request: Request, calculator: CalculatorDep, c: CodeQuery = "") -> Response:
+    if not c:
+        return _form_page(request, calculator, blank_form(date.today()))
+    try:
+        case = decode_case(c)
+    except ShareLinkError as exc:
+        form = blank_form(date.today())
+        form.error(GENERAL, str(exc))
+        return _form_page(request, calculator, form, status_code=400)
+    return _form_page(request, calculator, _editable(case_to_form(case), case))
+
+
+@router.post("/calculator", response_class=HTMLResponse)
+async def calculator_submit(request: Request, calculator: CalculatorDep) -> Response:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        form = blank_form(date.today())
+        form.error(GENERAL, f"提交的内容过大（{len(body)} 字节）；最多可填写 {MAX_EVENTS} 项成果")
+        return _form_page(request, calculator, form, status_code=413)
+    pairs = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=5000)
+    form = read_form(pairs)
+    action = dict(pairs).get("action", "assess")
+    if action == "add":
+        if len(form.rows) >= MAX_EVENTS:
+            form.error("events", f"最多可填写 {MAX_EVENTS} 项成果")
+        else:
+            form.rows.append(EventRow())
+        return _form_page(request, calculator, form, focus=f"e{len(form.rows) - 1}.type")
+    if action.startswith("remove:"):
+        index = action.partition(":")[2]
+        if index.isdigit() and int(index) < len(form.rows):
+            del form.rows[int(index)]
+        return _form_page(request, calculator, form)
+    if action == "refresh":
+        return _form_page(request, calculator, form)
+    built = build_case(form, calculator.catalogue, date.today())
+    return _assess_or_form(request, calculator, form, built)
+
+
+@router.get("/calculator/result", response_class=HTMLResponse)
+def calculator_result(
+    request: Request, calculator: CalculatorDep, c: CodeQuery = "", v: VersionQuery = ""
+) -> Response:
+    try:
+        case = decode_case(c)
+    except ShareLinkError as exc:
+        form = blank_form(date.today())
+        form.error(GENERAL, f"无法打开这个测算链接：{exc}。可以在下面重新填写。")
+        return _form_page(request, calculator, form, status_code=400)
+    form = _editable(case_to_form(case), case)
+    built = Built(case, list(range(len(form.rows))), _product_rows(case))
+    return _assess_or_form(request, calculator, form, built, link_version=v or None)
+
+
+@router.get("/calculator/result.json")
+def calculator_result_json(calculator: CalculatorDep, c: CodeQuery = "") -> Response:
+    """The assessment as POST /api/v1/assess answers it; CaseError becomes the API's 422."""
+    try:
+        case = decode_case(c)
+    except ShareLinkError as exc:
+        loc = ["query", "c"]
+        return JSONResponse(
+            status_code=400,
+            content={"detail": str(exc), "errors": [{"loc": loc, "msg": str(exc), "type": "share_link"}]},
+        )
+    assessment = calculator.assess(case)
+    return JSONResponse(
+        assessment.model_dump(mode="json"),
+        headers={"Content-Disposition": 'attachment; filename="assessment.json"'},
+    )
+
+
+# ---------------------------------------------------------------- the two pages
+
+
+def _assess_or_form(
+    request: Request,
+    calculator: Calculator,
+    form: CalculatorForm,
+    built: Built,
+    link_version: str | None = None,
+) -> Response:
+    if built.case is None:
+        return _form_page(request, calculator, form, status_code=422)
+    try:
+        assessment = calculator.assess(built.case)
+    except CaseError as exc:
+        attach_problems(form, exc.problems, built)
+        return _form_page(request, calculator, form, status_code=422)
+    view = result_view(calculator, built.case, assessment)
+    token = encode_case(built.case)
+    query = urlencode({"c": token, "v": calculator.rules.version})
+    context = {
+        "title": "测算结果",
+        "view": view,
+        "assessment": assessment,
+        "share_path": f"/calculator/result?{query}",
+        "share_url": f"{str(request.base_url).rstrip('/')}/calculator/result?{query}",
+        "json_path": f"/calculator/result.json?{urlencode({'c': token})}",
+        "edit_path": f"/calculator?{urlencode({'c': token})}",
+        "stale": link_version is not None and link_version != calculator.rules.version,
+        "link_version": link_version,
+        "money": lambda v: "（".join(money_pair(v)) + "）",
+        "percent": percent,
+    }
+    return templates.TemplateResponse(request, "calculator_result.html", context)
+
+
+def _form_page(
+    request: Request,
+    calculator: Calculator,
+    form: CalculatorForm,
+    status_code: int = 200,
+    focus: str | None = None,
+) -> Response:
+    if not form.rows:
+        form.rows.append(EventRow())
+    context = {
+        "title": "政策计算器",
+        "form": form,
+        "specs": form_specs(calculator.catalogue),
+        "product_types": calculator.catalogue.product_types,
+        "registration_classes": REGISTRATION_CLASSES,
+        "kinds": [(k.value, label) for k, label in APPLICANT_KIND_LABELS.items()],
+        "cities": CITIES,
+        "districts": XIAMEN_DISTRICTS,
+        "bool_choices": BOOL_CHOICES,
+        "subject_label": SUBJECT_LABEL,
+        "max_events": MAX_EVENTS,
+        "blank_row": EventRow(),
+        "blank_form": CalculatorForm(),
+        "general_errors": form.errors_of(GENERAL) + form.errors_of("events"),
+        "focus": focus,
+        "rules_version": calculator.rules.version,
+    }
+    return templates.TemplateResponse(request, "calculator.html", context, status_code=status_code)
+
+
+def _editable(form: CalculatorForm, case: dict[str, Any]) -> CalculatorForm:
+    if case.get("prior_awards"):
+        form.error(
+            GENERAL, "链接中的案例含已获奖励（prior_awards），表单暂不能编辑它们；在此修改后提交将不再计入。"
+        )
+    return form
+
+
+def _product_rows(case: dict[str, Any]) -> dict[int, list[int]]:
+    products = case.get("products") if isinstance(case.get("products"), list) else []
+    events = case.get("events") if isinstance(case.get("events"), list) else []
+    out: dict[int, list[int]] = {}
+    for k, p in enumerate(products):
+        pid = p.get("id") if isinstance(p, dict) else None
+        out[k] = [
+            j for j, e in enumerate(events) if isinstance(e, dict) and pid and e.get("product_id") == pid
+        ]
+    return out
+
+
+# ---------------------------------------------------------------- the result, ready to show
+
+
+@dataclass
+class Shown:
+    """One entitlement with its amount worded for the page."""
+
+    e: Entitlement
+    kind_word: str
+    wan: str | None  # "1200万元"
+    yuan: str | None  # "12,000,000元"
+    cut: str | None  # what the ceilings and overlaps took off
+    ceiling: str | None
+    missing: list[str]
+    outcome: str | None
+    window_to: date | None
+
+    @property
+    def counts(self) -> bool:
+        return self.e.eligibility == Eligibility.yes and (
+            self.e.overlap is None or self.e.overlap.outcome != "lost"
+        )
+
+
+@dataclass
+class EventView:
+    id: str
+    type_label: str
+    date: str
+    planned: bool
+    product: str | None
+    subject: str | None
+    facts: list[tuple[str, str]]
+    applies: list[Shown] = field(default_factory=list)
+    maybe: list[Shown] = field(default_factory=list)
+    expired: list[Shown] = field(default_factory=list)
+    other: list[Shown] = field(default_factory=list)
+
+
+@dataclass
+class YearRow:
+    label: str
+    exact: str
+    max_obtainable: str
+    max_wan: str
+    at_least: str | None
+    unknown: list[str]
+    unresolved: list[str]
+
+
+@dataclass
+class ResultView:
+    applicant: str
+    kind: str
+    place: str
+    as_of: str
+    events: list[EventView]
+    years: list[YearRow]
+    total: YearRow | None
+    deadlines: list[tuple[Shown, EventView]]  # planned events: measures that must be met before they end
+    expired: list[tuple[Shown, EventView]]  # planned events: measures no longer in force by then
+    planned_count: int
+
+
+def money_pair(value: Decimal | str | None) -> tuple[str | None, str | None]:
+    """(``1200万元``, ``12,000,000元``); small amounts keep their 万 form too (``0.5万元``)."""
+    if value is None:
+        return None, None
+    amount = Decimal(value)
+    return wan(amount), f"{Decimal(decimal_str(amount)):,}元"
+
+
+def result_view(calculator: Calculator, case: dict[str, Any], a: Assessment) -> ResultView:
+    applicant = case.get("applicant", {})
+    kind = APPLICANT_KIND_LABELS.get(applicant.get("kind"), applicant.get("kind", ""))  # type: ignore[call-overload]
+    place = "".join(applicant.get(k) or "" for k in ("province", "city", "district"))
+    products = {p.get("id"): p for p in case.get("products", [])}
+    by_event: dict[str, list[Entitlement]] = {}
+    for e in a.entitlements:
+        by_event.setdefault(e.event_id, []).append(e)
+    views = []
+    for ev in sorted(case.get("events", []), key=lambda e: (str(e.get("date")), str(e.get("id")))):
+        view = _event_view(calculator, ev, products.get(ev.get("product_id")), a.as_of)
+        for e in by_event.get(view.id, []):
+            shown = _shown(calculator, e)
+            if e.eligibility == Eligibility.yes:
+                view.applies.append(shown)
+            elif e.eligibility == Eligibility.unknown:
+                view.maybe.append(shown)
+            elif shown.window_to is not None and e.event_date > shown.window_to.isoformat():
+                view.expired.append(shown)
+            else:
+                view.other.append(shown)
+        views.append(view)
+    years = [_year_row(t, calculator) for t in a.totals if t.year is not None]
+    total = next((_year_row(t, calculator) for t in a.totals if t.year is None), None)
+    planned = [v for v in views if v.planned]
+    deadlines = [(s, v) for v in planned for s in v.applies + v.maybe if s.window_to is not None]
+    expired = [(s, v) for v in planned for s in v.expired]
+    return ResultView(
+        applicant=a.applicant,
+        kind=kind,
+        place=place,
+        as_of=a.as_of,
+        events=views,
+        years=years,
+        total=total,
+        deadlines=deadlines,
+        expired=expired,
+        planned_count=len(planned),
+    )
+
+
+def _event_view(calculator: Calculator, ev: dict[str, Any], product: dict | None, as_of: str) -> EventView:
+    catalogue = calculator.catalogue
+    t = catalogue.events.get(ev.get("type", ""))
+    facts = []
+    if t is not None:
+        for name, spec in t.attributes.items():
+            if name not in ev:
+                continue
+            value = ev[name]
+            if spec.type.value == "money":
+                w, y = money_pair(value)
+                shown = f"{w}（{y}）" if Decimal(value) >= WAN else y
+            elif spec.type.value == "bool":
+                shown = "是" if value else "否"
+            elif spec.type.value == "enum":
+                shown = spec.values.get(str(value), str(value))
+            else:
+                shown = str(value)
+            facts.append((spec.label, shown))
+    product_text = None
+    if product is not None:
+        parts = [catalogue.product_types.get(product.get("type", ""), product.get("type", ""))]
+        reg = product.get("registration_class")
+        if reg:
+            parts.append(dict(REGISTRATION_CLASSES).get(reg, f"{reg}类"))
+        kind = "，".join(parts)
+        product_text = f"{product['name']}（{kind}）" if product.get("name") else kind
+    return EventView(
+        id=ev.get("id", ""),
+        type_label=t.label if t is not None else str(ev.get("type")),
+        date=str(ev.get("date")),
+        planned=str(ev.get("date")) > as_of,
+        product=product_text,
+        subject=ev.get("subject"),
+        facts=facts,
+    )
+
+
+def _shown(calculator: Calculator, e: Entitlement) -> Shown:
+    amount = e.amount
+    w, y = money_pair(amount.value)
+    cut = None
+    if amount.before_caps is not None and amount.value is not None and amount.before_caps != amount.value:
+        before_w, _ = money_pair(amount.before_caps)
+        cut = f"受上限或重叠影响，由 {before_w} 减为 {w}"
+    ceiling = None
+    if amount.ceiling is not None and (amount.value is None or amount.ceiling != amount.value):
+        ceiling_w, ceiling_y = money_pair(amount.ceiling)
+        ceiling = f"{ceiling_w}（{ceiling_y}）"
+    measure = calculator.rules.measures.get(e.measure_id)
+    window_to = calculator.rules.window(measure).to if measure is not None else None
+    return Shown(
+        e=e,
+        kind_word=KIND_WORDS.get(amount.kind, amount.kind),
+        wan=w,
+        yuan=y,
+        cut=cut,
+        ceiling=ceiling,
+        missing=[missing_label(calculator, e, m) for m in e.missing],
+        outcome=OUTCOME_WORDS.get(e.overlap.outcome) if e.overlap else None,
+        window_to=window_to,
+    )
+
+
+def missing_label(calculator: Calculator, e: Entitlement, missing: str) -> str:
+    """``event.rd_investment（该阶段研发投入（元））`` -> ``该阶段研发投入（元）``: the form field's label."""
+    path, _, rest = missing.partition("（")
+    root, _, name = path.partition(".")
+    if root == "event":
+        measure = calculator.rules.measures.get(e.measure_id)
+        t = calculator.catalogue.events.get(measure.event) if measure is not None else None
+        if t is not None and name in t.attributes:
+            return t.attributes[name].label
+        return {"date": "成果日期", "subject": "名称"}.get(name, rest[:-1] or path)
+    if path in FIXED_LABELS:
+        return FIXED_LABELS[path]
+    return rest[:-1] if rest.endswith("）") else missing
+
+
+def _year_row(t: Any, calculator: Calculator) -> YearRow:
+    def title(measure_id: str) -> str:
+        m = calculator.rules.measures.get(measure_id)
+        return m.title if m is not None else measure_id
+
+    w, y = money_pair(t.max_obtainable)
+    return YearRow(
+        label="合计" if t.year is None else f"{t.year}年",
+        exact=money_pair(t.exact)[0] or "0万元",
+        max_obtainable=y or "0元",
+        max_wan=w or "0万元",
+        at_least=money_pair(t.at_least)[0] if t.at_least else None,
+        unknown=[title(m) for m in t.unknown_measures],
+        unresolved=[_overlap_words(o, calculator, title) for o in t.unresolved_overlaps],
+    )
+
+
+def _overlap_words(overlap_id: str, calculator: Calculator, title: Any) -> str:
+    o = next((o for o in calculator.rules.overlaps if o.id == overlap_id), None)
+    if o is None:
+        return overlap_id
+    return f"{'与'.join(title(m) for m in o.measures)}（{o.excerpt}）"

@@ -1,0 +1,356 @@
+"""The calculator form ⇄ case: what each row asks for, typed values to a case, every problem on its
+field in Chinese, and the share-link codec."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from biopolicy.domain.case import CaseError
+from biopolicy.rules.loader import load_catalogue
+from biopolicy.services.calculator import get_calculator
+from biopolicy.services.calculator_form import (
+    GENERAL,
+    MAX_EVENTS,
+    ShareLinkError,
+    attach_problems,
+    build_case,
+    case_to_form,
+    decode_case,
+    encode_case,
+    form_specs,
+    parse_date,
+    parse_yuan,
+    read_form,
+)
+
+TODAY = date(2025, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def phase2(**extra):
+    fields = {
+        "kind": "enterprise",
+        "name": "厦门甲药业",
+        "city": "厦门市",
+        "district": "海沧区",
+        "as_of": "2025-09-30",
+        "e0.type": "clinical_stage_completed",
+        "e0.date": "2025-06-30",
+        "e0.product_type": "chemical",
+        "e0.registration_class": "1",
+        "e0.attr.stage": "phase_2",
+        "e0.attr.rd_investment": "30000000",
+        "e0.attr.transferred_locally": "true",
+    }
+    return fields | extra
+
+
+def built(catalogue, fields):
+    form = read_form(fields.items())
+    return form, build_case(form, catalogue, TODAY)
+
+
+# ---------------------------------------------------------------- what a row asks for
+
+
+def test_each_event_type_row_follows_the_catalogue(catalogue):
+    specs = form_specs(catalogue)
+    assert list(specs) == list(catalogue.events)
+    clinical = specs["clinical_stage_completed"]
+    assert clinical.has_product and not clinical.has_subject
+    fields = {f.name: f for f in clinical.fields}
+    assert fields["rd_investment"].type == "money" and "万元" in fields["rd_investment"].hint
+    assert ("phase_2", "Ⅱ期临床试验") in fields["stage"].options
+    assert fields["transferred_locally"].type == "bool"
+    talent = specs["talent_recruited"]
+    assert talent.has_subject and not talent.has_product
+    assert {f.name: f.type for f in talent.fields} == {"role": "enum", "recruited_on": "date"}
+
+
+# ---------------------------------------------------------------- form -> case
+
+
+def test_a_filled_form_becomes_the_case_the_api_takes(catalogue):
+    form, b = built(catalogue, phase2())
+    assert form.errors == {}
+    assert b.case == {
+        "applicant": {
+            "kind": "enterprise",
+            "name": "厦门甲药业",
+            "province": "福建省",
+            "city": "厦门市",
+            "district": "海沧区",
+        },
+        "products": [{"id": "p1", "type": "chemical", "registration_class": "1"}],
+        "events": [
+            {
+                "id": "e1",
+                "type": "clinical_stage_completed",
+                "date": "2025-06-30",
+                "stage": "phase_2",
+                "rd_investment": "30000000",
+                "transferred_locally": True,
+                "product_id": "p1",
+            }
+        ],
+        "as_of": "2025-09-30",
+    }
+    result = get_calculator().assess(b.case)
+    m1 = next(e for e in result.entitlements if e.measure_id == "xm-2023/m1-clinical")
+    assert m1.amount.value == Decimal("12000000")
+
+
+def test_blank_rows_and_unknown_answers_are_left_out(catalogue):
+    form, b = built(
+        catalogue,
+        phase2(**{"e0.attr.transferred_locally": "", "e0.attr.stage": "", "e3.type": "", "e3.date": ""}),
+    )
+    assert form.errors == {}
+    assert len(b.case["events"]) == 1
+    assert "stage" not in b.case["events"][0] and "transferred_locally" not in b.case["events"][0]
+
+
+def test_rows_naming_the_same_product_share_it(catalogue):
+    same = {
+        "e0.product_name": "甲片",
+        "e1.type": "clinical_stage_completed",
+        "e1.date": "2026-06-30",
+        "e1.product_type": "chemical",
+        "e1.registration_class": "1",
+        "e1.product_name": "甲片",
+        "e1.attr.stage": "phase_3",
+    }
+    _, b = built(catalogue, phase2(**same))
+    assert [p["id"] for p in b.case["products"]] == ["p1"]
+    assert [e["product_id"] for e in b.case["events"]] == ["p1", "p1"]
+    _, b = built(catalogue, phase2(**(same | {"e1.product_name": ""})))
+    assert [e["product_id"] for e in b.case["events"]] == ["p1", "p2"]
+
+
+def test_the_district_counts_only_in_xiamen(catalogue):
+    _, b = built(catalogue, phase2(city="福州市", district="海沧区"))
+    assert "district" not in b.case["applicant"]
+
+
+def test_a_missing_name_and_as_of_get_defaults(catalogue):
+    form, b = built(catalogue, phase2(name="", as_of=""))
+    assert b.case["applicant"]["name"] and b.case["as_of"] == TODAY.isoformat()
+    assert form.as_of == TODAY.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("text", "yuan"),
+    [
+        ("30000000", "30000000"),
+        ("30,000,000元", "30000000"),
+        ("3000万", "30000000"),
+        ("3000万元", "30000000"),
+        ("0.5万", "5000"),
+        ("1.2亿", "120000000"),
+        ("0", "0"),
+    ],
+)
+def test_money_is_read_as_people_write_it(text, yuan):
+    amount, problem = parse_yuan(text)
+    assert problem is None and amount == Decimal(yuan)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"), [("-5", "负数"), ("三千万", "数字"), ("1e9", "数字"), ("NaN", "数字")]
+)
+def test_bad_money_says_what_is_wrong(text, words):
+    _, problem = parse_yuan(text)
+    assert words in problem
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2025-06-30", date(2025, 6, 30)),
+        ("2025/6/3", date(2025, 6, 3)),
+        ("2025年6月30日", date(2025, 6, 30)),
+        ("2026-06", date(2026, 6, 30)),
+        ("2026年2月", date(2026, 2, 28)),
+        ("2025-02-30", None),
+        ("明年", None),
+        ("2025-13", None),
+    ],
+)
+def test_dates_are_read_as_people_write_them(text, day):
+    assert parse_date(text) == day
+
+
+@pytest.mark.parametrize(
+    ("fields", "key", "words"),
+    [
+        ({"kind": ""}, "kind", "请选择申请人类型"),
+        ({"kind": "robot"}, "kind", "企业"),
+        ({"city": ""}, "city", "请选择所在城市"),
+        ({"city": "上海市"}, "city", "厦门市"),
+        ({"district": "鼓浪屿"}, "district", "思明区"),
+        ({"as_of": "昨天"}, "as_of", "查询日"),
+        ({"e0.type": ""}, "e0.type", "请选择成果类型"),
+        ({"e0.type": "moon_landing"}, "e0.type", "未知的成果类型"),
+        ({"e0.date": ""}, "e0.date", "请填写成果的日期"),
+        ({"e0.date": "2025-02-30"}, "e0.date", "YYYY-MM-DD"),
+        ({"e0.attr.rd_investment": "-5"}, "e0.attr.rd_investment", "不能为负数"),
+        ({"e0.attr.rd_investment": "很多"}, "e0.attr.rd_investment", "金额应为数字"),
+        ({"e0.attr.stage": "phase_4"}, "e0.attr.stage", "Ⅱ期临床试验"),
+        ({"e0.attr.transferred_locally": "maybe"}, "e0.attr.transferred_locally", "不清楚"),
+        ({"e0.registration_class": "9"}, "e0.registration_class", "注册分类"),
+        ({"e0.product_type": ""}, "e0.product_type", "产品类型"),
+        ({"name": "名" * 500}, "name", "内容过长"),
+    ],
+)
+def test_every_form_problem_is_on_its_field_in_chinese(catalogue, fields, key, words):
+    form, b = built(catalogue, phase2(**fields))
+    assert b.case is None
+    assert any(words in m for m in form.errors_of(key)), form.errors
+
+
+def test_a_form_without_any_achievement_says_so(catalogue):
+    form, b = built(catalogue, {"kind": "enterprise", "city": "厦门市", "e0.type": "", "e0.date": ""})
+    assert b.case is None and "请至少填写一项成果" in form.errors_of("events")[0]
+
+
+def test_the_form_keeps_what_was_typed(catalogue):
+    form, _ = built(catalogue, phase2(**{"e0.attr.rd_investment": "三千万", "e0.date": "下个月"}))
+    assert form.rows[0].get("attr.rd_investment") == "三千万"
+    assert form.rows[0].get("date") == "下个月"
+    assert form.city == "厦门市"
+
+
+def test_rows_are_renumbered_in_order_after_gaps(catalogue):
+    form = read_form(
+        [("e7.type", "talent_recruited"), ("e2.type", "honour_awarded"), ("e2.date", "2025-01-01")]
+    )
+    assert [r.get("type") for r in form.rows] == ["honour_awarded", "talent_recruited"]
+
+
+def test_more_than_the_maximum_of_rows_is_refused(catalogue):
+    fields = phase2()
+    for i in range(1, MAX_EVENTS + 5):
+        fields |= {f"e{i}.type": "honour_awarded", f"e{i}.date": "2025-01-01"}
+    form, b = built(catalogue, fields)
+    assert b.case is None
+    assert any(str(MAX_EVENTS) in m for m in form.errors_of(GENERAL) + form.errors_of("events"))
+
+
+# ---------------------------------------------------------------- CaseError -> fields
+
+
+def test_case_errors_land_on_the_row_and_field_they_name(catalogue):
+    fields = phase2(
+        **{
+            "e1.type": "talent_recruited",
+            "e1.date": "2025-08-01",
+            "e1.attr.role": "research",
+            "e2.type": "clinical_stage_completed",
+            "e2.date": "2025-08-01",
+            "e2.product_type": "chemical",
+            "e2.attr.rd_investment": "1",
+        }
+    )
+    form, b = built(catalogue, fields)
+    problems = [
+        "events[2].rd_investment：该阶段研发投入（元）不能为负数",
+        "events[1].date：应为 YYYY-MM-DD 格式的日期",
+        "products[1].type：未知的产品类型“x”",
+        "applicant.city：福建省内的城市应为……",
+        "as_of：缺少必填字段",
+        "prior_awards[0].measure_id：没有 id 为“x”的措施",
+        "没有冒号的整体问题",
+    ]
+    attach_problems(form, problems, b)
+    assert form.errors_of("e2.attr.rd_investment") == ["该阶段研发投入（元）不能为负数"]
+    assert form.errors_of("e1.date") == ["应为 YYYY-MM-DD 格式的日期"]
+    assert form.errors_of("e2.product_type") == ["未知的产品类型“x”"]
+    assert form.errors_of("city") and form.errors_of("as_of")
+    assert len(form.errors_of(GENERAL)) == 2
+
+
+def test_the_calculators_own_problems_reach_the_form(catalogue):
+    form, b = built(catalogue, phase2())
+    b.case["events"][0]["stage"] = "phase_9"  # past the form, as a hand-made share link would be
+    with pytest.raises(CaseError) as info:
+        get_calculator().assess(b.case)
+    attach_problems(form, info.value.problems, b)
+    assert "phase_9" in form.errors_of("e0.attr.stage")[0]
+
+
+# ---------------------------------------------------------------- case -> form and the link
+
+
+def test_a_case_fills_the_form_back(catalogue):
+    _, b = built(catalogue, phase2(**{"e0.product_name": "甲片"}))
+    form = case_to_form(b.case)
+    assert (form.kind, form.city, form.district, form.as_of) == (
+        "enterprise",
+        "厦门市",
+        "海沧区",
+        "2025-09-30",
+    )
+    row = form.rows[0]
+    assert row.get("attr.rd_investment") == "30000000"
+    assert row.get("attr.transferred_locally") == "true"
+    assert (row.get("product_type"), row.get("registration_class"), row.get("product_name")) == (
+        "chemical",
+        "1",
+        "甲片",
+    )
+    _, again = built(catalogue, {k: v for k, v in _flat(form).items()})
+    assert again.case == b.case
+
+
+def _flat(form):
+    out = {k: getattr(form, k) for k in ("kind", "name", "city", "district", "as_of")}
+    for i, row in enumerate(form.rows):
+        out |= {f"e{i}.{k}": v for k, v in row.values.items()}
+    return out
+
+
+@pytest.mark.parametrize(
+    "junk", [None, [], "text", 5, {"applicant": "x", "events": "y"}, {"events": [1, None]}]
+)
+def test_any_json_fills_the_form_without_failing(junk):
+    case_to_form(junk)
+
+
+def test_the_share_link_round_trips_a_case(catalogue):
+    _, b = built(catalogue, phase2())
+    token = encode_case(b.case)
+    assert "=" not in token and "+" not in token and "/" not in token
+    assert decode_case(token) == b.case
+    assert decode_case(token + "==") == b.case
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("token", "words"),
+    [
+        ("", "为空"),
+        ("not base64!", "base64url 以外的字符"),
+        ("a", "无法按 base64url 解码"),
+        (_b64(b"\xff\xfe\x00"), "UTF-8"),
+        (_b64(b"{not json"), "不是有效的 JSON"),
+        (_b64(b"[1, 2]"), "JSON 对象"),
+        (_b64(b'"case"'), "JSON 对象"),
+        ("A" * 100_000, "过长"),
+        (_b64(b"[" * 5000 + b"]" * 5000), "JSON"),
+    ],
+)
+def test_a_broken_share_link_says_what_is_wrong(token, words):
+    with pytest.raises(ShareLinkError) as info:
+        decode_case(token)
+    assert words in str(info.value)

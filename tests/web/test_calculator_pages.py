@@ -1,0 +1,354 @@
+"""政策计算器 pages over the real policies: the form, the result, what-if, the share link, the JSON
+download, and bad input that always comes back as a page with messages, never a server error."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from fastapi.testclient import TestClient
+
+from biopolicy.services.calculator import get_calculator
+from biopolicy.services.calculator_form import encode_case
+from biopolicy.web.app import create_app
+
+
+@pytest.fixture(scope="module")
+def client(real_library):
+    with TestClient(create_app(real_library, get_calculator()), raise_server_exceptions=False) as c:
+        yield c
+
+
+def enterprise(**extra):
+    """An innovative chemical drug through Phase II with 3000万 of R&D, and a researcher recruited."""
+    fields = {
+        "kind": "enterprise",
+        "name": "厦门甲药业",
+        "city": "厦门市",
+        "district": "海沧区",
+        "as_of": "2025-09-30",
+        "e0.type": "clinical_stage_completed",
+        "e0.date": "2025-06-30",
+        "e0.product_type": "chemical",
+        "e0.registration_class": "1",
+        "e0.attr.stage": "phase_2",
+        "e0.attr.rd_investment": "3000万",
+        "e0.attr.transferred_locally": "true",
+        "e1.type": "talent_recruited",
+        "e1.date": "2025-08-01",
+        "e1.subject": "张三",
+        "e1.attr.role": "research",
+        "e1.attr.recruited_on": "2024-03-01",
+        "action": "assess",
+    }
+    return fields | extra
+
+
+def text_of(page: str) -> str:
+    body = page.split("<main>", 1)[-1].split("</main>", 1)[0]
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+
+
+def share_path(page: str) -> str:
+    return html.unescape(re.search(r'id="calc-share-link"|href="(/calculator/result\?[^"]+)"', page).group(1))
+
+
+def link(page: str, element_id: str) -> str:
+    m = re.search(r'<a [^>]*href="([^"]+)"[^>]*id="' + element_id + '"', page)
+    return html.unescape(m.group(1))
+
+
+# ---------------------------------------------------------------- the form
+
+
+def test_the_form_offers_places_kinds_and_every_event_type(client):
+    page = client.get("/calculator").text
+    assert '<select name="kind"' in page and ">企业<" in page
+    assert ">厦门市<" in page and ">海沧区<" in page and 'data-city="厦门市"' in page
+    for event_type in get_calculator().catalogue.events:
+        assert f'<template id="calc-fields-{event_type}">' in page
+    assert 'name="e0.type"' in page and 'name="e0.date"' in page
+    assert "添加事件" in page and 'value="add"' in page
+    assert "calculator.js" in page and "calculator.css" in page
+
+
+def test_without_javascript_add_remove_and_refresh_are_answered_by_the_server(client):
+    page = client.post("/calculator", data=enterprise(action="add")).text
+    assert 'name="e2.type"' in page and 'name="e3.type"' not in page
+    assert 'value="3000万"' in page  # what was typed stays
+    page = client.post("/calculator", data=enterprise(action="remove:0")).text
+    assert 'name="e1.type"' not in page
+    assert 'name="e0.attr.role"' in page  # the talent row moved up
+    only_type = {"kind": "enterprise", "e0.type": "new_products_used_year", "action": "refresh"}
+    page = client.post("/calculator", data=only_type).text
+    assert 'name="e0.attr.total_amount"' in page and "年度使用新优药械总金额（元）" in page
+    assert "calc-alert" not in page  # refreshing is not submitting: no errors yet
+
+
+def test_a_row_shows_only_its_types_fields_with_labels_units_and_choices(client):
+    page = client.post("/calculator", data=enterprise(action="refresh")).text
+    row0 = page.split('id="e0"', 1)[1].split('id="e1"', 1)[0]
+    assert "该阶段研发投入（元）" in row0 and '<span class="calc-unit">元</span>' in row0 and "万元" in row0
+    assert ">Ⅱ期临床试验<" in row0 and ">化学药<" in row0 and ">1类（创新药）<" in row0
+    assert 'type="radio" name="e0.attr.transferred_locally" value=""' in row0 and "不清楚" in row0
+    assert "e0.attr.role" not in row0 and "e0.subject" not in row0
+    row1 = page.split('id="e1"', 1)[1].split("</fieldset>", 1)[0]
+    assert 'name="e1.attr.recruited_on"' in row1 and 'type="date"' in row1 and "e1.product_type" not in row1
+
+
+# ---------------------------------------------------------------- the result
+
+
+def test_the_result_shows_amounts_clauses_steps_and_totals(client):
+    response = client.post("/calculator", data=enterprise())
+    assert response.status_code == 200
+    page, text = response.text, text_of(response.text)
+    assert "1200万元" in text and "12,000,000元" in text  # 3000万 × 40%
+    assert "80万元" in text  # the talent subsidy
+    assert 'href="/clauses/xm-2023/m1/p2"' in page and 'href="/clauses/xm-2023/m20"' in page
+    assert 'href="/measures/xm-2023/m1-clinical"' in page
+    assert "最高可得" in text and "不是承诺" in text
+    assert "30,000,000元（3000万元） × 最高40% = 12,000,000元（1200万元）" in text  # the arithmetic
+    assert "就高从优" in text and "未计入合计" in text  # the overlap, in words
+    assert "资金来源：厦门市人民政府" in text  # who pays
+    assert "分期发放" in text and "2027年" in text  # instalments and yearly totals
+    assert "解读说明" in text
+    assert "打印" in text and "下载 JSON" in text
+
+
+def test_facts_a_measure_still_needs_are_named_by_their_labels(client):
+    unsure = {"e0.attr.rd_investment": "", "e0.attr.transferred_locally": ""}
+    text = text_of(client.post("/calculator", data=enterprise(**unsure)).text)
+    assert "补充信息后可能适用" in text
+    assert "还需提供： 在本地（本市/本省）转化 、" in text and " 该阶段研发投入（元） " in text
+    assert "event.rd_investment" not in text and "event.transferred_locally" not in text
+
+
+def test_measures_that_do_not_apply_are_collapsed_with_their_reason(client):
+    hospital = enterprise(kind="medical_institution")
+    page = client.post("/calculator", data=hospital).text
+    details = page.split('<details class="calc-other">', 1)[1].split("</details>", 1)[0]
+    assert "不适用的措施" in details and "申请人类型应为企业" in details
+
+
+def test_a_planned_milestone_shows_what_it_would_bring_and_what_expires_first(client):
+    planned = {
+        "e2.type": "clinical_stage_completed",
+        "e2.date": "2026-06",  # a month: its last day
+        "e2.product_type": "chemical",
+        "e2.registration_class": "1",
+        "e2.attr.stage": "phase_3",
+        "e2.attr.rd_investment": "5000万",
+    }
+    text = text_of(client.post("/calculator", data=enterprise(**planned)).text)
+    assert "计划中" in text and "2026-06-30" in text
+    assert "2000万元" in text  # 5000万 × 40%, under the 3000万 ceiling of Phase III
+    assert "到期前需完成" in text and "有效期至 2026-12-31" in text
+    assert "届时已失效" in text and "有效期至 2025-12-31" in text  # the provincial measure ends first
+
+
+def test_the_share_link_reproduces_the_result_and_warns_when_the_rules_changed(client):
+    first = client.post("/calculator", data=enterprise()).text
+    path = link(first, "calc-share-link")
+    query = parse_qs(urlparse(path).query)
+    assert query["v"] == [get_calculator().rules.version]
+    case = json.loads(base64.urlsafe_b64decode(query["c"][0] + "=" * (-len(query["c"][0]) % 4)))
+    assert case["events"][0]["rd_investment"] == "30000000"
+    again = client.get(path)
+    assert again.status_code == 200
+    amounts = re.compile(r'class="calc-wan"[^>]*>([^<]+)<')
+    assert amounts.findall(again.text) == amounts.findall(first)
+    assert "政策规则已于生成此链接后更新" not in again.text
+    old = path.replace(f"v={query['v'][0]}", "v=000000000000")
+    stale = client.get(old)
+    assert stale.status_code == 200 and "政策规则已于生成此链接后更新，结果可能不同" in stale.text
+    assert amounts.findall(stale.text) == amounts.findall(first)
+
+
+def test_the_json_download_is_the_apis_answer(client):
+    page = client.post("/calculator", data=enterprise()).text
+    download = client.get(link(page, "calc-json"))
+    assert download.status_code == 200
+    assert "attachment" in download.headers["content-disposition"]
+    token = parse_qs(urlparse(link(page, "calc-json")).query)["c"][0]
+    case = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    assert download.json() == client.post("/api/v1/assess", json=case).json()
+
+
+def test_the_edit_link_fills_the_form_with_the_case(client):
+    page = client.post("/calculator", data=enterprise()).text
+    form = client.get(link(page, "calc-edit")).text
+    assert 'value="30000000"' in form and 'value="张三"' in form
+    assert '<option value="厦门市" selected>' in form and '<option value="phase_2" selected>' in form
+
+
+def test_the_page_prints(client):
+    page = client.post("/calculator", data=enterprise()).text
+    assert "data-print" in page
+    css = client.get("/static/calculator.css")
+    assert css.status_code == 200 and "@media print" in css.text
+    assert client.get("/static/calculator.js").status_code == 200
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_problems_are_shown_next_to_their_fields_and_the_form_keeps_what_was_typed(client):
+    bad = enterprise(city="", **{"e0.attr.rd_investment": "-5", "e1.date": "明年春天"})
+    response = client.post("/calculator", data=bad)
+    assert response.status_code == 422
+    page = response.text
+    assert "有 3 处需要修改" in page
+    assert re.search(r'name="e0.attr.rd_investment"[^>]*value="-5"', page)
+    row0 = page.split('id="e0"', 1)[1].split('id="e1"', 1)[0]
+    assert "金额不能为负数" in row0
+    row1 = page.split('id="e1"', 1)[1]
+    assert "日期应写成 YYYY-MM-DD" in row1.split("</fieldset>", 1)[0] and 'value="明年春天"' in row1
+    assert "请选择所在城市" in page.split('id="city"', 1)[1].split("</div>", 1)[0]
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+FIFTY = {
+    k: v for i in range(50) for k, v in {f"e{i}.type": "honour_awarded", f"e{i}.date": "2025-01-01"}.items()
+}
+SIXTY = {
+    k: v for i in range(60) for k, v in {f"e{i}.type": "honour_awarded", f"e{i}.date": "2025-01-01"}.items()
+}
+
+MALFORMED_POSTS = {
+    "nothing at all": ({}, "请选择申请人类型"),
+    "no kind": (enterprise(kind=""), "请选择申请人类型"),
+    "no city": (enterprise(city=""), "请选择所在城市"),
+    "unknown kind": (enterprise(kind="<script>alert(1)</script>"), "申请人类型应为"),
+    "city outside the list": (enterprise(city="北京市"), "所在城市应为"),
+    "unknown district": (enterprise(district="鼓浪屿"), "厦门市的区应为"),
+    "event without a type": (enterprise(**{"e1.type": ""}), "请选择成果类型"),
+    "event without a date": (enterprise(**{"e0.date": ""}), "请填写成果的日期"),
+    "impossible date": (enterprise(**{"e0.date": "2025-02-30"}), "YYYY-MM-DD"),
+    "garbage date": (enterprise(**{"e0.date": "x" * 5000}), "YYYY-MM-DD"),
+    "negative money": (enterprise(**{"e0.attr.rd_investment": "-100"}), "金额不能为负数"),
+    "non-numeric money": (enterprise(**{"e0.attr.rd_investment": "三千万"}), "金额应为数字"),
+    "huge money": (enterprise(**{"e0.attr.rd_investment": "9" * 400}), "内容过长"),
+    "unknown event type": (enterprise(**{"e0.type": "moon_landing"}), "未知的成果类型"),
+    "unknown enum value": (enterprise(**{"e0.attr.stage": "phase_9"}), "阶段应为"),
+    "unknown bool value": (enterprise(**{"e0.attr.transferred_locally": "yes"}), "不清楚"),
+    "unknown product type": (enterprise(**{"e0.product_type": "spaceship"}), "未知的产品类型"),
+    "unknown registration class": (enterprise(**{"e0.registration_class": "99"}), "注册分类请从列表中选择"),
+    "bad integer": (enterprise(**{"e1.type": "gcp_specialty_added", "e1.attr.count": "-2"}), "非负整数"),
+    "huge name": (enterprise(name="名" * 100_000), "提交的内容过大"),
+    "huge applicant name under the body limit": (enterprise(name="名" * 5000), "内容过长"),
+    "unknown attribute of another type": (enterprise(**{"e0.attr.role": "research"}), None),
+    "sixty events": (enterprise(**SIXTY), "最多可填写 50 项成果"),
+    "only blank rows": (
+        {"kind": "enterprise", "city": "厦门市", "e0.type": "", "e0.date": ""},
+        "请至少填写一项成果",
+    ),
+    "bad as_of": (enterprise(as_of="下周"), "查询日应为日期"),
+    "remove a row that is not there": (enterprise(action="remove:99"), None),
+    "remove with garbage": (enterprise(action="remove:x"), None),
+    "unknown action": (enterprise(action="explode"), None),
+    "field names with odd indices": ({"e99999.type": "x", "e-1.type": "y", "e.type": "z"}, None),
+    "NUL bytes": (enterprise(name="甲\x00乙"), None),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED_POSTS), ids=list(MALFORMED_POSTS))
+def test_no_malformed_submission_is_a_server_error(client, case):
+    fields, words = MALFORMED_POSTS[case]
+    response = client.post("/calculator", data=fields)
+    assert response.status_code < 500
+    assert response.headers["content-type"].startswith("text/html")
+    if words is not None:
+        assert response.status_code >= 400
+        assert words in html.unescape(response.text)
+
+
+def test_fifty_events_are_assessed(client):
+    response = client.post("/calculator", data=enterprise(**FIFTY))
+    assert response.status_code == 200 and "测算结果" in response.text
+
+
+def test_a_body_that_is_not_a_form_is_answered_with_the_form(client):
+    for body, content_type in [
+        (b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded"),
+        (b'{"kind": "enterprise"}', "application/json"),
+        (
+            b"--x\r\nContent-Disposition: form-data; name=kind\r\n\r\nenterprise\r\n--x--",
+            "multipart/form-data",
+        ),
+    ]:
+        response = client.post("/calculator", content=body, headers={"content-type": content_type})
+        assert 400 <= response.status_code < 500 and "请选择申请人类型" in response.text
+
+
+MALFORMED_LINKS = {
+    "no payload": ("", "参数 c 为空"),
+    "wrong base64": ("%%%not-base64", "base64url 以外的字符"),
+    "truncated base64": ("a", "无法按 base64url 解码"),
+    "not UTF-8": (_b64(b"\xff\xfe"), "UTF-8"),
+    "not JSON": (_b64(b"{applicant:"), "不是有效的 JSON"),
+    "JSON that is not an object": (_b64(b"[1,2,3]"), "JSON 对象"),
+    "a JSON string": (_b64(b'"hello"'), "JSON 对象"),
+    "too long": ("A" * 61_000, "过长"),
+    "deeply nested": (_b64(b"[" * 3000 + b"]" * 3000), "JSON"),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED_LINKS), ids=list(MALFORMED_LINKS))
+def test_a_broken_share_link_is_a_page_with_the_form_and_a_message(client, case):
+    token, words = MALFORMED_LINKS[case]
+    response = client.get("/calculator/result", params={"c": token, "v": "x"})
+    assert response.status_code == 400
+    assert words in html.unescape(response.text) and 'id="calc-form"' in response.text
+    as_json = client.get("/calculator/result.json", params={"c": token})
+    assert as_json.status_code == 400 and words in as_json.json()["detail"]
+    if token:  # an empty c on the form is just the empty form
+        assert client.get("/calculator", params={"c": token}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("case", "field", "words"),
+    [
+        ({"applicant": {"kind": "enterprise", "name": "甲"}, "events": []}, "as_of", "缺少必填字段"),
+        ({"events": "none", "as_of": "2025-01-01"}, "_form", "applicant"),
+        (
+            {
+                "applicant": {"kind": "enterprise", "name": "甲", "city": "厦门市"},
+                "events": [
+                    {"id": "e1", "type": "clinical_stage_completed", "date": "2025-01-01", "stage": "x"}
+                ],
+                "as_of": "2025-01-01",
+            },
+            "e0.attr.stage",
+            "阶段应为",
+        ),
+        (
+            {
+                "applicant": {"kind": "enterprise", "name": "甲", "city": "厦门市"},
+                "events": [{"id": "e1", "type": "no_such_type", "date": "2025-01-01"}],
+                "as_of": "2025-01-01",
+            },
+            "e0.type",
+            "未知的事件类型",
+        ),
+        (
+            {"applicant": {"kind": "enterprise", "name": "甲", "city": "杭州市"}, "as_of": "2025-01-01"},
+            "city",
+            "福建省内的城市",
+        ),
+    ],
+)
+def test_a_share_link_with_a_wrong_case_shows_its_problems_on_the_form(client, case, field, words):
+    response = client.get("/calculator/result", params={"c": encode_case(case)})
+    assert response.status_code == 422
+    page = html.unescape(response.text)
+    assert words in page and 'id="calc-form"' in page
+    as_json = client.get("/calculator/result.json", params={"c": encode_case(case)})
+    assert as_json.status_code == 422 and words in as_json.json()["detail"]
