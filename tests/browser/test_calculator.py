@@ -166,3 +166,34 @@ def test_the_form_fits_a_phone(phone_page, body_overflows, width):
     add_row(phone_page)
     assert not body_overflows(phone_page)
     assert phone_page.locator("#calc-submit").is_visible()
+
+
+def test_without_javascript_the_form_still_works(browser, live_server):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False, locale="zh-CN")
+    page = context.new_page()
+    page.goto("/calculator")
+    field(page, "kind").select_option("medical_institution")
+    field(page, "city").select_option("厦门市")
+    field(page, "as_of").fill("2026-12-31")
+    field(page, "e0.type").select_option("new_products_used_year")
+    assert field(page, "e0.attr.total_amount").count() == 0  # nothing switches without a round trip
+    page.locator("button.calc-nojs").first.click()  # 按所选类型显示字段
+    field(page, "e0.date").fill("2026-12-31")
+    field(page, "e0.attr.total_amount").fill("3000万")
+    page.locator("#calc-add").click()  # a submit button the server answers with one more row
+    assert page.locator(".calc-row").count() == 2
+    assert field(page, "e0.attr.total_amount").input_value() == "3000万"
+    submit(page)
+    assert page.locator('article[data-measure="xm-2025-1/m15-new-products"] .calc-wan').count() == 1
+    context.close()
+
+
+def test_printing_leaves_out_the_controls(page):
+    applicant(page)
+    clinical_row(page, 0, "2025-06-30", "phase_2", "30000000")
+    submit(page)
+    assert page.locator("[data-print]").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator("[data-print]").is_visible()
+    assert not page.locator(".calc-share").is_visible()
+    assert page.locator('article[data-measure="xm-2023/m1-clinical"] .calc-wan').is_visible()

@@ -126,6 +126,10 @@ def test_facts_a_measure_still_needs_are_named_by_their_labels(client):
     assert "补充信息后可能适用" in text
     assert "还需提供： 在本地（本市/本省）转化 、" in text and " 该阶段研发投入（元） " in text
     assert "event.rd_investment" not in text and "event.transferred_locally" not in text
+    page = client.post("/calculator", data=enterprise(**unsure)).text
+    fix = re.search(r'<a class="calc-need" href="([^"]+)">该阶段研发投入（元）</a>', page).group(1)
+    assert html.unescape(fix).startswith("/calculator?c=") and fix.endswith("#e0.attr.rd_investment")
+    assert 'id="e0.attr.rd_investment"' in client.get(html.unescape(fix).split("#")[0]).text
 
 
 def test_measures_that_do_not_apply_are_collapsed_with_their_reason(client):

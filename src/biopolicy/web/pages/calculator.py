@@ -245,7 +245,7 @@ class Shown:
     yuan: str | None  # "12,000,000元"
     cut: str | None  # what the ceilings and overlaps took off
     ceiling: str | None
-    missing: list[str]
+    missing: list[tuple[str, str | None]]  # (the fact's label, the form field to fill it in)
     outcome: str | None
     window_to: date | None
 
@@ -312,11 +312,12 @@ def result_view(calculator: Calculator, case: dict[str, Any], a: Assessment) -> 
     by_event: dict[str, list[Entitlement]] = {}
     for e in a.entitlements:
         by_event.setdefault(e.event_id, []).append(e)
+    rows = {e.get("id"): i for i, e in enumerate(case.get("events", []))}
     views = []
     for ev in sorted(case.get("events", []), key=lambda e: (str(e.get("date")), str(e.get("id")))):
         view = _event_view(calculator, ev, products.get(ev.get("product_id")), a.as_of)
         for e in by_event.get(view.id, []):
-            shown = _shown(calculator, e)
+            shown = _shown(calculator, e, rows.get(view.id))
             if e.eligibility == Eligibility.yes:
                 view.applies.append(shown)
             elif e.eligibility == Eligibility.unknown:
@@ -383,7 +384,7 @@ def _event_view(calculator: Calculator, ev: dict[str, Any], product: dict | None
     )
 
 
-def _shown(calculator: Calculator, e: Entitlement) -> Shown:
+def _shown(calculator: Calculator, e: Entitlement, row: int | None = None) -> Shown:
     amount = e.amount
     w, y = money_pair(amount.value)
     cut = None
@@ -403,10 +404,25 @@ def _shown(calculator: Calculator, e: Entitlement) -> Shown:
         yuan=y,
         cut=cut,
         ceiling=ceiling,
-        missing=[missing_label(calculator, e, m) for m in e.missing],
+        missing=[(missing_label(calculator, e, m), missing_field(m, row)) for m in e.missing],
         outcome=OUTCOME_WORDS.get(e.overlap.outcome) if e.overlap else None,
         window_to=window_to,
     )
+
+
+def missing_field(missing: str, row: int | None) -> str | None:
+    """The form field where a missing fact is filled in, e.g. ``e0.attr.rd_investment``."""
+    path = missing.partition("（")[0]
+    root, _, name = path.partition(".")
+    if root == "applicant" and name in ("city", "district", "kind"):
+        return name
+    if row is None:
+        return None
+    if root == "event" and name not in ("date", "id", "type", "product_id"):
+        return f"e{row}.subject" if name == "subject" else f"e{row}.attr.{name}"
+    if root == "product" and name in ("type", "registration_class"):
+        return {"type": f"e{row}.product_type", "registration_class": f"e{row}.registration_class"}[name]
+    return None
 
 
 def missing_label(calculator: Calculator, e: Entitlement, missing: str) -> str:
