@@ -318,7 +318,8 @@ def _flat(form):
 
 
 @pytest.mark.parametrize(
-    "junk", [None, [], "text", 5, {"applicant": "x", "events": "y"}, {"events": [1, None]}]
+    "junk",
+    [None, [], "text", 5, {"applicant": "x", "events": "y"}, {"events": [1, None]}, {"products": True}],
 )
 def test_any_json_fills_the_form_without_failing(junk):
     case_to_form(junk)

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from biopolicy.services.calculator import get_calculator
 from biopolicy.services.calculator_form import encode_case
@@ -356,3 +358,84 @@ def test_a_share_link_with_a_wrong_case_shows_its_problems_on_the_form(client, c
     assert words in page and 'id="calc-form"' in page
     as_json = client.get("/calculator/result.json", params={"c": encode_case(case)})
     assert as_json.status_code == 422 and words in as_json.json()["detail"]
+
+
+def test_a_hand_made_share_link_in_the_apis_looser_forms_is_shown(client):
+    case = {
+        "applicant": {"kind": "enterprise", "name": "甲", "city": "厦门市"},
+        "products": [{"id": "x", "type": "chemical", "registration_class": "1"}],
+        "events": [
+            {
+                "id": "phase2",
+                "type": "clinical_stage_completed",
+                "date": "2025-06-30T00:00:00",
+                "product_id": "x",
+                "stage": "phase_2",
+                "rd_investment": "30,000,000",
+                "transferred_locally": True,
+            },
+            {"id": "t", "type": "talent_recruited", "date": "2025-08-01", "recruited_on": "2024-03-01"},
+        ],
+        "prior_awards": [{"programme": "某国家专项", "amount": 1000000.5, "date": "2024-01-01"}],
+        "as_of": "2025-09-30",
+    }
+    response = client.get("/calculator/result", params={"c": encode_case(case)})
+    assert response.status_code == 200
+    text = text_of(response.text)
+    assert "1200万元" in text and "3000万元（30,000,000元）" in text and "计划中" not in text
+
+
+# ---------------------------------------------------------------- fuzzing: never a 500
+
+KEYS = list(enterprise()) + [
+    "e0.attr.recruited_on",
+    "e0.attr.count",
+    "e0.subject",
+    "e0.product_name",
+    "e1.product_type",
+    "e5.type",
+    "e5.date",
+]
+VALUES = st.one_of(
+    st.sampled_from(
+        ["", "true", "false", "厦门市", "enterprise", "phase_2", "1", "-1", "2025-06-30", "3000万"]
+    ),
+    st.sampled_from(list(get_calculator().catalogue.events)),
+    st.text(max_size=30),
+)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=20,
+)
+APPLICANT = st.fixed_dictionaries(
+    {"kind": st.sampled_from(["enterprise", "person", "x"]), "name": st.text(max_size=5)},
+    optional={"city": st.sampled_from(["厦门市", "福州市", "杭州市"]), "district": st.text(max_size=4)},
+)
+EVENT = st.fixed_dictionaries(
+    {"id": st.text(min_size=1, max_size=3), "type": st.sampled_from(list(get_calculator().catalogue.events))},
+    optional={
+        "date": st.sampled_from(["2025-06-30", "2027-01-01", "x"]),
+        "stage": st.sampled_from(["phase_2", "phase_9"]),
+        "rd_investment": st.one_of(st.text(max_size=6), st.integers(), st.floats()),
+        "product_id": st.just("p1"),
+    },
+)
+CASE = st.fixed_dictionaries(
+    {"applicant": st.one_of(APPLICANT, JSON), "events": st.one_of(st.lists(EVENT, max_size=3), JSON)},
+    optional={"as_of": st.sampled_from(["2025-09-30", "soon"]), "products": JSON, "prior_awards": JSON},
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(KEYS), VALUES, max_size=len(KEYS)))
+def test_no_random_form_is_a_server_error(client, fields):
+    assert client.post("/calculator", data=fields).status_code < 500
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(CASE, JSON))
+def test_no_random_share_link_is_a_server_error(client, case):
+    token = encode_case(case) if isinstance(case, dict) else encode_case({"x": case})[:-2]
+    assert client.get("/calculator/result", params={"c": token}).status_code < 500
+    assert client.get("/calculator/result.json", params={"c": token}).status_code < 500

@@ -489,7 +489,8 @@ def case_to_form(case: Any) -> CalculatorForm:
             setattr(form, key, _str(applicant.get(key)))
     form.as_of = _str(case.get("as_of"))
     products = {}
-    for p in case.get("products") or []:
+    listed = case.get("products")
+    for p in listed if isinstance(listed, list) else []:
         if isinstance(p, Mapping):
             products[_str(p.get("id"))] = p
     events = case.get("events")

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement
 from biopolicy.domain.case import APPLICANT_KIND_LABELS, CaseError
-from biopolicy.domain.money import WAN, decimal_str, percent, wan
+from biopolicy.domain.money import WAN, decimal_str, parse_money, percent, wan
 from biopolicy.domain.places import CITIES, XIAMEN_DISTRICTS
 from biopolicy.engine.facts import FIXED_LABELS
 from biopolicy.services.calculator import Calculator
@@ -356,8 +356,10 @@ def _event_view(calculator: Calculator, ev: dict[str, Any], product: dict | None
                 continue
             value = ev[name]
             if spec.type.value == "money":
-                w, y = money_pair(value)
-                shown = f"{w}（{y}）" if Decimal(value) >= WAN else y
+                # the case passed the calculator's checks, so this parses as it did there
+                amount = parse_money(value, name)
+                w, y = money_pair(amount)
+                shown = f"{w}（{y}）" if amount >= WAN else y
             elif spec.type.value == "bool":
                 shown = "是" if value else "否"
             elif spec.type.value == "enum":
@@ -376,8 +378,8 @@ def _event_view(calculator: Calculator, ev: dict[str, Any], product: dict | None
     return EventView(
         id=ev.get("id", ""),
         type_label=t.label if t is not None else str(ev.get("type")),
-        date=str(ev.get("date")),
-        planned=str(ev.get("date")) > as_of,
+        date=str(ev.get("date"))[:10],
+        planned=str(ev.get("date"))[:10] > as_of,
         product=product_text,
         subject=ev.get("subject"),
         facts=facts,
