@@ -196,4 +196,5 @@ def test_printing_leaves_out_the_controls(page):
     page.emulate_media(media="print")
     assert not page.locator("[data-print]").is_visible()
     assert not page.locator(".calc-share").is_visible()
+    assert "/calculator/result?c=" in page.locator(".calc-print-only").inner_text()
     assert page.locator('article[data-measure="xm-2023/m1-clinical"] .calc-wan').is_visible()
