@@ -35,8 +35,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
+## Measurements (not tests): results are recorded by hand in bench/README.md
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/corpus_bench.py
+	$(BIN)/python bench/assess_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -277,3 +277,23 @@ def test_funding_names_the_payer_for_the_applicants_place(catalogue):
     assert xiamen.payer == "厦门市人民政府"
     assert any("a/closing" in s.clauses for s in xiamen.steps)
     assert fuzhou.payer is None
+
+
+def test_an_exact_award_reaching_the_other_sides_ceiling_wins_the_overlap(catalogue):
+    def outcome(exact_value):
+        rules = ruleset(
+            [
+                measure("a/m1", {"kind": "at_most", "cap": "6000000"}),
+                measure("b/m1", {"kind": "exact", "value": exact_value}),
+            ],
+            overlaps=[overlap(["a/m1", "b/m1"])],
+        )
+        got = by_measure(run(rules, case([stage("e1")]), catalogue))
+        return got["a/m1"].overlap.outcome, got["b/m1"].overlap.outcome
+
+    assert outcome("10000000") == (
+        "lost",
+        "won",
+    )  # 1000万 exact beats "at most 600万" whatever it turns out to be
+    assert outcome("6000000") == ("lost", "won")  # equal to the ceiling: still the highest for sure
+    assert outcome("5999999") == ("unresolved", "unresolved")  # the ceiling-only side might pay more

@@ -275,7 +275,7 @@ def _highest_only(o: Overlap, group: list[Work], paid: list[Paid], caps: list[Ca
     eligible = [w for w in group if w.eligibility == Eligibility.yes]
     # a side whose amount is only a ceiling the text states (no figure from facts) cannot be ranked
     open_ = [w for w in eligible if w.value is None or w.kind == AmountKind.at_least or w.ceiling_only]
-    if open_:
+    if open_ and not _dominated(open_, eligible, paid, caps):
         names = "、".join(f"{w.measure.id}（{_shown(w)}）" for w in eligible)
         for w in eligible:
             _outcome(
@@ -285,7 +285,10 @@ def _highest_only(o: Overlap, group: list[Work], paid: list[Paid], caps: list[Ca
                 f"{o.excerpt}：{names} 针对同一事项只能取其一，但有一方金额无法算出，两者并列、不相加，待审核时确定",
             )
         return
-    ranked = sorted(eligible, key=lambda w: (-_peek(w, paid, caps), o.measures.index(w.measure.id)))
+    # ties go to a figure worked out from facts over a stated ceiling, then to the order declared
+    ranked = sorted(
+        eligible, key=lambda w: (-_peek(w, paid, caps), w.ceiling_only, o.measures.index(w.measure.id))
+    )
     if not ranked:
         return
     best = ranked[0]
@@ -304,6 +307,18 @@ def _highest_only(o: Overlap, group: list[Work], paid: list[Paid], caps: list[Ca
         reason += f"；已获 {yuan(already)}，只补差额 {yuan(net)}"
         best.value = net
     _outcome(o, best, "won", reason)
+
+
+def _dominated(open_: list[Work], eligible: list[Work], paid: list[Paid], caps: list[Cap]) -> bool:
+    """Whether an exact award is at least every open side's ceiling, so it is the highest for sure.
+
+    Open sides state only a ceiling; an exact figure that reaches every such ceiling wins however
+    the open sides are settled (国家/省 最高600万元 against 厦门 1000万元).
+    """
+    if any(w.value is None or w.kind == AmountKind.at_least for w in open_):
+        return False
+    exact = [_peek(w, paid, caps) for w in eligible if w.kind == AmountKind.exact and w not in open_]
+    return bool(exact) and max(exact) >= max(w.value for w in open_)
 
 
 def _excludes(o: Overlap, group: list[Work], paid: list[Paid]) -> None:
