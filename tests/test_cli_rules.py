@@ -93,8 +93,10 @@ def test_measures_lists_and_filters(api):
     everything = json.loads(run("measures", "--json").output)
     assert everything == api.get("/api/v1/measures").json()
     xiamen = json.loads(run("measures", "--doc", "xm-2025-1", "--json").output)
-    assert [m["measure"]["id"] for m in xiamen["measures"]] == ["xm-2025-1/m15-new-products"]
-    assert xiamen["measures"][0]["caps"][0]["amount"] == "1000000"
+    ids = [m["measure"]["id"] for m in xiamen["measures"]]
+    assert "xm-2025-1/m15-new-products" in ids and all(i.startswith("xm-2025-1/") for i in ids)
+    new_products = xiamen["measures"][ids.index("xm-2025-1/m15-new-products")]
+    assert new_products["caps"][0]["amount"] == "1000000"
     human = run("measures")
     assert "xm-2023/m16-national-top-up" in human.output
 
