@@ -439,3 +439,10 @@ def test_no_random_share_link_is_a_server_error(client, case):
     token = encode_case(case) if isinstance(case, dict) else encode_case({"x": case})[:-2]
     assert client.get("/calculator/result", params={"c": token}).status_code < 500
     assert client.get("/calculator/result.json", params={"c": token}).status_code < 500
+
+
+def test_fields_with_problems_are_marked_invalid(client):
+    page = client.post("/calculator", data=enterprise(city="", **{"e0.attr.rd_investment": "x"})).text
+    assert re.search(r'name="city" id="city" aria-invalid="true"', page)
+    assert re.search(r'name="e0.attr.rd_investment" id="e0.attr.rd_investment" aria-invalid="true"', page)
+    assert 'name="kind" id="kind" aria-invalid' not in page
