@@ -297,3 +297,16 @@ def test_an_exact_award_reaching_the_other_sides_ceiling_wins_the_overlap(catalo
     )  # 1000万 exact beats "at most 600万" whatever it turns out to be
     assert outcome("6000000") == ("lost", "won")  # equal to the ceiling: still the highest for sure
     assert outcome("5999999") == ("unresolved", "unresolved")  # the ceiling-only side might pay more
+
+
+def test_an_excluded_unknown_amount_stays_without_a_number(catalogue):
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "exact", "value": "100"}),
+            measure("a/m2", {"kind": "unknown", "basis": "按有关规定"}),
+        ],
+        overlaps=[overlap(["a/m1", "a/m2"], kind="excludes")],
+    )
+    got = by_measure(run(rules, case([stage("e1")]), catalogue))["a/m2"]
+    assert got.overlap.outcome == "excluded"
+    assert got.amount.kind == "unknown" and got.amount.value is None

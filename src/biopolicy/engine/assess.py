@@ -331,7 +331,8 @@ def _excludes(o: Overlap, group: list[Work], paid: list[Paid]) -> None:
         ]
         earlier += [g.measure.id for g in group[:i] if g.pays and g.measure.id != w.measure.id]
         if earlier:
-            w.value = Decimal(0)
+            if w.value is not None:  # an amount that cannot be worked out stays without a number
+                w.value = Decimal(0)
             _outcome(o, w, "excluded", f"{o.excerpt}：同一事项已享受 {'、'.join(earlier)}，本项不重复享受")
 
 
