@@ -37,10 +37,31 @@ class Situation:
         return MISSING
 
     def label(self, path: str) -> str:
-        """The Chinese name of a fact, from the catalogue where it is an event attribute."""
+        return self.labels.label(path)
+
+    def value_label(self, path: str, value: Any) -> str:
+        return self.labels.value_label(path, value)
+
+    @property
+    def labels(self) -> FactLabels:
+        return FactLabels(self.catalogue, self.event.type)
+
+
+@dataclass(frozen=True)
+class FactLabels:
+    """The Chinese names of the facts a measure reads, for one event type: for traces and pages."""
+
+    catalogue: Catalogue
+    event_type: str
+
+    def _spec(self, name: str):
+        event = self.catalogue.events.get(self.event_type)
+        return event.attributes.get(name) if event is not None else None
+
+    def label(self, path: str) -> str:
         root, _, name = path.partition(".")
         if root == "event":
-            spec = self.catalogue.events[self.event.type].attributes.get(name)
+            spec = self._spec(name)
             if spec is not None:
                 return spec.label
             return {"date": "事件日期", "subject": "事项"}.get(name, name)
@@ -49,7 +70,7 @@ class Situation:
     def value_label(self, path: str, value: Any) -> str:
         root, _, name = path.partition(".")
         if root == "event":
-            spec = self.catalogue.events[self.event.type].attributes.get(name)
+            spec = self._spec(name)
             if spec is not None and spec.values:
                 return spec.values.get(str(value), str(value))
         if path == "product.type":

@@ -16,7 +16,7 @@ from biopolicy.domain.case import APPLICANT_KIND_LABELS
 from biopolicy.domain.events import Catalogue
 from biopolicy.domain.money import percent, yuan
 from biopolicy.engine.conditions import describe as describe_condition
-from biopolicy.engine.facts import FIXED_LABELS
+from biopolicy.engine.facts import FactLabels
 from biopolicy.rules.schema import (
     All,
     AmountKind,
@@ -43,37 +43,6 @@ OVERLAP_LABELS = {
     OverlapKind.highest_only: "就高从优，不重复享受（同一成果只取其中最高一项）",
     OverlapKind.excludes: "不重复享受（同一事项只能享受其中一项，先获者为准）",
 }
-
-
-class Labels:
-    """Chinese names of the facts a measure reads, for its event type; quacks like
-    ``engine.facts.Situation`` as far as ``describe`` needs."""
-
-    def __init__(self, catalogue: Catalogue, event_type: str) -> None:
-        event = catalogue.events.get(event_type)
-        self.catalogue = catalogue
-        self.attributes = event.attributes if event is not None else {}
-
-    def label(self, path: str) -> str:
-        root, _, name = path.partition(".")
-        if root == "event":
-            spec = self.attributes.get(name)
-            if spec is not None:
-                return spec.label
-            return {"date": "事件日期", "subject": "事项"}.get(name, name)
-        return FIXED_LABELS.get(path, path)
-
-    def value_label(self, path: str, value: object) -> str:
-        root, _, name = path.partition(".")
-        if root == "event":
-            spec = self.attributes.get(name)
-            if spec is not None and spec.values:
-                return spec.values.get(str(value), str(value))
-        if path == "product.type":
-            return self.catalogue.product_types.get(str(value), str(value))
-        if isinstance(value, bool):
-            return "是" if value else "否"
-        return str(value)
 
 
 class Line(BaseModel):
@@ -133,7 +102,7 @@ class MeasureDescription(BaseModel):
 
 
 def describe_measure(m: Measure, rules: RuleSet, catalogue: Catalogue) -> MeasureDescription:
-    labels = Labels(catalogue, m.event)
+    labels = FactLabels(catalogue, m.event)
     event = catalogue.events.get(m.event)
     return MeasureDescription(
         id=m.id,
@@ -167,7 +136,7 @@ def who(m: Measure) -> str:
     return f"{'、'.join(m.applicant.places)}的{kinds}"
 
 
-def conditions(cond: Condition | None, labels: Labels, categories: dict[str, Condition]) -> list[str]:
+def conditions(cond: Condition | None, labels: FactLabels, categories: dict[str, Condition]) -> list[str]:
     """One sentence per condition that must all hold; an empty list means no further condition."""
     if cond is None:
         return []
@@ -176,13 +145,13 @@ def conditions(cond: Condition | None, labels: Labels, categories: dict[str, Con
     return [describe_condition(cond, labels, categories)]
 
 
-def amount_lines(m: Measure, labels: Labels, rules: RuleSet) -> list[Line]:
+def amount_lines(m: Measure, labels: FactLabels, rules: RuleSet) -> list[Line]:
     if isinstance(m.amount, AmountTable):
         return [Line(label=row.label, text=amount_text(row.amount, labels, rules)) for row in m.amount.table]
     return [Line(text=amount_text(m.amount, labels, rules))]
 
 
-def amount_text(spec: AmountSpec, labels: Labels, rules: RuleSet) -> str:
+def amount_text(spec: AmountSpec, labels: FactLabels, rules: RuleSet) -> str:
     text = _figure_text(spec, labels, rules)
     if spec.per is not None and spec.kind not in (AmountKind.top_up, AmountKind.waiver, AmountKind.unknown):
         text = f"每{labels.label(spec.per)}计：{text}"
@@ -191,7 +160,7 @@ def amount_text(spec: AmountSpec, labels: Labels, rules: RuleSet) -> str:
     return text
 
 
-def _figure_text(spec: AmountSpec, labels: Labels, rules: RuleSet) -> str:
+def _figure_text(spec: AmountSpec, labels: FactLabels, rules: RuleSet) -> str:
     cap = f"，单项最高 {yuan(spec.cap)}" if spec.cap is not None else ""
     if spec.kind == AmountKind.unknown:
         return f"{spec.basis}，无法算出具体数额" + (f"；原文上限 {yuan(spec.cap)}" if spec.cap else "")
