@@ -5,6 +5,7 @@ A missing fact never counts as false: the answer is "unknown" and names the fact
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -28,24 +29,31 @@ SYMBOLS = {
 @dataclass
 class Verdict:
     holds: bool | None  # None: unknown
-    failing: str | None = None  # the test that failed, in Chinese
+    why: Callable[[], str] | None = None  # words the failed test; called only when it is shown
     missing: list[str] = field(default_factory=list)
+
+    @property
+    def failing(self) -> str | None:
+        """The test that failed, in Chinese."""
+        return self.why() if self.why is not None else None
 
 
 def evaluate(cond: Condition, s: Situation, categories: dict[str, Condition]) -> Verdict:
     if isinstance(cond, All):
         return _all([evaluate(c, s, categories) for c in cond.all])
     if isinstance(cond, AnyOf):
-        return _any([evaluate(c, s, categories) for c in cond.any], describe(cond, s, categories))
+        return _any([evaluate(c, s, categories) for c in cond.any], lambda: describe(cond, s, categories))
     if isinstance(cond, Not):
         inner = evaluate(cond.not_, s, categories)
         if inner.holds is None:
             return inner
-        return Verdict(not inner.holds, None if inner.holds is False else describe(cond, s, categories))
+        return Verdict(
+            not inner.holds, None if inner.holds is False else lambda: describe(cond, s, categories)
+        )
     if isinstance(cond, CategoryRef):
         inner = evaluate(categories[cond.category], s, categories)
         if inner.holds is False:
-            return Verdict(False, f"不属于“{cond.category}”类别：{inner.failing}", inner.missing)
+            return Verdict(False, lambda: f"不属于“{cond.category}”类别：{inner.failing}", inner.missing)
         return inner
     return _compare(cond, s)
 
@@ -58,13 +66,13 @@ def _all(verdicts: list[Verdict]) -> Verdict:
     return Verdict(None, missing=_unique(missing)) if missing else Verdict(True)
 
 
-def _any(verdicts: list[Verdict], description: str) -> Verdict:
+def _any(verdicts: list[Verdict], description: Callable[[], str]) -> Verdict:
     if any(v.holds for v in verdicts):
         return Verdict(True)
     missing = [m for v in verdicts if v.holds is None for m in v.missing]
     if missing:
         return Verdict(None, missing=_unique(missing))
-    return Verdict(False, f"不满足以下任一条件：{description}")
+    return Verdict(False, lambda: f"不满足以下任一条件：{description()}")
 
 
 def _compare(c: Compare, s: Situation) -> Verdict:
@@ -73,7 +81,7 @@ def _compare(c: Compare, s: Situation) -> Verdict:
         return Verdict(None, missing=[f"{c.fact}（{s.label(c.fact)}）"])
     if _test(c, value, s):
         return Verdict(True)
-    return Verdict(False, f"{describe(c, s, {})}；实际为 {s.value_label(c.fact, value)}")
+    return Verdict(False, lambda: f"{describe(c, s, {})}；实际为 {s.value_label(c.fact, value)}")
 
 
 def _test(c: Compare, value: Any, s: Situation) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Union
 
 from pydantic import (
@@ -19,7 +20,6 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    PrivateAttr,
     Tag,
     model_validator,
 )
@@ -53,7 +53,6 @@ class Compare(_Strict):
     lte: Decimal | None = None
     within_years: int | None = None  # a date fact at most N years before the event's date
     label: str | None = None  # how the trace words it; default from the catalogue's labels
-    _operator: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
     def _one_operator(self) -> Compare:
@@ -62,16 +61,16 @@ class Compare(_Strict):
             raise ValueError(
                 f"条件 {self.fact} 应恰有一个比较运算（{'、'.join(OPERATOR_NAMES)}），收到 {len(ops)} 个"
             )
-        self._operator = ops[0]  # read on every judgement: found once here
         return self
 
-    @property
+    @cached_property
     def operator(self) -> str:
-        return self._operator
+        """Read on every judgement: found once (pydantic keeps cached properties out of the fields)."""
+        return next(op for op in OPERATORS if getattr(self, op) is not None)
 
-    @property
+    @cached_property
     def operand(self) -> Any:
-        return getattr(self, self._operator)
+        return getattr(self, self.operator)
 
 
 OPERATORS = ("eq", "ne", "in_", "not_in", "gt", "gte", "lt", "lte", "within_years")
