@@ -310,3 +310,21 @@ def test_an_excluded_unknown_amount_stays_without_a_number(catalogue):
     got = by_measure(run(rules, case([stage("e1")]), catalogue))["a/m2"]
     assert got.overlap.outcome == "excluded"
     assert got.amount.kind == "unknown" and got.amount.value is None
+
+
+def test_a_winner_names_an_overlapping_measure_whose_eligibility_is_still_open(catalogue):
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "exact", "value": "100"}),
+            measure(
+                "b/m1",
+                {"kind": "exact", "value": "900"},
+                conditions={"fact": "event.transferred_locally", "eq": True},
+            ),
+        ],
+        overlaps=[overlap(["a/m1", "b/m1"])],
+    )
+    got = by_measure(run(rules, case([stage("e1")]), catalogue))
+    assert got["b/m1"].eligibility.value == "unknown"
+    assert got["a/m1"].overlap.outcome == "won"
+    assert "b/m1 是否适用待补充信息" in got["a/m1"].overlap.reason

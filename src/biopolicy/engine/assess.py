@@ -302,6 +302,9 @@ def _highest_only(o: Overlap, group: list[Work], paid: list[Paid], caps: list[Ca
         w.value = Decimal(0)
     already = sum((p.value for p in before), Decimal(0))
     reason = f"{o.excerpt}：同一事项在 {'、'.join(o.measures)} 中取最高，本项最高"
+    pending = [w.measure.id for w in group if w.eligibility == Eligibility.unknown]
+    if pending:
+        reason += f"（{'、'.join(pending)} 是否适用待补充信息，如适用且更高，以其为准）"
     if already:
         net = max(best.value - already, Decimal(0))
         reason += f"；已获 {yuan(already)}，只补差额 {yuan(net)}"
