@@ -4,10 +4,14 @@
   enums with their Chinese labels, bools as 是/否/不清楚, dates, integers), plus a product for the
   types whose achievement is about a product.
 - ``read_form`` / ``build_case``: submitted fields (flat names such as ``kind``, ``e0.type``,
-  ``e0.attr.rd_investment``) to a case dict, with every problem attached to its form field in
-  Chinese; the form keeps what the user typed.
-- ``attach_problems``: the calculator's CaseError problems ("events[0].rd_investment：…") moved
-  onto the row and field they are about.
+  ``e0.attr.rd_investment``, ``a0.measure_id``) to a case dict, with every problem attached to its
+  form field in Chinese; the form keeps what the user typed.
+- Awards already received (已获奖励) are rows ``a{i}.*``: an encoded measure or an external
+  programme (with its level), amount, date, and optionally the achievement row it rewarded
+  (``a{i}.event`` = ``e{k}``, becoming ``event_id``) or the product / subject it concerns, named as
+  in the achievement rows so that per-product ceilings and per-subject top-ups link up.
+- ``attach_problems``: the calculator's CaseError problems ("events[0].rd_investment：…",
+  "prior_awards[0].measure_id：…") moved onto the row and field they are about.
 - ``case_to_form``: a case (from a share link) back into the form, to edit it.
 - ``encode_case`` / ``decode_case``: the share link's payload, compact JSON in base64url.
 
@@ -21,7 +25,7 @@ import binascii
 import calendar
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -33,6 +37,8 @@ from biopolicy.domain.money import WAN, decimal_str
 from biopolicy.domain.places import CITIES, PROVINCE, XIAMEN_DISTRICTS
 
 MAX_EVENTS = 50
+MAX_AWARDS = 50
+EXTERNAL = "_external"  # the 依据 of an award under a programme the rules do not encode
 MAX_TEXT = 200  # characters in any one field
 MAX_TOKEN = 60_000  # characters of a share-link payload
 GENERAL = "_form"  # the key of problems that belong to no one field
@@ -58,6 +64,13 @@ REGISTRATION_CLASSES: tuple[tuple[str, str], ...] = (
 REGISTRATION_CLASS_VALUES = frozenset(v for v, _ in REGISTRATION_CLASSES)
 
 SUBJECT_LABEL = "名称（人才姓名、平台或中心名称等，可不填）"
+# PriorAward.level: the government level of an external programme
+AWARD_LEVELS: tuple[tuple[str, str], ...] = (
+    ("national", "国家级"),
+    ("provincial", "省级"),
+    ("city", "市级"),
+    ("district", "区级"),
+)
 BOOL_CHOICES = (("true", "是"), ("false", "否"), ("", "不清楚"))
 
 
@@ -135,6 +148,22 @@ class EventRow:
 
 
 @dataclass
+class AwardRow:
+    """One award already received, as typed: measure_id, programme, level, amount, date, event,
+    product_name, subject. ``event`` is ``e{k}``, the achievement row k of the form, or ``?…`` for
+    a reference to a row that is no longer there."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str) -> str:
+        return self.values.get(key, "")
+
+    @property
+    def blank(self) -> bool:
+        return not any(v.strip() for v in self.values.values())
+
+
+@dataclass
 class CalculatorForm:
     kind: str = ""
     name: str = ""
@@ -142,6 +171,7 @@ class CalculatorForm:
     district: str = ""
     as_of: str = ""
     rows: list[EventRow] = field(default_factory=list)
+    awards: list[AwardRow] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)  # form field name -> messages
 
     def error(self, key: str, message: str) -> None:
@@ -160,6 +190,8 @@ class CalculatorForm:
 ROW_KEY = re.compile(
     r"^e(\d{1,4})\.(type|date|product_type|registration_class|product_name|subject|attr\.\w{1,60})$"
 )
+AWARD_KEY = re.compile(r"^a(\d{1,4})\.(measure_id|programme|level|amount|date|event|product_name|subject)$")
+EVENT_REF = re.compile(r"^e(\d{1,4})$")
 APPLICANT_KEYS = ("kind", "name", "city", "district", "as_of")
 
 
@@ -167,11 +199,20 @@ def read_form(pairs: Iterable[tuple[str, str]]) -> CalculatorForm:
     """The submitted fields as typed; rows in the order of their numbers, renumbered from 0."""
     form = CalculatorForm()
     rows: dict[int, EventRow] = {}
+    awards: dict[int, AwardRow] = {}
     for key, value in pairs:
         value = value.replace("\x00", "")
         if key in APPLICANT_KEYS:
             if not getattr(form, key):
                 setattr(form, key, value)
+            continue
+        m = AWARD_KEY.match(key)
+        if m is not None:
+            index = int(m.group(1))
+            if index not in awards and len(awards) > MAX_AWARDS:
+                form.error(GENERAL, f"最多可填写 {MAX_AWARDS} 项已获奖励，多出的未保留")
+                continue
+            awards.setdefault(index, AwardRow()).values.setdefault(m.group(2), value)
             continue
         m = ROW_KEY.match(key)
         if m is None:
@@ -182,8 +223,31 @@ def read_form(pairs: Iterable[tuple[str, str]]) -> CalculatorForm:
             continue
         row = rows.setdefault(index, EventRow())
         row.values.setdefault(m.group(2), value)
-    form.rows = [rows[i] for i in sorted(rows)]
+    numbers = sorted(rows)
+    form.rows = [rows[i] for i in numbers]
+    # an award names its achievement by the row's number as submitted: follow the renumbering
+    renumbered = {f"e{old}": f"e{new}" for new, old in enumerate(numbers)}
+    for i in sorted(awards):
+        award = awards[i]
+        ref = award.get("event").strip()
+        if ref and not ref.startswith("?"):
+            award.values["event"] = renumbered.get(ref, f"?{ref[:MAX_TEXT]}")
+        form.awards.append(award)
     return form
+
+
+def remove_event_row(form: CalculatorForm, index: int) -> None:
+    """Row ``index`` taken out; awards that named it keep a reference that says it is gone."""
+    del form.rows[index]
+    for award in form.awards:
+        m = EVENT_REF.match(award.get("event").strip())
+        if m is None:
+            continue
+        k = int(m.group(1))
+        if k == index:
+            award.values["event"] = f"?e{k}"
+        elif k > index:
+            award.values["event"] = f"e{k - 1}"
 
 
 def blank_form(today: date) -> CalculatorForm:
@@ -200,10 +264,16 @@ class Built:
     case: dict[str, Any] | None
     event_rows: list[int]  # events[j] came from form row event_rows[j]
     product_rows: dict[int, list[int]]  # products[k] -> the rows that named it
+    award_rows: list[int] = field(default_factory=list)  # prior_awards[j] came from award row award_rows[j]
 
 
-def build_case(form: CalculatorForm, catalogue: Catalogue, today: date) -> Built:
-    """The case the form describes; ``case`` is None when the form has problems (now in ``form.errors``)."""
+def build_case(
+    form: CalculatorForm, catalogue: Catalogue, today: date, measure_ids: Collection[str] | None = None
+) -> Built:
+    """The case the form describes; ``case`` is None when the form has problems (now in ``form.errors``).
+
+    ``measure_ids``: the encoded measures an award may name; without it an unknown one is left to
+    the calculator's own check."""
     specs = form_specs(catalogue)
     applicant = _applicant(form)
     as_of = _as_of(form, today)
@@ -236,10 +306,119 @@ def build_case(form: CalculatorForm, catalogue: Catalogue, today: date) -> Built
             product_rows.setdefault(int(pid[1:]) - 1, []).append(i)
         events.append({"id": f"e{len(events) + 1}"} | event)
         event_rows.append(i)
+    event_ids = {row: events[j]["id"] for j, row in enumerate(event_rows)}
+    names = {p["name"]: p["id"] for p in products if p.get("name")}
+    awards, award_rows = _awards(form, event_ids, names, {p["id"] for p in products}, measure_ids)
     if form.errors:
-        return Built(None, event_rows, product_rows)
+        return Built(None, event_rows, product_rows, award_rows)
     case = {"applicant": applicant, "products": products, "events": events, "as_of": as_of}
-    return Built(case, event_rows, product_rows)
+    if awards:
+        case["prior_awards"] = awards
+    return Built(case, event_rows, product_rows, award_rows)
+
+
+def _awards(
+    form: CalculatorForm,
+    event_ids: dict[int, str],
+    product_names: dict[str, str],
+    product_ids: set[str],
+    measure_ids: Collection[str] | None,
+) -> tuple[list[dict[str, Any]], list[int]]:
+    filled = [(i, a) for i, a in enumerate(form.awards) if not a.blank]
+    if len(filled) > MAX_AWARDS:
+        form.error("awards", f"最多可填写 {MAX_AWARDS} 项已获奖励，收到 {len(filled)} 项；请删去一些")
+        return [], []
+    out: list[dict[str, Any]] = []
+    rows: list[int] = []
+    for i, row in filled:
+        award = _award(form, i, row, event_ids, product_names, product_ids, measure_ids)
+        if award is not None:
+            out.append(award)
+            rows.append(i)
+    return out, rows
+
+
+def _award(
+    form: CalculatorForm,
+    i: int,
+    row: AwardRow,
+    event_ids: dict[int, str],
+    product_names: dict[str, str],
+    product_ids: set[str],
+    measure_ids: Collection[str] | None,
+) -> dict[str, Any] | None:
+    where = f"a{i}"
+    ok = True
+    award: dict[str, Any] = {}
+    basis = row.get("measure_id").strip()
+    if not basis:
+        form.error(f"{where}.measure_id", "请选择已获奖励的依据：已收录的措施，或“其他项目（外部）”")
+        ok = False
+    elif basis == EXTERNAL:
+        programme = _text(form, f"{where}.programme", row.get("programme"))
+        if not programme:
+            form.error(f"{where}.programme", "请填写外部项目的名称，如“国家重大新药创制专项”")
+            ok = False
+        award["programme"] = programme
+        level = row.get("level").strip()
+        if level and level not in dict(AWARD_LEVELS):
+            form.error(f"{where}.level", f"项目级别应为 {'、'.join(label for _, label in AWARD_LEVELS)} 之一")
+            ok = False
+        elif level:
+            award["level"] = level
+    elif measure_ids is not None and basis not in measure_ids:
+        form.error(f"{where}.measure_id", "未知的措施，请从列表中选择")
+        ok = False
+    else:
+        award["measure_id"] = basis
+    raw = row.get("amount").strip()
+    if not raw:
+        form.error(f"{where}.amount", "请填写已获金额（元），如 3000万")
+        ok = False
+    elif len(raw) > MAX_TEXT:
+        form.error(f"{where}.amount", f"已获金额：内容过长（最多 {MAX_TEXT} 个字）")
+        ok = False
+    else:
+        amount, problem = parse_yuan(raw)
+        if problem:
+            form.error(f"{where}.amount", f"已获金额：{problem}")
+            ok = False
+        award["amount"] = decimal_str(amount)
+    when = row.get("date").strip()
+    parsed = parse_date(when) if when else None
+    if not when:
+        form.error(f"{where}.date", "请填写获得奖励的日期（晚于查询日的不计入）")
+        ok = False
+    elif parsed is None:
+        form.error(f"{where}.date", "日期应写成 YYYY-MM-DD，如 2024-06-30")
+        ok = False
+    else:
+        award["date"] = parsed.isoformat()
+    ref = row.get("event").strip()
+    if ref:
+        m = EVENT_REF.match(ref)
+        k = int(m.group(1)) if m else -1
+        if m is None or k >= len(form.rows):
+            form.error(f"{where}.event", "所选成果已删除或不存在，请重新选择（也可不选）")
+            ok = False
+        elif form.rows[k].blank:
+            form.error(f"{where}.event", f"所选的成果 {k + 1} 尚未填写；请填写该成果，或不选")
+            ok = False
+        elif k in event_ids:
+            award["event_id"] = event_ids[k]
+        # else: that row has its own problems, shown on it
+    product = _text(form, f"{where}.product_name", row.get("product_name"))
+    if product:
+        # named as in an achievement row: the same product; otherwise a product of its own,
+        # which still counts towards the applicant's yearly ceilings
+        pid = product_names.get(product)
+        if pid is None:
+            pid = product if product not in product_ids else f"{product}（已获奖励）"
+        award["product_id"] = pid
+    subject = _text(form, f"{where}.subject", row.get("subject"))
+    if subject:
+        award["subject"] = subject
+    return award if ok else None
 
 
 def _text(form: CalculatorForm, key: str, value: str) -> str:
@@ -422,7 +601,7 @@ def parse_yuan(text: str) -> tuple[Decimal, str | None]:
 
 
 PROBLEM = re.compile(
-    r"^(?P<root>applicant|events|products|as_of)(?:\[(?P<index>\d+)\])?(?:\.(?P<field>\w+))?"
+    r"^(?P<root>applicant|events|products|prior_awards|as_of)(?:\[(?P<index>\d+)\])?(?:\.(?P<field>\w+))?"
 )
 APPLICANT_FIELDS = {
     "kind": "kind",
@@ -433,6 +612,16 @@ APPLICANT_FIELDS = {
 }
 EVENT_FIELDS = {"type": "type", "date": "date", "product_id": "product_type", "subject": "subject"}
 PRODUCT_FIELDS = {"type": "product_type", "registration_class": "registration_class", "name": "product_name"}
+AWARD_FIELDS = {
+    "measure_id": "measure_id",
+    "programme": "programme",
+    "level": "level",
+    "amount": "amount",
+    "date": "date",
+    "event_id": "event",
+    "product_id": "product_name",
+    "subject": "subject",
+}
 
 
 def attach_problems(form: CalculatorForm, problems: list[str], built: Built) -> None:
@@ -455,7 +644,13 @@ def _keys_for(path: str, form: CalculatorForm, built: Built) -> list[str]:
     if root == "applicant":
         return [APPLICANT_FIELDS.get(name or "", GENERAL)]
     if index is None:
-        return ["events" if root == "events" else GENERAL]
+        return {"events": ["events"], "prior_awards": ["awards"]}.get(root, [GENERAL])
+    if root == "prior_awards":
+        j = int(index)
+        if j >= len(built.award_rows):
+            return [GENERAL]
+        row = built.award_rows[j]
+        return [f"a{row}.{AWARD_FIELDS[name]}" if name in AWARD_FIELDS else f"a{row}"]
     if root == "events":
         j = int(index)
         if j >= len(built.event_rows):
@@ -494,10 +689,16 @@ def case_to_form(case: Any) -> CalculatorForm:
         if isinstance(p, Mapping):
             products[_str(p.get("id"))] = p
     events = case.get("events")
-    for e in (events if isinstance(events, list) else [])[:MAX_EVENTS]:
+    events = (events if isinstance(events, list) else [])[:MAX_EVENTS]
+    awards = case.get("prior_awards")
+    awards = (awards if isinstance(awards, list) else [])[:MAX_AWARDS]
+    names = _product_names(products, events, awards)
+    event_rows: dict[str, int] = {}
+    for e in events:
         if not isinstance(e, Mapping):
             form.rows.append(EventRow())
             continue
+        event_rows.setdefault(_str(e.get("id")), len(form.rows))
         row = EventRow()
         attributes = e.get("attributes") if isinstance(e.get("attributes"), Mapping) else e
         for key, value in attributes.items():
@@ -506,13 +707,60 @@ def case_to_form(case: Any) -> CalculatorForm:
         for key in ("type", "date", "subject"):
             if e.get(key) is not None:
                 row.values[key] = _str(e.get(key))
-        product = products.get(_str(e.get("product_id")))
+        pid = _str(e.get("product_id"))
+        product = products.get(pid)
         if product is not None:
             row.values["product_type"] = _str(product.get("type"))
             row.values["registration_class"] = _str(product.get("registration_class"))
-            row.values["product_name"] = _str(product.get("name"))
+            row.values["product_name"] = names.get(pid, "")
         form.rows.append(row)
+    for a in awards:
+        form.awards.append(_award_row(a, event_rows, names) if isinstance(a, Mapping) else AwardRow())
     return form
+
+
+def _product_names(products: Mapping[str, Any], events: list[Any], awards: list[Any]) -> dict[str, str]:
+    """The name each product goes by in the form. The form links rows by product name, so an
+    unnamed product that several rows or an award share is given one (产品p1)."""
+    names = {pid: _str(p.get("name")) for pid, p in products.items()}
+    uses: dict[str, int] = {}
+    for items, weight in ((events, 1), (awards, 2)):  # one award is enough to need a name
+        for item in items:
+            if isinstance(item, Mapping):
+                pid = _str(item.get("product_id"))
+                uses[pid] = uses.get(pid, 0) + weight
+    taken = set(names.values())
+    for pid in names:
+        if not names[pid] and uses.get(pid, 0) > 1:
+            name = f"产品{pid}"[:MAX_TEXT]
+            while name in taken:
+                name += "′"
+            names[pid] = name
+            taken.add(name)
+    return names
+
+
+def _award_row(a: Mapping[str, Any], event_rows: dict[str, int], names: dict[str, str]) -> AwardRow:
+    row = AwardRow()
+    measure, programme, level = (_str(a.get(k)) for k in ("measure_id", "programme", "level"))
+    if measure:
+        row.values["measure_id"] = measure
+    elif programme or level:
+        row.values["measure_id"] = EXTERNAL
+    for key, value in (("programme", programme), ("level", level)):
+        if value:
+            row.values[key] = value
+    for key in ("amount", "date", "subject"):
+        if a.get(key) is not None:
+            row.values[key] = _str(a.get(key))
+    event_id = a.get("event_id")
+    if event_id is not None:
+        k = event_rows.get(_str(event_id))
+        row.values["event"] = f"e{k}" if k is not None else f"?{_str(event_id)}"
+    pid = a.get("product_id")
+    if pid is not None:
+        row.values["product_name"] = names.get(_str(pid)) or _str(pid)
+    return row
 
 
 def _str(value: Any) -> str:

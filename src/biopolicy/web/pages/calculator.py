@@ -3,7 +3,8 @@
 - GET  /calculator                 the form (``?c=`` fills it from a share link, to edit that case)
 - POST /calculator                 the form submitted: the result page, or the form again with every
                                    problem next to its field; ``action=add`` / ``remove:N`` /
-                                   ``refresh`` re-render the form (the form works without JavaScript)
+                                   ``add-award`` / ``remove-award:N`` / ``refresh`` re-render the
+                                   form (the form works without JavaScript)
 - GET  /calculator/result?c=&v=    the share link: the case (compact JSON, base64url) re-run, with a
                                    warning when the rules version ``v`` is not the current one
 - GET  /calculator/result.json?c=  the same JSON as POST /api/v1/assess
@@ -25,13 +26,17 @@ from biopolicy.domain.case import APPLICANT_KIND_LABELS, CaseError
 from biopolicy.domain.money import WAN, decimal_str, parse_money, percent, wan
 from biopolicy.domain.places import CITIES, XIAMEN_DISTRICTS
 from biopolicy.engine.facts import FIXED_LABELS
-from biopolicy.services.calculator import Calculator
+from biopolicy.services.calculator import Calculator, parse_case
 from biopolicy.services.calculator_form import (
+    AWARD_LEVELS,
     BOOL_CHOICES,
+    EXTERNAL,
     GENERAL,
+    MAX_AWARDS,
     MAX_EVENTS,
     REGISTRATION_CLASSES,
     SUBJECT_LABEL,
+    AwardRow,
     Built,
     CalculatorForm,
     EventRow,
@@ -44,6 +49,7 @@ from biopolicy.services.calculator_form import (
     encode_case,
     form_specs,
     read_form,
+    remove_event_row,
 )
 from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.pages import templates
@@ -105,11 +111,22 @@ async def calculator_submit(request: Request, calculator: CalculatorDep) -> Resp
     if action.startswith("remove:"):
         index = action.partition(":")[2]
         if index.isdigit() and int(index) < len(form.rows):
-            del form.rows[int(index)]
+            remove_event_row(form, int(index))
+        return _form_page(request, calculator, form)
+    if action == "add-award":
+        if len(form.awards) >= MAX_AWARDS:
+            form.error("awards", f"最多可填写 {MAX_AWARDS} 项已获奖励")
+        else:
+            form.awards.append(AwardRow())
+        return _form_page(request, calculator, form, focus=f"a{len(form.awards) - 1}.measure_id")
+    if action.startswith("remove-award:"):
+        index = action.partition(":")[2]
+        if index.isdigit() and int(index) < len(form.awards):
+            del form.awards[int(index)]
         return _form_page(request, calculator, form)
     if action == "refresh":
         return _form_page(request, calculator, form)
-    built = build_case(form, calculator.catalogue, date.today())
+    built = build_case(form, calculator.catalogue, date.today(), calculator.rules.measures)
     return _assess_or_form(request, calculator, form, built)
 
 
@@ -124,7 +141,7 @@ def calculator_result(
         form.error(GENERAL, f"无法打开这个测算链接：{exc}。可以在下面重新填写。")
         return _form_page(request, calculator, form, status_code=400)
     form = _editable(case_to_form(case), case)
-    built = Built(case, list(range(len(form.rows))), _product_rows(case))
+    built = Built(case, list(range(len(form.rows))), _product_rows(case), list(range(len(form.awards))))
     return _assess_or_form(request, calculator, form, built, link_version=v or None)
 
 
@@ -203,9 +220,18 @@ def _form_page(
         "bool_choices": BOOL_CHOICES,
         "subject_label": SUBJECT_LABEL,
         "max_events": MAX_EVENTS,
+        "max_awards": MAX_AWARDS,
+        "measure_groups": measure_groups(calculator),
+        "measure_ids": calculator.rules.measures,
+        "award_levels": AWARD_LEVELS,
+        "external": EXTERNAL,
+        "event_choices": event_choices(form, calculator),
+        "product_names": sorted({n for r in form.rows if (n := r.get("product_name").strip())}),
+        "subjects": sorted({n for r in form.rows if (n := r.get("subject").strip())}),
         "blank_row": EventRow(),
+        "blank_award": AwardRow(),
         "blank_form": CalculatorForm(),
-        "general_errors": form.errors_of(GENERAL) + form.errors_of("events"),
+        "general_errors": form.errors_of(GENERAL) + form.errors_of("events") + form.errors_of("awards"),
         "focus": focus,
         "rules_version": calculator.rules.version,
     }
@@ -213,11 +239,41 @@ def _form_page(
 
 
 def _editable(form: CalculatorForm, case: dict[str, Any]) -> CalculatorForm:
-    if case.get("prior_awards"):
-        form.error(
-            GENERAL, "链接中的案例含已获奖励（prior_awards），表单暂不能编辑它们；在此修改后提交将不再计入。"
-        )
+    """The form of a shared case, with a word when the case holds more than the form can."""
+    for key, most, what in (("events", MAX_EVENTS, "成果"), ("prior_awards", MAX_AWARDS, "已获奖励")):
+        listed = case.get(key)
+        if isinstance(listed, list) and len(listed) > most:
+            form.error(GENERAL, f"链接中的案例有 {len(listed)} 项{what}，表单只能显示前 {most} 项")
     return form
+
+
+def measure_groups(calculator: Calculator) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The encoded measures by document, for the 依据 of an award: (document title, [(id, label)])."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for m in calculator.measures():
+        groups.setdefault(m.doc_id, []).append((m.id, f"{m.title}（{m.id}）"))
+    documents = calculator.corpus.documents
+    return [(documents[d].title if d in documents else d, items) for d, items in groups.items()]
+
+
+def event_choices(form: CalculatorForm, calculator: Calculator) -> list[tuple[str, str]]:
+    """The achievement rows an award may name: (``e{k}``, ``成果 1：临床试验阶段完成 2026-06-30``)."""
+    out = []
+    for k, row in enumerate(form.rows):
+        out.append((f"e{k}", event_choice_label(k, row, calculator)))
+    return out
+
+
+def event_choice_label(k: int, row: EventRow, calculator: Calculator) -> str:
+    if row.blank:
+        return f"成果 {k + 1}（未填写）"
+    t = calculator.catalogue.events.get(row.get("type").strip())
+    label = f"成果 {k + 1}：{t.label if t is not None else '未选择类型'}"
+    about = row.get("product_name").strip() or row.get("subject").strip()
+    if about:
+        label += f"（{about[:40]}）"
+    when = row.get("date").strip()
+    return label + (f" {when[:20]}" if when else "")
 
 
 def _product_rows(case: dict[str, Any]) -> dict[int, list[int]]:
@@ -283,6 +339,21 @@ class YearRow:
 
 
 @dataclass
+class AwardView:
+    """One award already received, as the result page lists it."""
+
+    measure_id: str | None
+    basis: str  # the measure's title, or the programme with its level
+    wan: str | None
+    yuan: str | None
+    date: str
+    counted: bool  # False: dated after 查询日, so not taken into account
+    event: tuple[str, str] | None  # (the event's id on the page, its words)
+    product: str | None
+    subject: str | None
+
+
+@dataclass
 class ResultView:
     applicant: str
     kind: str
@@ -294,6 +365,15 @@ class ResultView:
     deadlines: list[tuple[Shown, EventView]]  # planned events: measures that must be met before they end
     expired: list[tuple[Shown, EventView]]  # planned events: measures no longer in force by then
     planned_count: int
+    awards: list[AwardView] = field(default_factory=list)
+
+    @property
+    def awards_counted(self) -> list[AwardView]:
+        return [a for a in self.awards if a.counted]
+
+    @property
+    def awards_ignored(self) -> list[AwardView]:
+        return [a for a in self.awards if not a.counted]
 
 
 def money_pair(value: Decimal | str | None) -> tuple[str | None, str | None]:
@@ -343,7 +423,43 @@ def result_view(calculator: Calculator, case: dict[str, Any], a: Assessment) -> 
         deadlines=deadlines,
         expired=expired,
         planned_count=len(planned),
+        awards=_award_views(calculator, case, views, a.as_of),
     )
+
+
+def _award_views(
+    calculator: Calculator, case: dict[str, Any], events: list[EventView], as_of: str
+) -> list[AwardView]:
+    """The case's prior awards, read as the calculator read them (the case passed its checks)."""
+    levels = dict(AWARD_LEVELS)
+    typed = parse_case(case)
+    products = {p.id: p for p in typed.products}
+    by_id = {v.id: v for v in events}
+    out = []
+    for award in typed.prior_awards:
+        measure = calculator.rules.measures.get(award.measure_id or "")
+        if measure is not None:
+            basis = measure.title
+        else:
+            level = levels.get(award.level or "", award.level)
+            basis = f"{award.programme or award.measure_id}" + (f"（{level}）" if level else "")
+        w, y = money_pair(award.amount)
+        event = by_id.get(award.event_id or "")
+        product = products.get(award.product_id or "")
+        out.append(
+            AwardView(
+                measure_id=measure.id if measure is not None else None,
+                basis=basis,
+                wan=w,
+                yuan=y,
+                date=award.date.isoformat(),
+                counted=award.date.isoformat() <= as_of,
+                event=(event.id, f"{event.type_label} {event.date}") if event is not None else None,
+                product=(product.name or f"产品{product.id}") if product is not None else award.product_id,
+                subject=award.subject,
+            )
+        )
+    return out
 
 
 def _event_view(calculator: Calculator, ev: dict[str, Any], product: dict | None, as_of: str) -> EventView:

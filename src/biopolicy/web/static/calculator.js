@@ -1,5 +1,5 @@
 // 政策计算器: rows added and fields switched in place. Without this script the form still works:
-// "添加事件", "删除此项" and "按所选类型显示字段" are submit buttons the server answers.
+// "添加事件", "添加已获奖励", "删除此项" and "按所选类型显示字段" are submit buttons the server answers.
 (function () {
   "use strict";
 
@@ -53,9 +53,71 @@
     hint.textContent = shown || hint.getAttribute("data-default");
   }
 
+  // 已获奖励: the achievement an award rewarded is chosen among the rows, named as the server
+  // names them ("成果 1：临床试验阶段完成（甲片） 2026-06-30"); a row removed stays chosen, marked.
+  function rowLabel(row, n) {
+    var type = row.querySelector(".calc-type");
+    var date = row.querySelector(".calc-date");
+    var typed = type && type.value;
+    var when = date ? date.value.trim() : "";
+    if (!typed && !when) return "成果 " + n + "（未填写）";
+    var label = "成果 " + n + "：" + (typed ? type.options[type.selectedIndex].text : "未选择类型");
+    var about = row.querySelector('[name$=".product_name"]') || row.querySelector('[name$=".subject"]');
+    var name = about ? about.value.trim() : "";
+    if (name) label += "（" + name.slice(0, 40) + "）";
+    return label + (when ? " " + when.slice(0, 20) : "");
+  }
+
+  function option(value, text) {
+    var o = document.createElement("option");
+    o.value = value;
+    o.textContent = text;
+    return o;
+  }
+
+  function refreshAwardChoices(rows, awards) {
+    if (!awards) return;
+    var choices = [];
+    rows.querySelectorAll(".calc-row").forEach(function (row, n) {
+      choices.push(["e" + row.getAttribute("data-index"), rowLabel(row, n + 1)]);
+    });
+    awards.querySelectorAll(".calc-award-event").forEach(function (select) {
+      var value = select.value;
+      var first = select.options[0];
+      select.textContent = "";
+      select.appendChild(first);
+      var found = !value;
+      choices.forEach(function (c) {
+        select.appendChild(option(c[0], c[1]));
+        if (c[0] === value) found = true;
+      });
+      if (!found) select.appendChild(option(value, "（已删除的成果，请重新选择）"));
+      select.value = value;
+    });
+    [["calc-product-names", '[name$=".product_name"]'], ["calc-subjects", '[name$=".subject"]']].forEach(function (pair) {
+      var list = document.getElementById(pair[0]);
+      if (!list) return;
+      var seen = {};
+      list.textContent = "";
+      rows.querySelectorAll(pair[1]).forEach(function (input) {
+        var v = input.value.trim();
+        if (v && !seen[v]) { seen[v] = true; list.appendChild(option(v, v)); }
+      });
+    });
+  }
+
+  function showExternal(award, external) {
+    var basis = award.querySelector(".calc-basis");
+    var on = basis && basis.value === external;
+    award.querySelectorAll(".calc-external").forEach(function (field) { field.hidden = !on; });
+  }
+
   function setUpForm(form) {
     var rows = document.getElementById("calc-rows");
     var add = document.getElementById("calc-add");
+    var awards = document.getElementById("calc-awards");
+    var addAward = document.getElementById("calc-add-award");
+    var external = awards ? awards.getAttribute("data-external") : null;
     var city = document.getElementById("city");
     var district = form.querySelector(".calc-district");
 
@@ -76,12 +138,21 @@
         var box = row.querySelector(".calc-fields");
         box.innerHTML = target.value ? fieldsFor(target.value, row.getAttribute("data-index")) : "";
       }
+      if (target.classList && target.classList.contains("calc-basis")) {
+        showExternal(target.closest(".calc-award"), external);
+      }
+      if (rows.contains(target)) refreshAwardChoices(rows, awards);
     });
 
     form.addEventListener("input", function (event) {
       if (event.target.hasAttribute && event.target.hasAttribute("data-money")) updateMoneyHint(event.target);
+      if (rows.contains(event.target)) refreshAwardChoices(rows, awards);
     });
     form.querySelectorAll("[data-money]").forEach(updateMoneyHint);
+    if (awards) {
+      awards.querySelectorAll(".calc-award").forEach(function (a) { showExternal(a, external); });
+      refreshAwardChoices(rows, awards);
+    }
 
     form.addEventListener("click", function (event) {
       var button = event.target.closest("button");
@@ -99,11 +170,33 @@
         var row = holder.firstElementChild;
         rows.appendChild(row);
         renumber(rows);
+        refreshAwardChoices(rows, awards);
         row.querySelector(".calc-type").focus();
       } else if (button.classList.contains("calc-remove")) {
         event.preventDefault();
         button.closest(".calc-row").remove();
         renumber(rows);
+        refreshAwardChoices(rows, awards);
+      } else if (button === addAward) {
+        event.preventDefault();
+        var most = parseInt(addAward.getAttribute("data-max"), 10) || 50;
+        if (awards.querySelectorAll(".calc-award").length >= most) {
+          window.alert("最多可填写 " + most + " 项已获奖励");
+          return;
+        }
+        var at = nextIndex(awards);
+        var box = document.createElement("div");
+        box.innerHTML = template("calc-award-template").split("__i__").join(String(at));
+        var award = box.firstElementChild;
+        awards.appendChild(award);
+        renumber(awards);
+        showExternal(award, external);
+        refreshAwardChoices(rows, awards);
+        award.querySelector(".calc-basis").focus();
+      } else if (button.classList.contains("calc-award-remove")) {
+        event.preventDefault();
+        button.closest(".calc-award").remove();
+        renumber(awards);
       }
     });
 
