@@ -53,7 +53,7 @@ def evaluate(cond: Condition, s: Situation, categories: dict[str, Condition]) ->
     if isinstance(cond, CategoryRef):
         inner = evaluate(categories[cond.category], s, categories)
         if inner.holds is False:
-            return Verdict(False, lambda: f"不属于“{cond.category}”类别：{inner.failing}", inner.missing)
+            return inner  # the category's own test says what failed, in Chinese
         return inner
     return _compare(cond, s)
 
@@ -130,7 +130,9 @@ def describe(cond: Condition, s: Situation, categories: dict[str, Condition]) ->
     if isinstance(cond, Not):
         return f"并非（{describe(cond.not_, s, categories)}）"
     if isinstance(cond, CategoryRef):
-        return f"属于“{cond.category}”类别"
+        # a category is a named condition: word the condition, not its (English) name
+        inner = categories.get(cond.category)
+        return f"（{describe(inner, s, categories)}）" if inner is not None else cond.category
     if cond.operator == "within_years":
         return f"{s.label(cond.fact)}在事件日期前{cond.operand}年内"
     operand = cond.operand
