@@ -13,7 +13,9 @@ from biopolicy.domain.case import CaseError
 from biopolicy.rules.loader import load_catalogue
 from biopolicy.services.calculator import get_calculator
 from biopolicy.services.calculator_form import (
+    EXTERNAL,
     GENERAL,
+    MAX_AWARDS,
     MAX_EVENTS,
     ShareLinkError,
     attach_problems,
@@ -25,6 +27,7 @@ from biopolicy.services.calculator_form import (
     parse_date,
     parse_yuan,
     read_form,
+    remove_event_row,
 )
 
 TODAY = date(2025, 9, 30)
@@ -314,6 +317,8 @@ def _flat(form):
     out = {k: getattr(form, k) for k in ("kind", "name", "city", "district", "as_of")}
     for i, row in enumerate(form.rows):
         out |= {f"e{i}.{k}": v for k, v in row.values.items()}
+    for i, row in enumerate(form.awards):
+        out |= {f"a{i}.{k}": v for k, v in row.values.items()}
     return out
 
 
@@ -355,3 +360,203 @@ def test_a_broken_share_link_says_what_is_wrong(token, words):
     with pytest.raises(ShareLinkError) as info:
         decode_case(token)
     assert words in str(info.value)
+
+
+# ---------------------------------------------------------------- awards already received (已获奖励)
+
+MEASURES = frozenset(get_calculator().rules.measures)
+
+
+def with_awards(**extra):
+    """Phase II of 甲片 and a centre's acceptance, with three awards: one for 甲片's Phase I under
+    the city measure, one external programme for the Phase II row, one for the centre."""
+    return phase2(
+        **{
+            "e0.product_name": "甲片",
+            "e1.type": "clinical_research_centre_milestone",
+            "e1.date": "2025-06-01",
+            "e1.subject": "心血管中心",
+            "e1.attr.level": "provincial",
+            "e1.attr.milestone": "accepted",
+            "a0.measure_id": "xm-2023/m1-clinical",
+            "a0.amount": "3000万",
+            "a0.date": "2024-05-01",
+            "a0.product_name": "甲片",
+            "a1.measure_id": EXTERNAL,
+            "a1.programme": "国家重大新药创制专项",
+            "a1.level": "national",
+            "a1.amount": "1.2亿",
+            "a1.date": "2025/7/1",
+            "a1.event": "e0",
+            "a2.measure_id": "xm-2023/m16-city-accepted",
+            "a2.amount": "2,000,000元",
+            "a2.date": "2024-06",
+            "a2.subject": "心血管中心",
+        }
+        | extra
+    )
+
+
+def built_with_measures(catalogue, fields):
+    form = read_form(fields.items())
+    return form, build_case(form, catalogue, TODAY, MEASURES)
+
+
+def test_awards_become_the_cases_prior_awards(catalogue):
+    form, b = built_with_measures(catalogue, with_awards())
+    assert form.errors == {}
+    assert b.case["prior_awards"] == [
+        {"measure_id": "xm-2023/m1-clinical", "amount": "30000000", "date": "2024-05-01", "product_id": "p1"},
+        {
+            "programme": "国家重大新药创制专项",
+            "level": "national",
+            "amount": "120000000",
+            "date": "2025-07-01",
+            "event_id": "e1",
+        },
+        {
+            "measure_id": "xm-2023/m16-city-accepted",
+            "amount": "2000000",
+            "date": "2024-06-30",
+            "subject": "心血管中心",
+        },
+    ]
+    assert b.award_rows == [0, 1, 2]
+    get_calculator().assess(b.case)  # the calculator takes it as it is
+
+
+def test_a_case_without_awards_has_no_prior_awards_and_blank_award_rows_are_ignored(catalogue):
+    _, b = built(catalogue, phase2(**{"a0.measure_id": "", "a0.amount": " ", "a0.event": ""}))
+    assert "prior_awards" not in b.case
+
+
+def test_an_award_for_a_product_no_row_names_keeps_its_own_product(catalogue):
+    _, b = built(catalogue, with_awards(**{"a0.product_name": "乙胶囊"}))
+    assert b.case["prior_awards"][0]["product_id"] == "乙胶囊"
+    _, b = built(catalogue, with_awards(**{"e0.product_name": "", "a0.product_name": "p1"}))
+    assert b.case["prior_awards"][0]["product_id"] != "p1"  # not the unnamed product p1
+
+
+def test_awards_round_trip_through_the_case(catalogue):
+    _, b = built_with_measures(catalogue, with_awards())
+    form = case_to_form(b.case)
+    assert [a.get("measure_id") for a in form.awards] == [
+        "xm-2023/m1-clinical",
+        EXTERNAL,
+        "xm-2023/m16-city-accepted",
+    ]
+    assert form.awards[1].get("event") == "e0" and form.awards[1].get("level") == "national"
+    assert form.awards[0].get("product_name") == "甲片"
+    _, again = built_with_measures(catalogue, _flat(form))
+    assert again.case == b.case
+
+
+def test_an_unnamed_product_an_award_names_is_given_a_name_in_the_form(catalogue):
+    case = {
+        "applicant": {"kind": "enterprise", "name": "甲", "city": "厦门市"},
+        "products": [{"id": "x", "type": "chemical", "registration_class": "1"}],
+        "events": [
+            {"id": "ph3", "type": "clinical_stage_completed", "date": "2026-05-01", "product_id": "x"}
+        ],
+        "prior_awards": [
+            {
+                "measure_id": "xm-2023/m1-clinical",
+                "amount": 30000000,
+                "date": "2025-05-01",
+                "product_id": "x",
+            },
+            {"programme": "外部", "amount": "1", "date": "2025-05-01", "event_id": "gone"},
+            {"programme": "外部", "amount": "1", "date": "2025-05-01", "product_id": "外面的产品"},
+            "not an award",
+        ],
+        "as_of": "2026-06-01",
+    }
+    form = case_to_form(case)
+    assert form.rows[0].get("product_name") == form.awards[0].get("product_name") == "产品x"
+    assert form.awards[1].get("event") == "?gone"  # named no row: shown as gone, not as row "gone"
+    assert form.awards[2].get("product_name") == "外面的产品"
+    assert form.awards[3].blank
+    form, b = built_with_measures(catalogue, _flat(form))
+    assert b.case is None and "已删除或不存在" in form.errors_of("a1.event")[0]
+    form.awards[1].values.pop("event")
+    form.errors.clear()
+    b = build_case(form, catalogue, TODAY, MEASURES)
+    assert b.case["prior_awards"][0]["product_id"] == b.case["events"][0]["product_id"] == "p1"
+    assert b.case["prior_awards"][2]["product_id"] == "外面的产品"
+
+
+def test_an_awards_achievement_follows_the_rows_renumbering(catalogue):
+    form = read_form(
+        [
+            ("e3.type", "honour_awarded"),
+            ("e7.type", "talent_recruited"),
+            ("a4.event", "e7"),
+            ("a9.event", "e5"),
+            ("a2.event", "e3"),
+        ]
+    )
+    assert [a.get("event") for a in form.awards] == ["e0", "e1", "?e5"]
+    remove_event_row(form, 0)
+    assert [a.get("event") for a in form.awards] == ["?e0", "e0", "?e5"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "key", "words"),
+    [
+        ({"a0.measure_id": ""}, "a0.measure_id", "请选择已获奖励的依据"),
+        ({"a0.measure_id": "xm-2099/nothing"}, "a0.measure_id", "未知的措施"),
+        ({"a1.programme": ""}, "a1.programme", "请填写外部项目的名称"),
+        ({"a1.level": "galactic"}, "a1.level", "国家级"),
+        ({"a0.amount": ""}, "a0.amount", "请填写已获金额"),
+        ({"a0.amount": "三千万"}, "a0.amount", "金额应为数字"),
+        ({"a0.amount": "-5"}, "a0.amount", "不能为负数"),
+        ({"a0.amount": "9" * 300}, "a0.amount", "内容过长"),
+        ({"a0.date": ""}, "a0.date", "请填写获得奖励的日期"),
+        ({"a0.date": "2024-02-30"}, "a0.date", "YYYY-MM-DD"),
+        ({"a1.event": "e9"}, "a1.event", "已删除或不存在"),
+        ({"a1.event": "?e1"}, "a1.event", "已删除或不存在"),
+        ({"a1.event": "e2", "e2.type": ""}, "a1.event", "尚未填写"),
+        ({"a0.subject": "名" * 300}, "a0.subject", "内容过长"),
+    ],
+)
+def test_every_award_problem_is_on_its_field_in_chinese(catalogue, fields, key, words):
+    form, b = built_with_measures(catalogue, with_awards(**fields))
+    assert b.case is None
+    assert any(words in m for m in form.errors_of(key)), form.errors
+
+
+def test_more_than_the_maximum_of_awards_is_refused(catalogue):
+    fields = phase2()
+    for i in range(MAX_AWARDS + 5):
+        fields |= {f"a{i}.measure_id": "xm-2023/m1-clinical", f"a{i}.amount": "1", f"a{i}.date": "2025-01-01"}
+    form, b = built(catalogue, fields)
+    assert b.case is None
+    assert any(str(MAX_AWARDS) in m for m in form.errors_of(GENERAL) + form.errors_of("awards"))
+
+
+def test_prior_award_problems_land_on_the_award_row(catalogue):
+    form, b = built(catalogue, with_awards(**{"a0.amount": "", "a0.measure_id": "", "a0.date": ""}))
+    assert b.case is None
+    form, b = built(catalogue, with_awards())
+    problems = [
+        "prior_awards[0].measure_id：没有 id 为“x”的措施",
+        "prior_awards[1].event_id：events 中没有 id 为“e9”的事件",
+        "prior_awards[2].amount：金额不能为负数",
+        "prior_awards[2]：应写明 measure_id（已编码的措施）或 programme（外部项目名称）之一",
+        "prior_awards[7].date：没有这一行",
+        "prior_awards：应为列表",
+    ]
+    attach_problems(form, problems, b)
+    assert form.errors_of("a0.measure_id") == ["没有 id 为“x”的措施"]
+    assert form.errors_of("a1.event") == ["events 中没有 id 为“e9”的事件"]
+    assert form.errors_of("a2.amount") == ["金额不能为负数"]
+    assert "应写明 measure_id" in form.errors_of("a2")[0]
+    assert form.errors_of(GENERAL) == ["没有这一行"] and form.errors_of("awards") == ["应为列表"]
+
+
+def test_the_calculators_check_of_prior_awards_reaches_the_form(catalogue):
+    form, b = built(catalogue, with_awards(**{"a0.measure_id": "xm-2099/nothing"}))  # no measure list given
+    with pytest.raises(CaseError) as info:
+        get_calculator().assess(b.case)
+    attach_problems(form, info.value.problems, b)
+    assert "xm-2099/nothing" in form.errors_of("a0.measure_id")[0]

@@ -228,6 +228,23 @@ SIXTY = {
     k: v for i in range(60) for k, v in {f"e{i}.type": "honour_awarded", f"e{i}.date": "2025-01-01"}.items()
 }
 
+SIXTY_AWARDS = {
+    k: v
+    for i in range(60)
+    for k, v in {
+        f"a{i}.measure_id": "xm-2023/m1-clinical",
+        f"a{i}.amount": "1万",
+        f"a{i}.date": "2025-01-01",
+    }.items()
+}
+
+
+def award(**extra):
+    """``enterprise()`` with an award under the city's clinical measure for the Phase II row."""
+    fields = {"a0.measure_id": "xm-2023/m1-clinical", "a0.amount": "500万", "a0.date": "2025-01-01"}
+    return enterprise(**(fields | extra))
+
+
 MALFORMED_POSTS = {
     "nothing at all": ({}, "请选择申请人类型"),
     "no kind": (enterprise(kind=""), "请选择申请人类型"),
@@ -258,6 +275,26 @@ MALFORMED_POSTS = {
     ),
     "bad as_of": (enterprise(as_of="下周"), "查询日应为日期"),
     "remove a row that is not there": (enterprise(action="remove:99"), None),
+    "remove an award that is not there": (enterprise(action="remove-award:99"), None),
+    "remove an award with garbage": (enterprise(action="remove-award:-1"), None),
+    "award without a basis": (enterprise(**{"a0.amount": "100万"}), "请选择已获奖励的依据"),
+    "award under an unknown measure": (award(**{"a0.measure_id": "xm-2099/<b>x</b>"}), "未知的措施"),
+    "award with a bad amount": (award(**{"a0.amount": "一百万"}), "金额应为数字"),
+    "award with a negative amount": (award(**{"a0.amount": "-1万"}), "金额不能为负数"),
+    "award with a huge amount": (award(**{"a0.amount": "9" * 50}), "金额应为数字"),
+    "award without an amount": (award(**{"a0.amount": ""}), "请填写已获金额"),
+    "award with a bad date": (award(**{"a0.date": "去年"}), "YYYY-MM-DD"),
+    "award with an impossible date": (award(**{"a0.date": "2025-02-29"}), "YYYY-MM-DD"),
+    "award without a date": (award(**{"a0.date": ""}), "请填写获得奖励的日期"),
+    "award for a missing row": (award(**{"a0.event": "e9"}), "已删除或不存在"),
+    "award for a garbage row": (award(**{"a0.event": "<script>"}), "已删除或不存在"),
+    "award for a blank row": (award(**{"a0.event": "e2", "e2.type": ""}), "尚未填写"),
+    "external award without a name": (award(**{"a0.measure_id": "_external"}), "请填写外部项目的名称"),
+    "external award at an unknown level": (
+        award(**{"a0.measure_id": "_external", "a0.programme": "x", "a0.level": "moon"}),
+        "项目级别应为",
+    ),
+    "sixty awards": (enterprise(**SIXTY_AWARDS), "最多可填写 50 项已获奖励"),
     "remove with garbage": (enterprise(action="remove:x"), None),
     "unknown action": (enterprise(action="explode"), None),
     "field names with odd indices": ({"e99999.type": "x", "e-1.type": "y", "e.type": "z"}, None),
@@ -388,6 +425,14 @@ def test_a_hand_made_share_link_in_the_apis_looser_forms_is_shown(client):
 # ---------------------------------------------------------------- fuzzing: never a 500
 
 KEYS = list(enterprise()) + [
+    "a0.measure_id",
+    "a0.programme",
+    "a0.level",
+    "a0.amount",
+    "a0.date",
+    "a0.event",
+    "a0.product_name",
+    "a1.subject",
     "e0.attr.recruited_on",
     "e0.attr.count",
     "e0.subject",
@@ -401,6 +446,7 @@ VALUES = st.one_of(
         ["", "true", "false", "厦门市", "enterprise", "phase_2", "1", "-1", "2025-06-30", "3000万"]
     ),
     st.sampled_from(list(get_calculator().catalogue.events)),
+    st.sampled_from(["xm-2023/m1-clinical", "_external", "e0", "e1", "?e3", "national", "2025-01", "9500万"]),
     st.text(max_size=30),
 )
 JSON = st.recursive(
@@ -421,9 +467,27 @@ EVENT = st.fixed_dictionaries(
         "product_id": st.just("p1"),
     },
 )
+PRIOR = st.fixed_dictionaries(
+    {
+        "amount": st.one_of(st.text(max_size=6), st.integers(), st.floats()),
+        "date": st.sampled_from(["2025-01-01", "2030-01-01", "x"]),
+    },
+    optional={
+        "measure_id": st.sampled_from(["xm-2023/m1-clinical", "nothing"]),
+        "programme": st.text(max_size=4),
+        "level": st.text(max_size=4),
+        "event_id": st.text(max_size=3),
+        "product_id": st.sampled_from(["p1", "x"]),
+        "subject": JSON,
+    },
+)
 CASE = st.fixed_dictionaries(
     {"applicant": st.one_of(APPLICANT, JSON), "events": st.one_of(st.lists(EVENT, max_size=3), JSON)},
-    optional={"as_of": st.sampled_from(["2025-09-30", "soon"]), "products": JSON, "prior_awards": JSON},
+    optional={
+        "as_of": st.sampled_from(["2025-09-30", "soon"]),
+        "products": JSON,
+        "prior_awards": st.one_of(st.lists(PRIOR, max_size=3), JSON),
+    },
 )
 
 
@@ -446,3 +510,200 @@ def test_fields_with_problems_are_marked_invalid(client):
     assert re.search(r'name="city" id="city" aria-invalid="true"', page)
     assert re.search(r'name="e0.attr.rd_investment" id="e0.attr.rd_investment" aria-invalid="true"', page)
     assert 'name="kind" id="kind" aria-invalid' not in page
+
+
+# ---------------------------------------------------------------- awards already received (已获奖励)
+
+
+def phase3_2026(**extra):
+    """An innovative drug's Phase III in May 2026 with 8000万 of R&D: 3000万 before any ceiling."""
+    fields = {
+        "kind": "enterprise",
+        "name": "厦门大药企",
+        "city": "厦门市",
+        "as_of": "2026-06-01",
+        "e0.type": "clinical_stage_completed",
+        "e0.date": "2026-05-01",
+        "e0.product_type": "chemical",
+        "e0.registration_class": "1",
+        "e0.product_name": "甲片",
+        "e0.attr.stage": "phase_3",
+        "e0.attr.rd_investment": "8000万",
+        "e0.attr.transferred_locally": "true",
+        "action": "assess",
+    }
+    return fields | extra
+
+
+PRIOR_9500 = {"a0.measure_id": "xm-2023/m1-clinical", "a0.amount": "9500万", "a0.date": "2026-01-15"}
+
+
+def m1_amount(page: str) -> str:
+    article = page.split('data-measure="xm-2023/m1-clinical"', 1)[1].split("</article>", 1)[0]
+    return re.search(r'class="calc-wan">([^<]+)<', article).group(1)
+
+
+def test_the_form_asks_for_awards_already_received(client):
+    page = client.get("/calculator").text
+    assert 'id="awards"' in page and "已获奖励" in page and 'value="add-award"' in page
+    template = page.split('<template id="calc-award-template">', 1)[1].split("</template>", 1)[0]
+    assert 'name="a__i__.measure_id"' in template and 'name="a__i__.amount"' in template
+    assert '<option value="_external">其他项目（外部）</option>' in template
+    assert '<optgroup label="厦门市加快推进生物医药产业高质量发展若干措施">' in template
+    assert 'value="xm-2023/m1-clinical">' in template and ">国家级<" in template
+    for name in ("programme", "level", "date", "event", "product_name", "subject"):
+        assert f'name="a__i__.{name}"' in template
+
+
+def test_a_prior_award_leaves_what_the_yearly_ceiling_has_left(client):
+    assert m1_amount(client.post("/calculator", data=phase3_2026()).text) == "3000万元"
+    response = client.post("/calculator", data=phase3_2026(**PRIOR_9500))
+    assert response.status_code == 200
+    page, text = response.text, text_of(response.text)
+    assert m1_amount(page) == "500万元"  # 1亿 a year, 9500万 already received in 2026
+    assert "此前已计 95,000,000元" in text and "核减为 5,000,000元" in text
+    awards = text_of(page.split('id="calc-awards"', 1)[1].split("</section>", 1)[0])
+    assert "已计入（1项）" in awards and "9500万元" in awards and "2026-01-15" in awards
+    assert "未计入" not in awards
+
+
+def test_a_prior_city_centre_award_makes_the_provincial_acceptance_not_count(client):
+    fields = {
+        "kind": "medical_institution",
+        "city": "厦门市",
+        "as_of": "2025-07-01",
+        "e0.type": "clinical_research_centre_milestone",
+        "e0.date": "2025-06-01",
+        "e0.subject": "心血管中心",
+        "e0.attr.level": "provincial",
+        "e0.attr.milestone": "accepted",
+        "a0.measure_id": "xm-2023/m16-city-accepted",
+        "a0.amount": "200万",
+        "a0.date": "2024-06-01",
+        "a0.subject": "心血管中心",
+        "action": "assess",
+    }
+    alone = client.post("/calculator", data=fields | {"a0.subject": "肿瘤中心"}).text
+    assert "不重复享受：本项不计" not in text_of(alone)  # another centre: both count
+    page = client.post("/calculator", data=fields).text
+    article = page.split('data-measure="xm-2023/m16-provincial-accepted"', 1)[1].split("</article>", 1)[0]
+    assert (
+        "calc-ent-overlap-excluded"
+        in page.split('data-measure="xm-2023/m16-provincial-accepted"', 1)[0][-200:]
+    )
+    assert "不重复享受：本项不计" in text_of(article) and "与市级中心不重复享受" in text_of(article)
+
+
+def test_a_prior_award_after_the_query_day_is_listed_as_not_counted(client):
+    later = phase3_2026(**(PRIOR_9500 | {"a0.date": "2026-07-15"}))
+    page = client.post("/calculator", data=later).text
+    assert m1_amount(page) == "3000万元"
+    awards = text_of(page.split('id="calc-awards"', 1)[1].split("</section>", 1)[0])
+    assert "未计入：日期晚于查询日（1项）" in awards and "已计入" not in awards
+    assert "2026-07-15" in awards and "晚于查询日 2026-06-01，未计入" in awards
+    assert "日期 2026-07-15 晚于查询日 2026-06-01，未计入" in text_of(page)  # the assessment's note
+
+
+def test_an_award_names_its_achievement_and_product_and_links_them(client):
+    fields = phase3_2026(
+        **{
+            "a0.measure_id": "_external",
+            "a0.programme": "国家重大新药创制专项",
+            "a0.level": "national",
+            "a0.amount": "1.2亿",
+            "a0.date": "2026-02-01",
+            "a0.event": "e0",
+            "a1.measure_id": "xm-2023/m1-clinical",
+            "a1.amount": "40,000,000元",
+            "a1.date": "2025-01-01",
+            "a1.product_name": "甲片",
+        }
+    )
+    page = client.post("/calculator", data=fields).text
+    awards = text_of(page.split('id="calc-awards"', 1)[1].split("</section>", 1)[0])
+    assert "国家重大新药创制专项（国家级）" in awards and "12000万元" in awards
+    assert "奖励的成果： 完成临床研究阶段 2026-05-01" in awards and "产品：甲片" in awards
+    assert 'href="#event-e1"' in page
+    # 6000万 for 甲片's Phase I–III together, 4000万 of it already received: 2000万 left
+    assert "同一产品上限 60,000,000元（6000万元），此前已计 40,000,000元" in text_of(page)
+    assert m1_amount(page) == "2000万元"
+
+
+def test_the_edit_link_and_the_share_link_keep_the_awards(client):
+    fields = phase3_2026(
+        **PRIOR_9500,
+        **{
+            "a1.measure_id": "_external",
+            "a1.programme": "某专项",
+            "a1.level": "city",
+            "a1.amount": "10万",
+            "a1.date": "2025-03-01",
+            "a1.event": "e0",
+        },
+    )
+    page = client.post("/calculator", data=fields).text
+    form = client.get(link(page, "calc-edit")).text
+    assert "表单暂不能编辑" not in form
+    assert '<option value="xm-2023/m1-clinical" selected>' in form and 'value="95000000"' in form
+    assert 'value="某专项"' in form and '<option value="city" selected>' in form
+    assert re.search(
+        r'<option value="e0" selected>成果 1：完成临床研究阶段（甲片） 2026-05-01</option>', form
+    )
+    again = client.get(link(page, "calc-share-link")).text
+    assert m1_amount(again) == m1_amount(page) == "500万元"
+
+
+def test_without_javascript_awards_are_added_and_removed_by_the_server(client):
+    page = client.post("/calculator", data=phase3_2026(action="add-award")).text
+    assert 'name="a0.measure_id"' in page and 'name="a1.measure_id"' not in page
+    assert 'data-focus="a0.measure_id"' in page
+    two = phase3_2026(**PRIOR_9500, **{"a1.measure_id": "_external", "a1.programme": "某专项"})
+    page = client.post("/calculator", data=two | {"action": "remove-award:0"}).text
+    assert 'name="a1.measure_id"' not in page and 'value="某专项"' in page
+    assert 'value="9500万"' not in page
+
+
+def test_removing_an_achievement_keeps_the_awards_pointing_at_the_right_rows(client):
+    fields = phase3_2026(
+        **{
+            "e1.type": "talent_recruited",
+            "e1.date": "2026-03-01",
+            "e1.subject": "张三",
+            "a0.measure_id": "xm-2023/m20-talent",
+            "a0.amount": "30万",
+            "a0.date": "2026-04-01",
+            "a0.event": "e1",
+            "a1.measure_id": "xm-2023/m1-clinical",
+            "a1.amount": "1万",
+            "a1.date": "2026-04-01",
+            "a1.event": "e0",
+        }
+    )
+    page = client.post("/calculator", data=fields | {"action": "remove:0"}).text
+    first = page.split('name="a0.event"', 1)[1].split("</select>", 1)[0]
+    assert re.search(r'<option value="e0" selected>成果 1：引进人才经审核确认（张三）', first)
+    second = page.split('name="a1.event"', 1)[1].split("</select>", 1)[0]
+    assert "（已删除的成果，请重新选择）" in second
+
+
+def test_a_share_link_with_a_wrong_award_shows_it_on_the_award_row(client):
+    case = {
+        "applicant": {"kind": "enterprise", "name": "甲", "city": "厦门市"},
+        "events": [{"id": "t", "type": "talent_recruited", "date": "2025-08-01"}],
+        "prior_awards": [
+            {"measure_id": "xm-2099/none", "amount": "1", "date": "2025-01-01"},
+            {"programme": "x", "amount": "1", "date": "2025-01-01", "event_id": "nope"},
+        ],
+        "as_of": "2025-09-30",
+    }
+    response = client.get("/calculator/result", params={"c": encode_case(case)})
+    assert response.status_code == 422
+    page = html.unescape(response.text)
+    a0 = page.split('id="a0"', 1)[1].split('id="a1"', 1)[0]
+    assert "没有 id 为“xm-2099/none”的措施" in a0 and "（未知的措施：xm-2099/none）" in a0
+    a1 = page.split('id="a1"', 1)[1].split("</fieldset>", 1)[0]
+    assert "events 中没有 id 为“nope”的事件" in a1 and "（已删除的成果，请重新选择）" in a1
+    case["prior_awards"].append({"amount": "1", "date": "2025-01-01"})  # neither measure nor programme
+    page = html.unescape(client.get("/calculator/result", params={"c": encode_case(case)}).text)
+    a2 = page.split('id="a2"', 1)[1].split("</fieldset>", 1)[0]
+    assert "应写明 measure_id（已编码的措施）或 programme（外部项目名称）之一" in a2
