@@ -198,3 +198,39 @@ def test_printing_leaves_out_the_controls(page):
     assert not page.locator(".calc-share").is_visible()
     assert "/calculator/result?c=" in page.locator(".calc-print-only").inner_text()
     assert page.locator('article[data-measure="xm-2023/m1-clinical"] .calc-wan').is_visible()
+
+
+def test_an_award_already_received_cuts_the_yearly_ceiling(any_page, body_overflows):
+    page = any_page
+    applicant(page)
+    field(page, "as_of").fill("2026-06-01")
+    clinical_row(page, 0, "2026-05-01", "phase_3", "8000万")
+    field(page, "e0.product_name").fill("甲片")
+    page.evaluate("window.__same_page = true")
+    awards = page.locator("#calc-awards .calc-award")
+    assert awards.count() == 0
+    page.locator("#calc-add-award").click()
+    assert awards.count() == 1 and page.evaluate("window.__same_page") is True  # added in place
+    field(page, "a0.measure_id").select_option("_external")
+    assert field(page, "a0.programme").is_visible()  # only an external programme asks for its name
+    field(page, "a0.measure_id").select_option("xm-2023/m1-clinical")
+    assert not field(page, "a0.programme").is_visible()
+    field(page, "a0.amount").fill("9500万")
+    hint = page.locator('[name="a0.amount"]').locator("xpath=../..").locator("[data-wan]")
+    assert "9,500 万元" in hint.inner_text()
+    field(page, "a0.date").fill("2026-01-15")
+    choice = field(page, "a0.event").locator("option").nth(1)
+    assert choice.inner_text() == "成果 1：完成临床研究阶段（甲片） 2026-05-01"  # the rows, as named
+    i = add_row(page)
+    assert field(page, "a0.event").locator("option").count() == 3  # a new row is offered at once
+    page.locator(f"#e{i} .calc-remove").click()
+    assert field(page, "a0.event").locator("option").count() == 2
+    assert not body_overflows(page)
+    submit(page)
+
+    assert amount_of(page, "xm-2023/m1-clinical") == "500万元"  # 1亿 a year, 9500万 already received
+    steps = page.locator('article[data-measure="xm-2023/m1-clinical"] .calc-steps').inner_text()
+    assert "此前已计 95,000,000元" in steps
+    assert "已计入（1项）" in page.locator("#calc-awards").inner_text()
+    assert not body_overflows(page)
+    assert page.js_errors == []
