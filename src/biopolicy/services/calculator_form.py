@@ -134,24 +134,8 @@ _HINTS = {
 
 
 @dataclass
-class EventRow:
-    """One achievement as typed: every value a string, as the user left it."""
-
-    values: dict[str, str] = field(default_factory=dict)  # type, date, product_*, subject, attr.<name>
-
-    def get(self, key: str) -> str:
-        return self.values.get(key, "")
-
-    @property
-    def blank(self) -> bool:
-        return not any(v.strip() for v in self.values.values())
-
-
-@dataclass
-class AwardRow:
-    """One award already received, as typed: measure_id, programme, level, amount, date, event,
-    product_name, subject. ``event`` is ``e{k}``, the achievement row k of the form, or ``?…`` for
-    a reference to a row that is no longer there."""
+class FormRow:
+    """One repeated row of the form as typed: every value a string, as the user left it."""
 
     values: dict[str, str] = field(default_factory=dict)
 
@@ -161,6 +145,16 @@ class AwardRow:
     @property
     def blank(self) -> bool:
         return not any(v.strip() for v in self.values.values())
+
+
+class EventRow(FormRow):
+    """One achievement: type, date, product_*, subject, attr.<name>."""
+
+
+class AwardRow(FormRow):
+    """One award already received: measure_id, programme, level, amount, date, event,
+    product_name, subject. ``event`` is ``e{k}``, the achievement row k of the form, or ``?…`` for
+    a reference to a row that is no longer there."""
 
 
 @dataclass
