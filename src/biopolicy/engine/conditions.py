@@ -132,7 +132,9 @@ def describe(cond: Condition, s: Situation, categories: dict[str, Condition]) ->
     if isinstance(cond, CategoryRef):
         # a category is a named condition: word the condition, not its (English) name
         inner = categories.get(cond.category)
-        return f"（{describe(inner, s, categories)}）" if inner is not None else cond.category
+        if inner is None:
+            return cond.category
+        return inner.label or f"（{describe(inner, s, categories)}）"
     if cond.operator == "within_years":
         return f"{s.label(cond.fact)}在事件日期前{cond.operand}年内"
     operand = cond.operand

@@ -115,7 +115,8 @@ def describe_measure(m: Measure, rules: RuleSet, catalogue: Catalogue) -> Measur
         event_description=event.description if event is not None else "",
         conditions=conditions(m.conditions, labels, m.categories),
         categories=[
-            Line(label=name, text=describe_condition(cond, labels, m.categories))
+            # the category's own label names it; its condition, worded in full, says what it takes
+            Line(label=cond.label or name, text=describe_condition(_unlabelled(cond), labels, m.categories))
             for name, cond in m.categories.items()
         ],
         amount=amount_lines(m, labels, rules),
@@ -134,6 +135,10 @@ def describe_measure(m: Measure, rules: RuleSet, catalogue: Catalogue) -> Measur
 def who(m: Measure) -> str:
     kinds = "、".join(APPLICANT_KIND_LABELS.get(k, str(k)) for k in m.applicant.kinds)
     return f"{'、'.join(m.applicant.places)}的{kinds}"
+
+
+def _unlabelled(cond: Condition) -> Condition:
+    return cond.model_copy(update={"label": None}) if getattr(cond, "label", None) else cond
 
 
 def conditions(cond: Condition | None, labels: FactLabels, categories: dict[str, Condition]) -> list[str]:
