@@ -102,27 +102,25 @@ async def calculator_submit(request: Request, calculator: CalculatorDep) -> Resp
     pairs = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=5000)
     form = read_form(pairs)
     action = dict(pairs).get("action", "assess")
-    if action == "add":
-        if len(form.rows) >= MAX_EVENTS:
-            form.error("events", f"最多可填写 {MAX_EVENTS} 项成果")
+    if action in ("add", "add-award"):
+        events = action == "add"
+        rows, limit = (form.rows, MAX_EVENTS) if events else (form.awards, MAX_AWARDS)
+        if len(rows) >= limit:
+            form.error(
+                "events" if events else "awards", f"最多可填写 {limit} 项{'成果' if events else '已获奖励'}"
+            )
         else:
-            form.rows.append(EventRow())
-        return _form_page(request, calculator, form, focus=f"e{len(form.rows) - 1}.type")
-    if action.startswith("remove:"):
-        index = action.partition(":")[2]
-        if index.isdigit() and int(index) < len(form.rows):
-            remove_event_row(form, int(index))
-        return _form_page(request, calculator, form)
-    if action == "add-award":
-        if len(form.awards) >= MAX_AWARDS:
-            form.error("awards", f"最多可填写 {MAX_AWARDS} 项已获奖励")
-        else:
-            form.awards.append(AwardRow())
-        return _form_page(request, calculator, form, focus=f"a{len(form.awards) - 1}.measure_id")
-    if action.startswith("remove-award:"):
-        index = action.partition(":")[2]
-        if index.isdigit() and int(index) < len(form.awards):
-            del form.awards[int(index)]
+            rows.append(EventRow() if events else AwardRow())
+        focus = f"e{len(rows) - 1}.type" if events else f"a{len(rows) - 1}.measure_id"
+        return _form_page(request, calculator, form, focus=focus)
+    kind, _, index = action.partition(":")
+    if kind in ("remove", "remove-award"):
+        rows = form.rows if kind == "remove" else form.awards
+        if index.isdigit() and int(index) < len(rows):
+            if kind == "remove":
+                remove_event_row(form, int(index))  # awards that named the row are told it is gone
+            else:
+                del form.awards[int(index)]
         return _form_page(request, calculator, form)
     if action == "refresh":
         return _form_page(request, calculator, form)
