@@ -1,0 +1,50 @@
+"""One settings object for the whole process, read from the environment (prefix ``BIOPOLICY_``).
+
+Every setting is documented in docs/operations.md. Services, storage, the web app and the CLI read
+``get_settings()``; tests build their own ``Settings(...)`` and pass it in.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BIOPOLICY_", extra="ignore")
+
+    # where the policies live (content, reviewed like code)
+    policies: Path | None = Field(default=None, description="政策文件夹；默认为仓库的 policies/")
+    # where the process keeps what it writes: the SQLite file, uploaded evidence, caches
+    data_dir: Path = Field(default=REPO_ROOT / "data", description="数据文件夹")
+    # the database; default: a SQLite file in data_dir
+    database_url: str | None = Field(default=None, description="数据库地址（SQLAlchemy URL）")
+    # signs session cookies and CSRF tokens; must be set in production
+    secret_key: str = Field(default="dev-only-change-me", description="会话签名密钥")
+    # host names the app answers to (Host header); links are never built from the Host header
+    trusted_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "testserver"])
+    # the public address links are built from
+    base_url: str = Field(default="http://127.0.0.1:8000", description="对外地址")
+    # limits at the doors
+    max_body_bytes: int = Field(default=1_000_000, description="请求体上限（字节）")
+    max_events: int = Field(default=2_000, description="一个测算案例的成果（事件）上限")
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'biopolicy.sqlite3'}"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
