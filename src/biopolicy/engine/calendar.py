@@ -19,7 +19,6 @@ Pure: the library's data is read once when a calendar is built; no files, no clo
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -106,9 +105,12 @@ class WorkingCalendar:
         self._file_days = {y: (s.days_off(), s.make_up_days()) for y, s in self.schedules.items()}
         self._library = library_years() if use_library else frozenset()
         self.official_years: frozenset[int] = self._library | frozenset(self.schedules)
+        self._missing: dict[tuple[int, int], tuple[int, ...]] = {}
         self._lo = 0  # first ordinal indexed
         self._hi = -1  # last ordinal indexed
         self._working: list[int] = []  # ordinals of working days in [_lo, _hi], ascending
+        self._rank: list[int] = []  # per day from _lo: working days from _lo up to and including it
+        self._is_working: list[int] = []  # per day from _lo: 1 for a working day
 
     # ------------------------------------------------------------ what a year rests on
 
@@ -124,10 +126,14 @@ class WorkingCalendar:
         return f"{year} 年官方安排尚未载入，按周一至周五估算"
 
     def missing_years(self, a: date, b: date) -> tuple[int, ...]:
-        lo, hi = (a, b) if a <= b else (b, a)
-        if lo.year == hi.year:
-            return () if lo.year in self.official_years else (lo.year,)
-        return tuple(y for y in range(lo.year, hi.year + 1) if y not in self.official_years)
+        """The years from a to b (either order) with no official schedule."""
+        key = (a.year, b.year) if a.year <= b.year else (b.year, a.year)
+        found = self._missing.get(key)
+        if found is None:
+            found = self._missing[key] = tuple(
+                y for y in range(key[0], key[1] + 1) if y not in self.official_years
+            )
+        return found
 
     # ------------------------------------------------------------ questions
 
@@ -143,34 +149,44 @@ class WorkingCalendar:
 
     def add_working_days(self, start: date, n: int) -> DateAnswer:
         """The n-th working day after ``start`` (before it when n < 0); ``start`` itself for n = 0."""
-        if n == 0:
-            return DateAnswer(start)
-        origin = start.toordinal()
-        self._cover(origin, origin)
-        while True:
-            if n > 0:
-                index = bisect_right(self._working, origin) + n - 1
-                if index < len(self._working):
-                    break
-                self._cover(origin, self._hi + 366 * (1 + n // 240))
-            else:
-                index = bisect_left(self._working, origin) + n
-                if index >= 0:
-                    break
-                self._cover(self._lo - 366 * (1 - n // 240), origin)
-        found = date.fromordinal(self._working[index])
+        found = self.nth_working_day(start, n)
         missing = self.missing_years(start, found)
         return DateAnswer(found, bool(missing), missing)
 
     def working_days_between(self, a: date, b: date) -> CountAnswer:
         """Working days in (a, b]; negative when b is before a."""
-        if b < a:
-            back = self.working_days_between(b, a)
-            return CountAnswer(-back.days, back.estimated, back.missing_years)
-        self._cover(a.toordinal(), b.toordinal())
-        days = bisect_right(self._working, b.toordinal()) - bisect_right(self._working, a.toordinal())
+        days = self.count_working_days(a, b)
         missing = self.missing_years(a, b)
         return CountAnswer(days, bool(missing), missing)
+
+    # The two below are the same answers without the estimate: for loops over many dates that ask
+    # ``missing_years`` once for the whole span they touched (engine/deadlines.py).
+
+    def nth_working_day(self, start: date, n: int) -> date:
+        if n == 0:
+            return start
+        origin = start.toordinal()
+        while True:
+            offset = origin - self._lo
+            if 0 <= offset < len(self._rank):
+                # rank: working days up to and including the day; the n-th after is at rank + n - 1
+                index = (
+                    self._rank[offset] + n - 1 if n > 0 else self._rank[offset] - self._is_working[offset] + n
+                )
+                if 0 <= index < len(self._working):
+                    return date.fromordinal(self._working[index])
+            if n > 0:
+                self._cover(origin, max(origin, self._hi) + 366 * (1 + n // 240))
+            else:
+                self._cover(min(origin, self._lo) - 366 * (1 - n // 240), origin)
+
+    def count_working_days(self, a: date, b: date) -> int:
+        lo, hi = a.toordinal() - self._lo, b.toordinal() - self._lo
+        rank = self._rank
+        if 0 <= lo < len(rank) and 0 <= hi < len(rank):
+            return rank[hi] - rank[lo]
+        self._cover(min(a, b).toordinal(), max(a, b).toordinal())
+        return self.count_working_days(a, b)
 
     def add_calendar_days(self, start: date, n: int) -> DateAnswer:
         """Calendar days need no schedule: never an estimate."""
@@ -184,11 +200,14 @@ class WorkingCalendar:
             return
         if self._hi >= self._lo:
             lo, hi = min(lo, self._lo), max(hi, self._hi)
-        first = date(date.fromordinal(lo).year, 1, 1)
-        last = date(date.fromordinal(hi).year, 12, 31)
-        self._working = [
-            o
-            for o in range(first.toordinal(), last.toordinal() + 1)
-            if self.is_working_day(date.fromordinal(o))
-        ]
-        self._lo, self._hi = first.toordinal(), last.toordinal()
+        first = date(date.fromordinal(lo).year, 1, 1).toordinal()
+        last = date(date.fromordinal(hi).year, 12, 31).toordinal()
+        flags = [1 if self.is_working_day(date.fromordinal(o)) else 0 for o in range(first, last + 1)]
+        rank, total = [], 0
+        for flag in flags:
+            total += flag
+            rank.append(total)
+        self._is_working = flags
+        self._rank = rank
+        self._working = [first + i for i, flag in enumerate(flags) if flag]
+        self._lo, self._hi = first, last

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 
 from biopolicy.engine.calendar import WorkingCalendar, estimate_note
@@ -53,6 +53,19 @@ STATUS_LABELS = {
 }
 
 
+# Enum members read once: attribute access on an Enum class costs about 0.25 us, and the watch list
+# computes hundreds of thousands of deadlines.
+_ON_TIME, _DUE_SOON, _OVERDUE, _PAUSED, _MET, _MISSED = (
+    Status.on_time,
+    Status.due_soon,
+    Status.overdue,
+    Status.paused,
+    Status.met,
+    Status.missed,
+)
+_WORKING_DAYS = LimitUnit.working_days
+
+
 class DeadlineError(ValueError):
     """Input a user can get wrong; the message is Chinese and names the field."""
 
@@ -65,8 +78,10 @@ class ClockStop:
     end: date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Deadline:
+    """One procedure's clock. Plain slots, not frozen: the watch list builds hundreds of thousands."""
+
     procedure: str
     rule_id: str | None
     citation: str  # the clause or article that sets the limit, in Chinese
@@ -79,8 +94,8 @@ class Deadline:
     estimated: bool
     missing_years: tuple[int, ...]
     confirmed: bool  # False where the limit rests on a national value the reference could not confirm
-    steps: tuple[str, ...] = field(default_factory=tuple)
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    steps: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def status_label(self) -> str:
@@ -175,35 +190,29 @@ def deadline_for(
     clauses: tuple[str, ...] = (),
     confirmed: bool = True,
     notes: Sequence[str] = (),
+    explain: bool = True,
 ) -> Deadline:
-    """The clock for a limit already resolved (the watch list resolves each rule once)."""
+    """The clock for a limit already resolved (the watch list resolves each rule once).
+
+    ``explain=False`` leaves out the Chinese steps (a list of many products shows only dates and
+    statuses); every other field is the same.
+    """
     unit = limit.unit
     label = UNIT_LABELS[unit]
-    working = unit == LimitUnit.working_days
-    missing: set[int] = set()
-
-    def between(a: date, b: date) -> int:
-        if not working:
-            return (b - a).days
-        answer = calendar.working_days_between(a, b)
-        missing.update(answer.missing_years)
-        return answer.days
-
-    def add(a: date, n: int) -> date:
-        if not working:
-            return calendar.add_calendar_days(a, n).date
-        answer = calendar.add_working_days(a, n)
-        missing.update(answer.missing_years)
-        return answer.date
-
-    steps = [f"时限：{limit.explanation}；自 {started.isoformat()} 的次日起算"]
+    working = unit is _WORKING_DAYS
+    if working:
+        between, add = calendar.count_working_days, calendar.nth_working_day
+    else:
+        between, add = _calendar_days_between, _add_calendar_days
+    steps = [f"时限：{limit.explanation}；自 {started.isoformat()} 的次日起算"] if explain else []
     notes = list(notes)
     remaining = limit.days
     cursor = started
     extended = False
     paused_by: ClockStop | None = None
     due: date | None = None
-    for i, stop in enumerate(sorted(stops, key=lambda s: s.start)):
+    latest = started  # the span the count touched decides whether it is an estimate
+    for i, stop in enumerate(sorted(stops, key=lambda s: s.start) if len(stops) > 1 else stops):
         if stop.start < cursor:
             what = "起算日" if i == 0 else "上一次补正资料收到日"
             raise DeadlineError(f"stops[{i}].start：停表日 {stop.start} 早于{what} {cursor}")
@@ -211,58 +220,64 @@ def deadline_for(
             raise DeadlineError(f"stops[{i}].end：补正资料收到日 {stop.end} 早于停表日 {stop.start}")
         used = between(cursor, stop.start)
         if used >= remaining:
-            steps.append(f"{stop.start.isoformat()} 停表前时限已用尽，停表不影响到期日")
+            if explain:
+                steps.append(f"{stop.start.isoformat()} 停表前时限已用尽，停表不影响到期日")
             due = add(cursor, remaining)
             break
         remaining -= used
-        steps.append(
-            f"{cursor.isoformat()} 至 {stop.start.isoformat()} 计 {used}{label}，停表（补正），剩 {remaining}{label}"
-        )
+        latest = stop.start
+        if explain:
+            steps.append(
+                f"{cursor.isoformat()} 至 {stop.start.isoformat()} 计 {used}{label}，停表（补正），剩 {remaining}{label}"
+            )
         if stop.end is None:
             paused_by = stop
             break
+        latest = stop.end
+        how = f"{stop.end.isoformat()} 收到补正资料，自次日起恢复计时，剩 {{remaining}}{label}"
         if supplement is not None:
             _check_applicant_time(stop, supplement, notes, i)
             if supplement.restart_days is not None:
                 remaining = supplement.restart_days
-                steps.append(
-                    f"{stop.end.isoformat()} 收到补正资料，按{supplement.article}自次日起重新计算 {remaining}{label}"
-                )
-            elif supplement.extension and not extended:
+                how = f"{stop.end.isoformat()} 收到补正资料，按{supplement.article}自次日起重新计算 {{remaining}}{label}"
+            elif supplement.extend_by and not extended:
                 extra = math.floor(limit.days * supplement.extension)
                 remaining += extra
                 extended = True
-                steps.append(
+                how = (
                     f"{stop.end.isoformat()} 收到补充资料，按{supplement.article}时限延长 {supplement.extend_by}"
-                    f"（{extra}{label}，不足一日的部分舍去），自次日起剩 {remaining}{label}"
+                    f"（{extra}{label}，不足一日的部分舍去），自次日起剩 {{remaining}}{label}"
                 )
-            else:
-                steps.append(f"{stop.end.isoformat()} 收到补正资料，自次日起恢复计时，剩 {remaining}{label}")
-        else:
-            steps.append(f"{stop.end.isoformat()} 收到补正资料，自次日起恢复计时，剩 {remaining}{label}")
+        if explain:
+            steps.append(how.format(remaining=remaining))
         cursor = stop.end
     if due is None and paused_by is None:
         due = add(cursor, remaining)
-        steps.append(f"到期日 {due.isoformat()}")
+        if explain:
+            steps.append(f"到期日 {due.isoformat()}")
 
     if due is None:
         assert paused_by is not None
-        status, left = Status.paused, None
+        status, left = _PAUSED, None
         if supplement is not None and supplement.applicant_days is not None:
             last = paused_by.start.toordinal() + supplement.applicant_days
             notes.append(
                 f"申请人应在停表后 {supplement.applicant_days} 日内（{date.fromordinal(last).isoformat()} 前）补充资料"
                 f"（{supplement.article}）"
             )
+        end = latest
     elif completed is not None:
         left = between(completed, due)
-        status = Status.met if completed <= due else Status.missed
+        status = _MET if completed <= due else _MISSED
+        end = max(due, completed)
     elif on > due:
-        left, status = -between(due, on), Status.overdue
+        left, status = -between(due, on), _OVERDUE
+        end = on
     else:
         left = between(on, due)
-        status = Status.due_soon if left <= warn_within else Status.on_time
-    years = tuple(sorted(missing))
+        status = _DUE_SOON if left <= warn_within else _ON_TIME
+        end = due
+    years = calendar.missing_years(min(started, on), end) if working else ()
     if years:
         notes.append(estimate_note(years) or "")
     return Deadline(
@@ -281,6 +296,14 @@ def deadline_for(
         steps=tuple(steps),
         notes=tuple(notes),
     )
+
+
+def _calendar_days_between(a: date, b: date) -> int:
+    return (b - a).days
+
+
+def _add_calendar_days(a: date, n: int) -> date:
+    return a + timedelta(days=n)
 
 
 def _check_applicant_time(stop: ClockStop, supplement: Supplement, notes: list[str], i: int) -> None:

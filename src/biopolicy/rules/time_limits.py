@@ -19,7 +19,7 @@ covers the procedure, the "was" figure agrees with the baseline's).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
@@ -227,21 +227,25 @@ class TimeLimitSet:
     rules: dict[str, TimeLimit]
     notes: dict[str, list[Note]]  # per document: what was read and not encoded
     version: str
+    _index: dict[str, tuple[list[TimeLimit], Baseline | None]] | None = field(default=None, repr=False)
 
     def applicable(self, procedure: str, on: date, place: str = "福建省") -> TimeLimit | Baseline | None:
-        """The local rule in force on ``on`` for the procedure, else its default national baseline."""
-        local = [
-            r
-            for r in self.rules.values()
-            if r.procedure == procedure
-            and r.since <= on
-            and (r.until is None or on <= r.until)
-            and place in r.places
-        ]
-        if local:
-            return max(local, key=lambda r: (r.since, r.id))
-        national = [b for b in self.baselines.values() if procedure in b.procedures and b.pilot is None]
-        return national[0] if national else None
+        """The local rule in force on ``on`` for the procedure (the latest ``since``), else its default
+        national baseline (the first in the file that is not a pilot)."""
+        if self._index is None:
+            self._index = {}
+            for r in sorted(self.rules.values(), key=lambda r: (r.since, r.id), reverse=True):
+                self._index.setdefault(r.procedure, ([], None))[0].append(r)
+            for b in self.baselines.values():
+                for p in b.procedures:
+                    local, default = self._index.get(p, ([], None))
+                    if default is None and b.pilot is None:
+                        self._index[p] = (local, b)
+        local, default = self._index.get(procedure, ((), None))
+        for r in local:
+            if r.since <= on and (r.until is None or on <= r.until) and place in r.places:
+                return r
+        return default
 
     def baseline_of(self, rule: TimeLimit | Baseline) -> Baseline | None:
         if isinstance(rule, Baseline):
