@@ -152,7 +152,7 @@ def test_a_stop_longer_than_the_applicant_may_take_is_noted(limits, cal):
         limits, cal, "drug_marketing_review", stops=[ClockStop(date(2025, 10, 10), date(2025, 12, 30))]
     )
     assert not any("超过" in n for n in ok.notes)
-    assert any("用时 81 日，超过第八十七条" in n for n in late.notes)
+    assert any("用时 81 日，超过《药品注册管理办法》第八十七条" in n for n in late.notes)
 
 
 def test_a_stop_after_the_limit_ran_out_does_not_move_the_due_date(limits, cal):
