@@ -158,3 +158,9 @@ def test_an_unknown_procedure_catalogue_field_is_refused(corpus, policies):
     assert problems[0].startswith(
         "policies/_catalogue/procedures.yaml：procedures.drug_marketing_review.regime"
     )
+
+
+@pytest.mark.parametrize("missing", ["_catalogue/procedures.yaml", "_national/time_limits.yaml"])
+def test_a_missing_catalogue_or_national_file_is_named(corpus, policies, missing):
+    (policies / missing).unlink()
+    assert f"policies/{missing}：文件不存在" in _refused(corpus, policies)

@@ -304,6 +304,8 @@ class TimeLimitSet:
 
 def load_procedures(policies_dir: Path | None = None) -> ProcedureCatalogue:
     path = (policies_dir or default_policies_dir()) / "_catalogue" / "procedures.yaml"
+    if not path.is_file():
+        raise RulesError([f"{_rel(path)}：文件不存在"])
     data = _read_yaml(path)
     try:
         return ProcedureCatalogue.model_validate(data)
@@ -323,7 +325,8 @@ def load_time_limits(corpus: Corpus, policies_dir: Path | None = None) -> TimeLi
     local_paths = sorted(p for p in root.glob("*/time_limits.yaml") if not p.parent.name.startswith("_"))
     digest = hashlib.sha256()
     for path in [root / "_catalogue" / "procedures.yaml", national_path, *local_paths]:
-        digest.update(path.read_bytes())
+        if path.is_file():
+            digest.update(path.read_bytes())
 
     national = _validate(national_path, NationalFile, problems)
     baselines: dict[str, Baseline] = {}
