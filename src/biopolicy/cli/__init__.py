@@ -32,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "search": "biopolicy.cli.library:search",
     "measures": "biopolicy.cli.rules:measures",
     "assess": "biopolicy.cli.rules:assess",
+    "db": "biopolicy.cli.db:db",
+    "audit": "biopolicy.cli.audit:audit",
 }
 
 # Domain errors a user can cause, and the exit code each gives.
