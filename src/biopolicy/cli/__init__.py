@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "assess": "biopolicy.cli.rules:assess",
     "db": "biopolicy.cli.db:db",
     "audit": "biopolicy.cli.audit:audit",
+    "admin": "biopolicy.cli.admin:admin",
 }
 
 # Domain errors a user can cause, and the exit code each gives.
