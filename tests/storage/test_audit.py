@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from biopolicy.domain.credit_code import check_character
-from biopolicy.storage.audit import GENESIS, row_hash
+from biopolicy.storage.audit import GENESIS, UnauditedWrite, row_hash
 from biopolicy.storage.models import AuditLog, Organisation, Product
 from biopolicy.storage.uow import UnitOfWork
 
@@ -79,6 +79,17 @@ def test_deleting_an_organisation_records_it_and_its_products(database):
     deletes = [(r.entity, r.before["name"]) for r in _rows(database) if r.action == "delete"]
     assert sorted(deletes) == [("organisation", "甲公司"), ("product", "甲药")]
     assert _verify(database).ok
+
+
+def test_bulk_writes_that_would_bypass_the_trail_are_refused(database):
+    _three_changes(database)
+    with UnitOfWork(database) as uow:
+        with pytest.raises(UnauditedWrite, match="would not be audited"):
+            uow.session.execute(update(Organisation).values(name="无记录的改名"))
+        with pytest.raises(UnauditedWrite):
+            uow.session.execute(delete(Product))
+    with UnitOfWork(database) as uow:
+        assert uow.organisations.by_credit_code("91350100M000100Y43").name == "甲公司"
 
 
 @pytest.mark.parametrize("sql", ["UPDATE audit_log SET actor = 'x' WHERE seq = 1", "DELETE FROM audit_log"])

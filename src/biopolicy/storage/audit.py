@@ -125,9 +125,25 @@ def _append(session: Session, flush_context: Any) -> None:
     conn.execute(insert(AuditLog), rows)
 
 
+class UnauditedWrite(RuntimeError):
+    """A bulk UPDATE or DELETE on an audited table: it would bypass the flush and the trail."""
+
+
+def _refuse_bulk_writes(state: Any) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    mapper = state.bind_mapper
+    if mapper is not None and issubclass(mapper.class_, Audited):
+        raise UnauditedWrite(
+            f"bulk {'UPDATE' if state.is_update else 'DELETE'} on {mapper.class_.__name__} would not be "
+            "audited: load the objects and change them (or delete them) through the session"
+        )
+
+
 def install_audit_hook(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "before_flush", _capture_before)
     event.listen(factory, "after_flush", _append)
+    event.listen(factory, "do_orm_execute", _refuse_bulk_writes)
 
 
 # -- checking ------------------------------------------------------------------------------------
