@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from biopolicy.domain.credit_code import check_character
-from biopolicy.storage.audit import GENESIS, UnauditedWrite, row_hash
+from biopolicy.storage.audit import GENESIS, ReadOnlyViolation, UnauditedWrite, row_hash
 from biopolicy.storage.models import AuditLog, Organisation, Product
 from biopolicy.storage.uow import UnitOfWork
 
@@ -206,3 +206,20 @@ def test_a_stale_update_is_refused_and_writes_nothing(database):
             second.commit()
     assert [r.after["name"] for r in _rows(database)][-1] == "先改"
     assert len(_rows(database)) == 4
+
+
+def test_a_read_only_unit_of_work_reads_beside_a_writer_and_cannot_write(database):
+    _three_changes(database)
+    with UnitOfWork(database, actor="writer") as writer:
+        writer.organisations.by_credit_code("91350100M000100Y43").name = "改名中"
+        writer.session.flush()  # holds the write lock (SQLite) / the row and the audit lock (PostgreSQL)
+        with UnitOfWork(database, read_only=True) as reader:  # does not wait for the writer
+            assert reader.organisations.by_credit_code("91350100M000100Y43").name == "甲公司"
+            reader.organisations.by_credit_code("91350100M000100Y43").name = "不许"
+            with pytest.raises(ReadOnlyViolation):
+                reader.session.flush()
+        writer.commit()
+    with UnitOfWork(database, read_only=True) as reader:
+        assert reader.organisations.by_credit_code("91350100M000100Y43").name == "改名中"
+        with pytest.raises(ReadOnlyViolation):
+            reader.session.execute(AuditLog.__table__.insert().values(seq=99))

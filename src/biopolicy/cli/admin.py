@@ -65,7 +65,7 @@ def import_orgs(file: Path, all_or_nothing: bool, url: str | None, as_json: bool
 @url_option
 def list_orgs(kind: str | None, city: str | None, limit: int, url: str | None) -> None:
     """列出已登记的机构。"""
-    with unit_of_work(url=url) as uow:
+    with unit_of_work(url=url, read_only=True) as uow:
         page = orgs.list_organisations(uow, kind=kind, city=city, limit=limit)
     for o in page.items:
         place = "".join(p for p in (o.city, o.district) if p)

@@ -10,5 +10,5 @@ __all__ = ["ChainReport", "verify"]
 
 def verify(url: str | None = None) -> ChainReport:
     """Recompute the hash chain; the report names the first row that does not fit."""
-    with unit_of_work(url=url) as uow:
+    with unit_of_work(url=url, read_only=True) as uow:
         return uow.audit.verify()

@@ -24,9 +24,14 @@ def get_database(url: str | None = None) -> Database:
     return database_for(resolve_url(url))
 
 
-def unit_of_work(actor: str = "system", source_ip: str | None = None, url: str | None = None) -> UnitOfWork:
-    """A new unit of work on the process's database; use it in a ``with`` block and commit."""
-    return UnitOfWork(get_database(url), actor=actor, source_ip=source_ip)
+def unit_of_work(
+    actor: str = "system", source_ip: str | None = None, url: str | None = None, *, read_only: bool = False
+) -> UnitOfWork:
+    """A new unit of work on the process's database; use it in a ``with`` block and commit.
+
+    ``read_only=True`` for pages and commands that only read (on SQLite they then never wait).
+    """
+    return UnitOfWork(get_database(url), actor=actor, source_ip=source_ip, read_only=read_only)
 
 
 @dataclass(frozen=True)

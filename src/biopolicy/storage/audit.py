@@ -66,7 +66,13 @@ def _before_values(obj: Audited) -> dict[str, Any]:
     return values
 
 
+class ReadOnlyViolation(RuntimeError):
+    """A write in a unit of work opened read-only."""
+
+
 def _capture_before(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyViolation("a read-only unit of work tried to write")
     # before the flush: the version counter is not bumped yet and the history is whole
     session.info["_audit_before"] = {
         id(obj): _before_values(obj)
@@ -130,7 +136,11 @@ class UnauditedWrite(RuntimeError):
 
 
 def _refuse_bulk_writes(state: Any) -> None:
-    if not (state.is_update or state.is_delete):
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    if state.session.info.get("read_only"):
+        raise ReadOnlyViolation("a read-only unit of work tried to write")
+    if state.is_insert:
         return
     mapper = state.bind_mapper
     if mapper is not None and issubclass(mapper.class_, Audited):

@@ -2,7 +2,8 @@
 
 SQLite: the file's folder is created; foreign keys are on; WAL lets readers run beside the one
 writer; every transaction starts with ``BEGIN IMMEDIATE`` so two writers queue (busy timeout)
-instead of failing half-way, which also keeps the audit chain linear. PostgreSQL: psycopg 3,
+instead of failing half-way, which also keeps the audit chain linear; a read-only unit of work
+begins DEFERRED and so never waits for a writer. PostgreSQL: psycopg 3,
 READ COMMITTED; the audit append takes a transaction-scoped advisory lock (``storage.audit``).
 """
 
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "biopolicy_read_only"  # execution option set by a read-only unit of work
 
 
 def normalise_url(url: str) -> str:
@@ -54,7 +56,8 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:

@@ -4,7 +4,9 @@
         uow.organisations.add(...)
         uow.commit()
 
-Leaving the block without ``commit()`` (or with an exception) rolls everything back, the audit
+``read_only=True`` is for use cases that only read: any write is refused before it reaches the
+database, and on SQLite the transaction does not take the write lock (readers never queue behind
+a writer). Leaving the block without ``commit()`` (or with an exception) rolls everything back, the audit
 rows included: what a use case writes is committed whole or not at all. ``actor`` and
 ``source_ip`` go into every audit row the transaction appends.
 """
@@ -15,7 +17,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session
 
-from biopolicy.storage.db import Database
+from biopolicy.storage.db import READ_ONLY, Database
 from biopolicy.storage.repositories import AuditRepository, OrganisationRepository
 
 
@@ -24,15 +26,26 @@ class UnitOfWork:
     organisations: OrganisationRepository
     audit: AuditRepository
 
-    def __init__(self, database: Database, *, actor: str = "system", source_ip: str | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        actor: str = "system",
+        source_ip: str | None = None,
+        read_only: bool = False,
+    ) -> None:
         self.database = database
         self.actor = actor
         self.source_ip = source_ip
+        self.read_only = read_only
 
     def __enter__(self) -> UnitOfWork:
         self.session = self.database.sessions()
         self.session.info["actor"] = self.actor
         self.session.info["source_ip"] = self.source_ip
+        if self.read_only:
+            self.session.info["read_only"] = True
+            self.session.connection(execution_options={READ_ONLY: True})
         self.organisations = OrganisationRepository(self.session)
         self.audit = AuditRepository(self.session)
         return self
