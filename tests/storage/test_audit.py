@@ -134,7 +134,28 @@ def test_verify_names_a_deleted_row(database):
     _as_attacker(database, "DELETE FROM audit_log WHERE seq = 2")
     report = _verify(database)
     assert not report.ok and report.bad_seq == 3
-    assert "第 2 至 2 条审计记录被删除" in report.problem
+    assert "第 2 条审计记录被删除" in report.problem
+
+
+def test_verify_names_deleted_first_rows(database):
+    _three_changes(database)
+    _as_attacker(database, "DELETE FROM audit_log WHERE seq < 3")
+    report = _verify(database)
+    assert not report.ok and report.bad_seq == 3 and report.problem == "第 1 至 2 条审计记录被删除"
+
+
+def test_verify_names_a_replaced_first_row(database):
+    _three_changes(database)
+    row = {c: getattr(r, c) for r in _rows(database)[:1] for c in AUDIT_COLUMNS}
+    row["prev_hash"] = "f" * 64
+    _as_attacker(
+        database,
+        "UPDATE audit_log SET prev_hash = :p, hash = :h WHERE seq = 1",
+        p=row["prev_hash"],
+        h=row_hash(row),
+    )
+    report = _verify(database)
+    assert not report.ok and report.bad_seq == 1 and report.problem.startswith("第 1 条审计记录被替换")
 
 
 def test_verify_catches_an_edit_whose_hash_was_recomputed(database):

@@ -184,16 +184,18 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
                 )  # fmt: skip
             if row["prev_hash"] != prev_hash:
                 if seq != prev_seq + 1:
-                    what = f"第 {prev_seq + 1} 至 {seq - 1} 条审计记录被删除"
+                    gone = f"{prev_seq + 1}" if seq - 1 == prev_seq + 1 else f"{prev_seq + 1} 至 {seq - 1}"
+                    what = f"第 {gone} 条审计记录被删除"
+                elif prev_seq == 0:
+                    what = f"第 {seq} 条审计记录被替换：它是第一条，前一哈希应为起始值（64 个 0）"
                 else:
                     what = (
                         f"第 {seq} 条审计记录与第 {prev_seq} 条接不上（第 {prev_seq} 条被改动后重算了哈希，"
                         f"或第 {seq} 条被替换、未按顺序插入）"
                     )
-                return ChainReport(
-                    False, count, prev_seq or None, prev_hash, seq,
-                    f"{what}：第 {seq} 条记录的前一哈希与第 {prev_seq} 条记录的哈希不符",
-                )  # fmt: skip
+                if prev_seq:
+                    what += f"：第 {seq} 条记录的前一哈希与第 {prev_seq} 条记录的哈希不符"
+                return ChainReport(False, count, prev_seq or None, prev_hash, seq, what)
             if seq != prev_seq + 1:
                 return ChainReport(
                     False, count, prev_seq or None, prev_hash, seq,
