@@ -19,17 +19,19 @@ venv: $(STAMP)
 ## Set everything up, check the policies load, and start the web app on http://127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/biopolicy documents
+	$(BIN)/biopolicy db upgrade
 	$(BIN)/uvicorn biopolicy.web.app:create_app --factory --host $(HOST) --port $(PORT)
 
 ## Chromium and a CJK font for the browser tests (Debian packages; we are root on CI). Quiet when present.
 browser-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)
 
-## Set everything up and run every check: lint, then all tests (browser tests in headless Chromium too)
+## Set everything up and run every check: lint, then all tests (browser tests in headless Chromium too;
+## storage and service tests on SQLite and on PostgreSQL: the one on 127.0.0.1:5432, else a throwaway)
 test: $(STAMP) browser-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	BIOPOLICY_BROWSER_TESTS=required $(BIN)/pytest
+	BIOPOLICY_BROWSER_TESTS=required scripts/pg-throwaway.sh $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench

@@ -129,3 +129,14 @@ def real_library():
     from biopolicy.services.library import get_library
 
     return get_library()
+
+
+# Database fixtures (SQLite and PostgreSQL) for tests/storage and tests/services.
+from tests.databases import (  # noqa: E402, F401
+    database,
+    database_url,
+    empty_database_url,
+    pg_server,
+    pg_template,
+    sqlite_template,
+)

@@ -12,6 +12,7 @@ MESSAGES = {
     "date_type": "应为 YYYY-MM-DD 格式的日期",
     "string_type": "应为文本",
     "string_too_short": "不能为空",
+    "string_too_long": "不能超过 {max_length} 个字符",
     "list_type": "应为列表",
     "dict_type": "应为对象",
     "model_type": "应为对象",

@@ -32,6 +32,9 @@ COMMANDS: dict[str, str] = {
     "search": "biopolicy.cli.library:search",
     "measures": "biopolicy.cli.rules:measures",
     "assess": "biopolicy.cli.rules:assess",
+    "db": "biopolicy.cli.db:db",
+    "audit": "biopolicy.cli.audit:audit",
+    "admin": "biopolicy.cli.admin:admin",
 }
 
 # Domain errors a user can cause, and the exit code each gives.
