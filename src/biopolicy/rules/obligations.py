@@ -47,15 +47,16 @@ INSTITUTION_LABELS = {InstitutionKind.medical_institution: "医疗机构"}
 
 
 class Grade(StrEnum):
-    """The hospital grade (医院等级). Ungraded institutions give no grade (None) in their profile."""
+    """The hospital grade (医院等级); ``ungraded`` for an institution without one (未定级)."""
 
+    ungraded = "ungraded"
     primary = "primary"
     secondary = "secondary"
     tertiary = "tertiary"
 
 
-GRADE_LABELS = {Grade.primary: "一级", Grade.secondary: "二级", Grade.tertiary: "三级"}
-GRADE_RANK = {Grade.primary: 1, Grade.secondary: 2, Grade.tertiary: 3}
+GRADE_LABELS = {Grade.ungraded: "未定级", Grade.primary: "一级", Grade.secondary: "二级", Grade.tertiary: "三级"}
+GRADE_RANK = {Grade.ungraded: 0, Grade.primary: 1, Grade.secondary: 2, Grade.tertiary: 3}
 
 
 class RecordKind(StrEnum):
