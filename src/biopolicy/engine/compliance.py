@@ -72,7 +72,13 @@ STATUS_LABELS = {
 # the health commission's view: missed first
 STATUS_ORDER = {Status.missed: 0, Status.due: 1, Status.unknown: 2, Status.met: 3, Status.not_applicable: 4}
 
-_MET, _MISSED, _DUE, _NA, _UNKNOWN = Status.met, Status.missed, Status.due, Status.not_applicable, Status.unknown
+_MET, _MISSED, _DUE, _NA, _UNKNOWN = (
+    Status.met,
+    Status.missed,
+    Status.due,
+    Status.not_applicable,
+    Status.unknown,
+)
 TRIGGER = "trigger"
 APPLICABILITY = "applicability"
 WINDOW = "window"
@@ -249,7 +255,11 @@ def check_records(
 
 
 def check_publications(
-    publications: Sequence[Publication], obligations: ObligationSet, *, on: date, field_name: str = "publications"
+    publications: Sequence[Publication],
+    obligations: ObligationSet,
+    *,
+    on: date,
+    field_name: str = "publications",
 ) -> None:
     """Refuse a publication of an unknown catalogue, dated after today, or recorded twice."""
     problems: list[str] = []
@@ -479,7 +489,9 @@ def _cadence(
     out = []
     clauses = tuple(ob.clauses)
     for first, last, label in periods(cadence.per, start, end):
-        if (window.since is not None and last < window.since) or (window.until is not None and first > window.until):
+        if (window.since is not None and last < window.since) or (
+            window.until is not None and first > window.until
+        ):
             continue  # wholly outside the window: one result per duty says so (_outside)
         if not _in_window(window, first, last):
             since = window.since.isoformat() if window.since else "—"
@@ -606,12 +618,22 @@ def _outside(inst: Institution, ob: Obligation, window: Window, start: date, end
     if window.since is not None and start < window.since:
         last = min(end, date.fromordinal(window.since.toordinal() - 1))
         out.append(
-            _whole(inst, ob, WINDOW, start, last, _NA, f"本义务自 {window.since.isoformat()} 起适用（{window.note}）")
+            _whole(
+                inst,
+                ob,
+                WINDOW,
+                start,
+                last,
+                _NA,
+                f"本义务自 {window.since.isoformat()} 起适用（{window.note}）",
+            )
         )
     if window.until is not None and end > window.until:
         first = max(start, date.fromordinal(window.until.toordinal() + 1))
         out.append(
-            _whole(inst, ob, WINDOW, first, end, _NA, f"本义务适用至 {window.until.isoformat()}（{window.note}）")
+            _whole(
+                inst, ob, WINDOW, first, end, _NA, f"本义务适用至 {window.until.isoformat()}（{window.note}）"
+            )
         )
     return out
 

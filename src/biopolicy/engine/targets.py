@@ -100,7 +100,9 @@ def check_actuals(actuals: Sequence[Actual], field_name: str = "actuals") -> Non
         if not a.source or not a.source.strip():
             problems.append(f"{where}.source：应写明数据来源")
         if a.year in seen:
-            problems.append(f"{where}.year：{a.year} 年已有实际值（{field_name}[{seen[a.year]}]），同一年只能有一个")
+            problems.append(
+                f"{where}.year：{a.year} 年已有实际值（{field_name}[{seen[a.year]}]），同一年只能有一个"
+            )
         seen.setdefault(a.year, i)
     if problems:
         raise TargetInputError(problems)
@@ -181,7 +183,9 @@ def target_progress(target: Target, actuals: Sequence[Actual], *, origin: str = 
         steps.append(f"{latest.year} 年实际值 {_fmt(latest.value)}{unit} 已不低于目标，提前达成")
         return done(Pace.reached, f"按最新实际值（{latest.year} 年）判断，已提前达到目标")
     use_baseline = origin == "baseline" and target.baseline is not None
-    start = points[0] if use_baseline else Point(ordered[0].year, ordered[0].value, "actual", ordered[0].source)
+    start = (
+        points[0] if use_baseline else Point(ordered[0].year, ordered[0].value, "actual", ordered[0].source)
+    )
     remaining_years = year - latest.year
     needed = (value - latest.value) / remaining_years
     if start.year >= latest.year:

@@ -55,7 +55,12 @@ class Grade(StrEnum):
     tertiary = "tertiary"
 
 
-GRADE_LABELS = {Grade.ungraded: "未定级", Grade.primary: "一级", Grade.secondary: "二级", Grade.tertiary: "三级"}
+GRADE_LABELS = {
+    Grade.ungraded: "未定级",
+    Grade.primary: "一级",
+    Grade.secondary: "二级",
+    Grade.tertiary: "三级",
+}
 GRADE_RANK = {Grade.ungraded: 0, Grade.primary: 1, Grade.secondary: 2, Grade.tertiary: 3}
 
 

@@ -152,7 +152,9 @@ def _check_target(t: Target, corpus: Corpus) -> list[str]:
         return problems
     texts = "".join("".join(c.text.split()) for cid in t.clauses if (c := corpus.clause(cid)))
     if str(t.year) not in texts and not any(str(t.year) in n.text for n in t.notes):
-        problems.append(f"year：所引条款未写 {t.year} 年，应在 notes 中说明年份的读法（如“十四五”期间读作至2025年）")
+        problems.append(
+            f"year：所引条款未写 {t.year} 年，应在 notes 中说明年份的读法（如“十四五”期间读作至2025年）"
+        )
     if t.value is not None and t.unit is not None:
         if not _stated(t.value, t.unit, t.clauses, corpus):
             problems.append(
@@ -164,7 +166,9 @@ def _check_target(t: Target, corpus: Corpus) -> list[str]:
                 "写明的数字中：规则不得自创数字"
             )
         if t.baseline is not None:
-            texts_b = "".join("".join(c.text.split()) for cid in t.baseline.clauses if (c := corpus.clause(cid)))
+            texts_b = "".join(
+                "".join(c.text.split()) for cid in t.baseline.clauses if (c := corpus.clause(cid))
+            )
             if str(t.baseline.year) not in texts_b:
                 problems.append(f"baseline.year：所引条款未写 {t.baseline.year} 年")
     return problems
