@@ -157,3 +157,20 @@ def test_a_catalogue_citing_words_not_in_its_clause_is_refused(corpus, policies)
     assert any("xm-new-products" in p and "不在所引条款 xm-2025-1/m13 的原文中" in p for p in problems), (
         problems
     )
+
+
+def test_the_guide_explains_every_field_of_obligations_and_targets():
+    from biopolicy.rules.obligations import Cadence, CatalogueList, Obligation, Trigger, Who
+    from biopolicy.rules.targets import Target, TargetBaseline
+
+    guide = (POLICIES.parent / "docs" / "rule-authoring.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## 16. 义务与目标") :]
+    missing = [
+        f"{model.__name__}.{name}"
+        for model in (Obligation, Who, Cadence, Trigger, CatalogueList, Target, TargetBaseline)
+        for name in model.model_fields
+        if f"`{name}`" not in section
+    ]
+    assert missing == []
+    for kind in RecordKind:
+        assert f"`{kind.value}`" in section
