@@ -435,3 +435,11 @@ def test_a_publication_of_an_unknown_catalogue_or_in_the_future_is_refused(rules
         check_publications(pubs, rules, on=date(2025, 6, 1))
     assert exc.value.problems[0].startswith("publications[0].catalogue：未知的目录“nope”")
     assert exc.value.problems[1] == "publications[1].date：公布日期 2026-01-01 晚于今天（2025-06-01）"
+
+
+def test_a_window_opened_before_the_span_asked_is_shown_while_it_reaches_into_it(rules):
+    pubs = [Publication("xm-new-products", date(2026, 1, 31))]
+    r = compute_compliance(XM_TERTIARY, rules, [], pubs, on=date(2026, 3, 10), start=date(2026, 2, 1))
+    assert _only(r, XM_CATALOGUE).status is Status.missed
+    r = compute_compliance(XM_TERTIARY, rules, [], pubs, on=date(2026, 4, 10), start=date(2026, 3, 1))
+    assert not [p for p in r.periods if p.obligation == XM_CATALOGUE]

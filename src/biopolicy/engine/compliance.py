@@ -19,7 +19,7 @@ Readings (docs/rule-authoring.md, section "义务与目标"):
 * A trigger window opens on the publication day and ends on the corresponding day N months later
   (民法典 第二百零一条、第二百零二条: counting from the next day; where the last month has no such
   day, its last day): published 2026-01-31, due 2026-02-28. A meeting on the publication day counts;
-  one meeting can meet several windows that overlap.
+  one meeting can meet several windows that overlap. A window is shown while it reaches into the span.
 * The profile is taken to hold for the whole span asked (grade, public, trials). An attribute the
   duty depends on and the profile leaves empty makes the answer "unknown", naming it; never a guess.
 """
@@ -559,11 +559,13 @@ def _trigger(
     months = ob.trigger.within_months
     wanted = set(ob.trigger.catalogues)
     for pub in sorted(publications, key=lambda p: (p.date, p.catalogue)):
-        if pub.catalogue not in wanted or not (start <= pub.date <= end):
+        if pub.catalogue not in wanted or pub.date > end:
             continue
+        due = add_months(pub.date, months)
+        if due < start:
+            continue  # the window closed before the span asked
         cat = obligations.catalogues[pub.catalogue].label
         version = f"（{pub.version}）" if pub.version else ""
-        due = add_months(pub.date, months)
         label = f"{cat}{version} {pub.date.isoformat()} 公布后{months}个月内（至 {due.isoformat()}）"
         if not _in_window(window, pub.date, pub.date):
             since = window.since.isoformat() if window.since else "—"
