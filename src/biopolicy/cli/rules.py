@@ -18,7 +18,7 @@ from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement
 from biopolicy.domain.money import wan, yuan
 from biopolicy.rules.schema import AmountTable
 from biopolicy.services.calculator import get_calculator
-from biopolicy.web.routes.measures import MeasureList, MeasureOut
+from biopolicy.services.models import MeasureList, MeasureOut
 
 KIND_WORDS = {"exact": "确定金额", "at_most": "最高可得", "at_least": "至少", "unknown": "金额无法算出"}
 MARKS = {

@@ -18,6 +18,7 @@ from biopolicy.domain import Corpus
 from biopolicy.domain.case import ApplicantKind
 from biopolicy.domain.events import AttributeType, Catalogue
 from biopolicy.domain.places import KNOWN_PLACES
+from biopolicy.domain.validation import describe
 from biopolicy.rules.schema import (
     All,
     AmountKind,
@@ -34,7 +35,6 @@ from biopolicy.rules.schema import (
     RuleSet,
     Window,
 )
-from biopolicy.validation import describe
 
 PRODUCT_FIELDS = {"type", "registration_class", "id", "name"}
 APPLICANT_FIELDS = {"kind", "name", "province", "city", "district", "credit_code"}

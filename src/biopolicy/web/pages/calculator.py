@@ -27,7 +27,8 @@ from biopolicy.domain.money import WAN, decimal_str, parse_money, percent, wan
 from biopolicy.domain.places import CITIES, XIAMEN_DISTRICTS
 from biopolicy.engine.facts import FIXED_LABELS
 from biopolicy.services.calculator import Calculator, parse_case
-from biopolicy.services.calculator_form import (
+from biopolicy.web.deps import CalculatorDep
+from biopolicy.web.forms.calculator import (
     AWARD_LEVELS,
     BOOL_CHOICES,
     EXTERNAL,
@@ -51,7 +52,6 @@ from biopolicy.services.calculator_form import (
     read_form,
     remove_event_row,
 )
-from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.pages import templates
 
 router = APIRouter()
