@@ -34,7 +34,10 @@ before saturation), an idf damped for terms found in every document, and three a
   of the query (工作 for 工作日) when other clauses match all of it.
 
 All per-term BM25 weights are computed at build time, so a query is a few dictionary look-ups and
-additions over the matching clauses, plus one snippet per returned hit.
+additions over the matching clauses, plus one snippet per returned hit. What a build computes can
+be saved and loaded again (``state()`` / ``from_state()``; ``corpus/index_cache.py`` keeps it on
+disk), and jieba is imported and its dictionary loaded only when text is segmented: a process
+that never searches never pays for it.
 """
 
 from __future__ import annotations
@@ -49,8 +52,9 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import jieba
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from biopolicy.domain import Clause, ClauseKind, SearchHit
 
@@ -88,10 +92,46 @@ class QueryError(ValueError):
 # --- text analysis -------------------------------------------------------------------------
 
 
+_jieba: ModuleType | None = None
+_jieba_cache_dir: Path | None = None
+
+
+def use_jieba_cache_dir(cache_dir: Path | None) -> None:
+    """Keep jieba's dictionary cache (``jieba.cache``, about 30 MB) in ``cache_dir`` rather than the
+    system temporary folder, which other users share and a cleaner may empty. Takes effect if
+    called before jieba's dictionary is loaded."""
+    global _jieba_cache_dir
+    _jieba_cache_dir = cache_dir
+    if _jieba is not None and not _jieba.dt.initialized:
+        _configure(_jieba)
+
+
+def _configure(jieba: ModuleType) -> None:
+    if _jieba_cache_dir is not None:
+        try:
+            _jieba_cache_dir.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return  # jieba falls back to the system temporary folder
+        jieba.dt.tmp_dir = str(_jieba_cache_dir)
+
+
+def _segmenter() -> ModuleType:
+    """jieba with its dictionary loaded: imported on first use (about 0.1 s), dictionary from its
+    cache (about 0.8 s, more the first time)."""
+    global _jieba
+    if _jieba is None:
+        import jieba
+
+        # jieba logs "Building prefix dict ..." at DEBUG on initialisation; keep start-up quiet.
+        jieba.setLogLevel(logging.WARNING)
+        _configure(jieba)
+        _jieba = jieba
+    _jieba.initialize()
+    return _jieba
+
+
 def _init_jieba() -> None:
-    # jieba logs "Building prefix dict ..." at DEBUG on initialisation; keep start-up quiet.
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
+    _segmenter()
 
 
 def _normalise_char(ch: str) -> str:
@@ -117,7 +157,7 @@ def index_terms(text: str) -> Counter[str]:
             continue
         terms.update("u:" + ch for ch in run)
         terms.update("b:" + run[i : i + 2] for i in range(len(run) - 1))
-        terms.update("w:" + w for w in jieba.cut_for_search(run) if len(w) > 1)
+        terms.update("w:" + w for w in _segmenter().cut_for_search(run) if len(w) > 1)
     return terms
 
 
@@ -145,7 +185,7 @@ def _split_cjk(run: str) -> list[str]:
     # (挂网 -> 挂, 网), and two characters side by side in a query are meant together.
     pieces: list[str] = []
     singles = ""
-    for word in jieba.lcut(run):
+    for word in _segmenter().lcut(run):
         if len(word) == 1:
             singles += word
             continue
@@ -195,14 +235,50 @@ class SearchIndex:
 
     def __init__(self, clauses: Iterable[Clause]) -> None:
         _init_jieba()
-        self._docs = _prepare(list(clauses))
+        self._set(_prepare(list(clauses)), None)
+
+    def _set(self, docs: list[_Doc], postings: dict[str, list[tuple[int, float]]] | None) -> None:
+        self._docs = docs
         # Flat per-clause lists: the query loop reads these for hundreds of clauses.
-        self._doc_of = [d.clause.doc_id for d in self._docs]
-        self._prior = [d.prior for d in self._docs]
-        self._postings = _build_postings(self._docs)
+        self._doc_of = [d.clause.doc_id for d in docs]
+        self._prior = [d.prior for d in docs]
+        self._postings = _build_postings(docs) if postings is None else postings
 
     def __len__(self) -> int:
         return len(self._docs)
+
+    def warm(self) -> None:
+        """Load jieba's dictionary now rather than on the first query."""
+        _init_jieba()
+
+    def state(self) -> dict[str, Any]:
+        """What the build computed, as plain lists, dicts, strings and numbers (for a cache file).
+        Clauses are not in it: ``from_state`` is given them again."""
+        return {
+            "clauses": [d.clause.id for d in self._docs],
+            "docs": [[d.norm, d.norm_title, d.prior, list(d.ancestors), d.container] for d in self._docs],
+            "postings": self._postings,
+        }
+
+    @classmethod
+    def from_state(cls, clauses: Iterable[Clause], state: dict[str, Any]) -> SearchIndex:
+        """The index ``state()`` described, over the same clauses in the same order; ValueError
+        when the state does not fit them (then build the index instead)."""
+        clauses = list(clauses)
+        if state["clauses"] != [c.id for c in clauses] or len(state["docs"]) != len(clauses):
+            raise ValueError("saved search index is for other clauses")
+        n = len(clauses)
+        docs = []
+        for c, (norm, norm_title, prior, ancestors, container) in zip(clauses, state["docs"], strict=True):
+            if len(norm) != len(c.text) or not all(0 <= a < n for a in ancestors):
+                raise ValueError("saved search index does not fit its clauses")
+            docs.append(_Doc(c, norm, norm_title, float(prior), tuple(ancestors), bool(container)))
+        postings = state["postings"]
+        if not all(0 <= i < n for plist in postings.values() for i, _ in plist):
+            raise ValueError("saved search index refers to a clause it does not have")
+        index = cls.__new__(cls)
+        index._set(docs, postings)
+        return index
 
     def search(self, query: str, limit: int = 20, doc_id: str | None = None) -> list[SearchHit]:
         """Clauses matching ``query``, best first; ``doc_id`` keeps one document's clauses."""
