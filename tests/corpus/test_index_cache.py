@@ -3,7 +3,6 @@ and a damaged file is never trusted."""
 
 from __future__ import annotations
 
-import marshal
 import os
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import build_fake_corpus
 
-from biopolicy.corpus import index_cache
+from biopolicy.corpus import cachefile, index_cache
 from biopolicy.corpus.index_cache import cache_key, cache_path, load_or_build
 from biopolicy.corpus.loader import default_policies_dir, load_corpus
 from biopolicy.corpus.search import SearchIndex
@@ -29,8 +28,6 @@ def _keep_jieba_cache_setting(monkeypatch):
     from biopolicy.corpus import search
 
     monkeypatch.setattr(search, "_jieba_cache_dir", search._jieba_cache_dir)
-    if search._jieba is not None:
-        monkeypatch.setattr(search._jieba.dt, "tmp_dir", search._jieba.dt.tmp_dir)
 
 
 @pytest.fixture
@@ -140,9 +137,9 @@ def test_an_unwritable_cache_folder_still_gives_a_working_index(tmp_path, builds
 def test_the_payload_is_plain_data(tmp_path):
     clauses = build_fake_corpus().all_clauses()
     load_or_build(clauses, tmp_path)
-    data = cache_path(tmp_path, cache_key(clauses)).read_bytes()
-    state = marshal.loads(data[data.index(b"\n", len(index_cache.MAGIC)) + 1 + 32 :])
+    state = cachefile.read(cache_path(tmp_path, cache_key(clauses)), index_cache.KIND, cache_key(clauses))
     assert set(state) == {"clauses", "docs", "postings"}
+    assert cachefile.read(cache_path(tmp_path, cache_key(clauses)), b"other-kind", cache_key(clauses)) is None
 
 
 def test_library_rebuilds_its_index_when_a_source_file_changes(tmp_path, monkeypatch, builds):
@@ -171,12 +168,41 @@ def test_library_rebuilds_its_index_when_a_source_file_changes(tmp_path, monkeyp
 
 
 def test_a_search_from_the_command_line_keeps_both_caches_in_the_data_folder(tmp_path):
-    """The whole path a user takes: jieba's dictionary cache and the index go to
-    <data_dir>/cache, not to the shared /tmp."""
+    """The whole path a user takes: jieba's dictionary and the index are saved in
+    <data_dir>/cache, not in the shared /tmp; a second run loads both and answers the same."""
     env = {**os.environ, "BIOPOLICY_DATA_DIR": str(tmp_path)}
     biopolicy = Path(sys.executable).parent / "biopolicy"
     run = subprocess.run([biopolicy, "search", "伦理"], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     cache = tmp_path / "cache"
-    assert (cache / "jieba.cache").is_file()
+    assert (cache / "jieba-dictionary.bin").is_file()
     assert len(list(cache.glob(index_cache.PREFIX + "*.bin"))) == 1
+    again = subprocess.run(
+        [biopolicy, "search", "伦理"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 0 and again.stdout == run.stdout and "伦理" in run.stdout
+
+
+def test_jieba_dictionary_saved_in_pieces_loads_back_the_same_and_damage_rebuilds_it(tmp_path, monkeypatch):
+    import jieba
+
+    from biopolicy.corpus import search
+
+    reference = jieba.Tokenizer()
+    reference.initialize()
+    fresh = jieba.Tokenizer()
+    fake = type("J", (), {"dt": fresh, "__version__": jieba.__version__})
+    search._load_dictionary(fake, tmp_path)  # built from dict.txt and saved
+    assert fresh.initialized and fresh.total == reference.total and fresh.FREQ == reference.FREQ
+    path = tmp_path / "jieba-dictionary.bin"
+    assert path.is_file()
+
+    again = jieba.Tokenizer()
+    monkeypatch.setattr(again, "gen_pfdict", lambda f: pytest.fail("rebuilt although saved"))
+    search._load_dictionary(type("J", (), {"dt": again, "__version__": jieba.__version__}), tmp_path)
+    assert again.FREQ == reference.FREQ and again.lcut("临床试验奖励") == reference.lcut("临床试验奖励")
+
+    path.write_bytes(path.read_bytes()[:1000])  # truncated
+    damaged = jieba.Tokenizer()
+    search._load_dictionary(type("J", (), {"dt": damaged, "__version__": jieba.__version__}), tmp_path)
+    assert damaged.FREQ == reference.FREQ

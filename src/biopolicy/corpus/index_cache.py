@@ -11,10 +11,9 @@ index depends on:
 - jieba's version (its dictionary decides the words) and the marshal format.
 
 A file with another key is not read; a file whose payload does not match its checksum, or that
-does not fit the clauses, is ignored and rebuilt. The payload is ``marshal`` data (plain lists,
-dicts, strings and numbers: nothing in it can run code); writes go to a temporary file renamed
-into place, so a reader never sees half a file. Files of older keys are removed when a new one
-is written. The cache folder belongs to this process's data folder: it is not the shared /tmp.
+does not fit the clauses, is ignored and rebuilt (file format: ``corpus/cachefile.py``). Files of
+older keys are removed when a new one is written. The cache folder belongs to this process's data
+folder: it is not the shared /tmp.
 """
 
 from __future__ import annotations
@@ -22,13 +21,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import marshal
-import os
-import tempfile
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
-from biopolicy.corpus import search
+from biopolicy.corpus import cachefile, search
 from biopolicy.corpus.search import SearchIndex
 from biopolicy.domain import Clause
 
@@ -38,7 +35,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1  # bump when the file layout changes
 PREFIX = "search-index-"
-MAGIC = b"biopolicy-search-index\n"
+KIND = b"search-index"
 
 
 def cache_key(clauses: Iterable[Clause]) -> str:
@@ -84,45 +81,12 @@ def _jieba_version() -> str:
 
 
 def _read(path: Path, key: str) -> dict | None:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        log.warning("search index cache %s unreadable (%s); rebuilding", path, exc)
-        return None
-    head = MAGIC + key.encode("ascii") + b"\n"
-    digest_end = len(head) + 32
-    if not data.startswith(head) or len(data) < digest_end:
-        log.warning("search index cache %s is not for this corpus or is damaged; rebuilding", path)
-        return None
-    payload = data[digest_end:]
-    if hashlib.sha256(payload).digest() != data[len(head) : digest_end]:
-        log.warning("search index cache %s is damaged (checksum); rebuilding", path)
-        return None
-    try:
-        state = marshal.loads(payload)
-    except (EOFError, ValueError, TypeError) as exc:
-        log.warning("search index cache %s is damaged (%s); rebuilding", path, exc)
-        return None
+    state = cachefile.read(path, KIND, key)
     return state if isinstance(state, dict) else None
 
 
 def _write(path: Path, key: str, state: dict) -> None:
-    payload = marshal.dumps(state)
-    data = MAGIC + key.encode("ascii") + b"\n" + hashlib.sha256(payload).digest() + payload
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-" + PREFIX)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:  # a read-only or full disk: search still works, it just rebuilds next time
-        log.warning("search index cache %s not written (%s)", path, exc)
+    if not cachefile.write(path, KIND, key, state):
         return
     for old in path.parent.glob(PREFIX + "*.bin"):
         if old != path:
