@@ -148,11 +148,12 @@ class Library:
 
 
 def load_library(policies_dir: Path | None = None, cache_dir: Path | None = None) -> Library:
-    """Load the corpus from ``policies_dir`` (default: $BIOPOLICY_POLICIES, else the repository's
+    """Load the corpus from ``policies_dir`` (default: settings.policies, $BIOPOLICY_POLICIES, else the repository's
     ``policies/``); its search index, when first needed, is kept in ``cache_dir`` (default: the
     settings' cache folder), and so is jieba's dictionary cache."""
-    if cache_dir is None:
-        cache_dir = get_settings().cache_dir
+    settings = get_settings()
+    policies_dir = policies_dir or settings.policies
+    cache_dir = cache_dir or settings.cache_dir
     use_jieba_cache_dir(cache_dir)
     return Library.from_corpus(load_corpus(policies_dir), cache_dir=cache_dir)
 
