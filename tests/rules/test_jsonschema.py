@@ -16,6 +16,7 @@ from biopolicy.domain.assessment import Assessment
 from biopolicy.domain.case import Case
 from biopolicy.rules import jsonschema as gen
 from biopolicy.rules.loader import load_catalogue
+from biopolicy.services import reference
 from biopolicy.services.calculator import get_calculator
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -134,14 +135,14 @@ def test_assessment_schema_marks_every_field_present(generated):
 
 
 def test_main_writes_the_three_schemas_into_outdir(tmp_path, generated, capsys):
-    assert gen.main([str(tmp_path)]) == 0
+    assert reference.main([str(tmp_path)]) == 0
     for filename, schema in generated.items():
         assert (tmp_path / filename).read_text(encoding="utf-8") == gen.render(schema)
     assert "case.schema.json" in capsys.readouterr().out
 
 
 def test_main_refuses_unknown_options_with_usage(capsys):
-    assert gen.main(["--bogus"]) == 2
+    assert reference.main(["--bogus"]) == 2
     assert "用法" in capsys.readouterr().err
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from biopolicy.domain.validation import describe
 from biopolicy.rules.schema import (
     All,
     AmountSpec,
@@ -27,7 +28,6 @@ from biopolicy.rules.schema import (
     PolicyFile,
     Window,
 )
-from biopolicy.validation import describe
 
 MEASURE = {
     "id": "xm-2023/m20-talent",

@@ -141,3 +141,43 @@ def test_real_search_within_one_document(real_library):
 def test_real_unknown_clause(real_library):
     with pytest.raises(NotFound, match="未找到文件或条款：xm-2023/m99"):
         real_library.get("xm-2023/m99")
+
+
+# --- the search index is built when something searches, once -----------------------------------
+
+
+def test_reading_documents_and_clauses_does_not_build_the_search_index(fake_corpus):
+    library = Library.from_corpus(fake_corpus)
+    library.documents()
+    library.children("demo-a/m1")
+    assert not library.search_ready
+    assert library.search("新药")
+    assert library.search_ready
+
+
+def test_searches_during_preparation_wait_for_the_one_build(fake_corpus, monkeypatch):
+    import threading
+    import time
+
+    from biopolicy.services import library as library_module
+
+    calls: list[int] = []
+    real = library_module.load_or_build
+
+    def slow(clauses, cache_dir):
+        calls.append(1)
+        time.sleep(0.3)
+        return real(clauses, cache_dir)
+
+    monkeypatch.setattr(library_module, "load_or_build", slow)
+    library = Library.from_corpus(fake_corpus)
+    preparing = threading.Thread(target=library.prepare_search)
+    preparing.start()
+    results = []
+    searchers = [threading.Thread(target=lambda: results.append(library.search("新药"))) for _ in range(3)]
+    for t in searchers:
+        t.start()
+    for t in [preparing, *searchers]:
+        t.join()
+    assert calls == [1]
+    assert len(results) == 3 and all(r == results[0] and r for r in results)

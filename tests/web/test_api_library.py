@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from biopolicy.corpus.search import MAX_QUERY_LENGTH
 from biopolicy.domain import LoadError
+from biopolicy.services import models
 from biopolicy.services.library import MAX_LIMIT, Library
 from biopolicy.web import schemas
 from biopolicy.web.app import create_app
@@ -250,10 +251,10 @@ def test_openapi_documents_chinese_error_shapes(client):
 
 EXAMPLE = re.compile(r"<!-- example: (\w+) -->\s*```json\n(.*?)```", re.S)
 SHAPES = {
-    "DocumentList": schemas.DocumentList,
-    "DocumentOut": schemas.DocumentOut,
-    "ClauseOut": schemas.ClauseOut,
-    "SearchResults": schemas.SearchResults,
+    "DocumentList": models.DocumentList,
+    "DocumentOut": models.DocumentOut,
+    "ClauseOut": models.ClauseOut,
+    "SearchResults": models.SearchResults,
     "ErrorOut": schemas.ErrorOut,
     "ValidationErrorOut": schemas.ValidationErrorOut,
 }

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from biopolicy.services.calculator import get_calculator
-from biopolicy.services.calculator_form import encode_case
 from biopolicy.web.app import create_app
+from biopolicy.web.forms.calculator import encode_case
 
 
 @pytest.fixture(scope="module")

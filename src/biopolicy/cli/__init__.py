@@ -19,9 +19,8 @@ from typing import Any
 import click
 
 from biopolicy.cli.common import CliError, UsageErrorZh, load_error_hint, translate_usage_error
-from biopolicy.corpus.search import QueryError
 from biopolicy.domain.case import CaseError
-from biopolicy.services.library import NotFound
+from biopolicy.services.library import NotFound, QueryError
 
 __all__ = ["COMMANDS", "USER_ERRORS", "cli", "main"]
 

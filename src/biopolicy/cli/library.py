@@ -19,7 +19,7 @@ from rich.tree import Tree
 from biopolicy.cli.common import IntRange, current_library, emit_json, err, json_option, out
 from biopolicy.domain import Clause, ClauseKind, Document, Fact, FactBound, FactKind
 from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT, Library
-from biopolicy.web.schemas import (
+from biopolicy.services.models import (
     ClauseOut,
     DocumentList,
     DocumentOut,

@@ -16,9 +16,9 @@ import click
 from biopolicy.cli.common import CliError, emit_json, json_option, out
 from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement
 from biopolicy.domain.money import wan, yuan
-from biopolicy.rules.schema import AmountTable
 from biopolicy.services.calculator import get_calculator
-from biopolicy.web.routes.measures import MeasureList, MeasureOut
+from biopolicy.services.describe import is_table
+from biopolicy.services.models import MeasureList, MeasureOut
 
 KIND_WORDS = {"exact": "确定金额", "at_most": "最高可得", "at_least": "至少", "unknown": "金额无法算出"}
 MARKS = {
@@ -48,7 +48,7 @@ def measures(doc_id: str | None, as_json: bool) -> None:
     console.print(f"[bold]已编码的措施[/]（{len(found)} 项，规则版本 {rules.version}）")
     for m in found:
         kinds = {spec.kind.value for spec in m.amount_specs()}
-        shape = "分档" if isinstance(m.amount, AmountTable) else ""
+        shape = "分档" if is_table(m) else ""
         amount = shape + "、".join(KIND_WORDS.get(k, "补足至") for k in sorted(kinds))
         console.print(f"\n[bold]{m.id}[/] {m.title}")
         event = calc.catalogue.events[m.event].label

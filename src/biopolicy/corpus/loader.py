@@ -22,6 +22,10 @@ from biopolicy.corpus.parse import Draft, ParseResult, parse
 from biopolicy.corpus.repair import is_mojibake_corrupt, repair_mojibake
 from biopolicy.domain import Clause, ClauseKind, Corpus, Document, Fact, LoadError
 
+# libyaml's loader when PyYAML has it (same safe constructors, about 10x faster than the
+# pure-Python one: the rule files are most of the start-up of a command that assesses).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 log = logging.getLogger(__name__)
 
 SOURCE = "source.txt"
@@ -89,7 +93,7 @@ def read_spec(folder: Path) -> DocumentSpec:
     if not path.exists():
         return DocumentSpec(source_file=SOURCE)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise DocumentError(shown, f"{shown} 不是有效的 YAML：{e}") from e
     if not isinstance(raw, dict):

@@ -34,7 +34,10 @@ before saturation), an idf damped for terms found in every document, and three a
   of the query (工作 for 工作日) when other clauses match all of it.
 
 All per-term BM25 weights are computed at build time, so a query is a few dictionary look-ups and
-additions over the matching clauses, plus one snippet per returned hit.
+additions over the matching clauses, plus one snippet per returned hit. What a build computes can
+be saved and loaded again (``state()`` / ``from_state()``; ``corpus/index_cache.py`` keeps it on
+disk), and jieba is imported and its dictionary loaded only when text is segmented: a process
+that never searches never pays for it.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from __future__ import annotations
 import heapq
 import html
 import logging
+import marshal
 import math
 import re
 import unicodedata
@@ -49,8 +53,9 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import jieba
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from biopolicy.domain import Clause, ClauseKind, SearchHit
 
@@ -88,10 +93,77 @@ class QueryError(ValueError):
 # --- text analysis -------------------------------------------------------------------------
 
 
+_jieba: ModuleType | None = None
+_jieba_cache_dir: Path | None = None
+DICTIONARY_CHUNK = 20_000  # entries per piece of the saved dictionary
+
+
+def use_jieba_cache_dir(cache_dir: Path | None) -> None:
+    """Keep jieba's dictionary in ``cache_dir``, saved by us in pieces (see ``_load_dictionary``),
+    rather than jieba's own ``jieba.cache`` in the system temporary folder, which other users
+    share and a cleaner may empty. Takes effect if called before the dictionary is loaded."""
+    global _jieba_cache_dir
+    _jieba_cache_dir = cache_dir
+
+
+def _segmenter() -> ModuleType:
+    """jieba with its dictionary loaded: imported on first use (about 0.1 s), its dictionary read
+    on first use (about 1 s; 3 s the first time, from jieba's dict.txt)."""
+    global _jieba
+    if _jieba is None:
+        import jieba
+
+        # jieba logs "Building prefix dict ..." at DEBUG on initialisation; keep start-up quiet.
+        jieba.setLogLevel(logging.WARNING)
+        _jieba = jieba
+    if not _jieba.dt.initialized:
+        if _jieba_cache_dir is None:
+            _jieba.initialize()  # jieba's own cache, in the system temporary folder
+        else:
+            _load_dictionary(_jieba, _jieba_cache_dir)
+    return _jieba
+
+
+def _load_dictionary(jieba: ModuleType, cache_dir: Path) -> None:
+    """Load jieba's prefix dictionary (half a million words) from ``cache_dir``, building and
+    saving it from jieba's dict.txt when missing or damaged.
+
+    Saved in pieces of ``DICTIONARY_CHUNK`` entries, each unmarshalled on its own: one
+    ``marshal.load`` of the whole (what ``jieba.initialize`` does) holds the interpreter lock for
+    a second or more, during which a web server's other threads cannot answer anything.
+    """
+    from biopolicy.corpus import cachefile
+
+    tokenizer = jieba.dt
+    path = cache_dir / "jieba-dictionary.bin"
+    key = f"jieba {jieba.__version__} {tokenizer.dictionary or 'dict.txt'} chunk {DICTIONARY_CHUNK}"
+    with tokenizer.lock:  # jieba's own lock: a cut in another thread waits for this
+        if tokenizer.initialized:
+            return
+        saved = cachefile.read(path, b"jieba-dictionary", key)
+        freq: dict[str, int] | None = None
+        if isinstance(saved, list) and len(saved) == 2 and isinstance(saved[0], int):
+            total, pieces = saved
+            freq = {}
+            try:
+                for piece in pieces:
+                    freq.update(marshal.loads(piece))
+            except (EOFError, ValueError, TypeError):
+                freq = None
+        if freq is None:
+            freq, total = tokenizer.gen_pfdict(tokenizer.get_dict_file())
+            items = list(freq.items())
+            pieces = [
+                marshal.dumps(dict(items[i : i + DICTIONARY_CHUNK]))
+                for i in range(0, len(items), DICTIONARY_CHUNK)
+            ]
+            cachefile.write(path, b"jieba-dictionary", key, [total, pieces])
+        tokenizer.FREQ, tokenizer.total = freq, total
+        tokenizer.initialized = True
+
+
 def _init_jieba() -> None:
-    # jieba logs "Building prefix dict ..." at DEBUG on initialisation; keep start-up quiet.
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
+    _segmenter()
 
 
 def _normalise_char(ch: str) -> str:
@@ -117,7 +189,7 @@ def index_terms(text: str) -> Counter[str]:
             continue
         terms.update("u:" + ch for ch in run)
         terms.update("b:" + run[i : i + 2] for i in range(len(run) - 1))
-        terms.update("w:" + w for w in jieba.cut_for_search(run) if len(w) > 1)
+        terms.update("w:" + w for w in _segmenter().cut_for_search(run) if len(w) > 1)
     return terms
 
 
@@ -145,7 +217,7 @@ def _split_cjk(run: str) -> list[str]:
     # (挂网 -> 挂, 网), and two characters side by side in a query are meant together.
     pieces: list[str] = []
     singles = ""
-    for word in jieba.lcut(run):
+    for word in _segmenter().lcut(run):
         if len(word) == 1:
             singles += word
             continue
@@ -195,14 +267,50 @@ class SearchIndex:
 
     def __init__(self, clauses: Iterable[Clause]) -> None:
         _init_jieba()
-        self._docs = _prepare(list(clauses))
+        self._set(_prepare(list(clauses)), None)
+
+    def _set(self, docs: list[_Doc], postings: dict[str, list[tuple[int, float]]] | None) -> None:
+        self._docs = docs
         # Flat per-clause lists: the query loop reads these for hundreds of clauses.
-        self._doc_of = [d.clause.doc_id for d in self._docs]
-        self._prior = [d.prior for d in self._docs]
-        self._postings = _build_postings(self._docs)
+        self._doc_of = [d.clause.doc_id for d in docs]
+        self._prior = [d.prior for d in docs]
+        self._postings = _build_postings(docs) if postings is None else postings
 
     def __len__(self) -> int:
         return len(self._docs)
+
+    def warm(self) -> None:
+        """Load jieba's dictionary now rather than on the first query."""
+        _init_jieba()
+
+    def state(self) -> dict[str, Any]:
+        """What the build computed, as plain lists, dicts, strings and numbers (for a cache file).
+        Clauses are not in it: ``from_state`` is given them again."""
+        return {
+            "clauses": [d.clause.id for d in self._docs],
+            "docs": [[d.norm, d.norm_title, d.prior, list(d.ancestors), d.container] for d in self._docs],
+            "postings": self._postings,
+        }
+
+    @classmethod
+    def from_state(cls, clauses: Iterable[Clause], state: dict[str, Any]) -> SearchIndex:
+        """The index ``state()`` described, over the same clauses in the same order; ValueError
+        when the state does not fit them (then build the index instead)."""
+        clauses = list(clauses)
+        if state["clauses"] != [c.id for c in clauses] or len(state["docs"]) != len(clauses):
+            raise ValueError("saved search index is for other clauses")
+        n = len(clauses)
+        docs = []
+        for c, (norm, norm_title, prior, ancestors, container) in zip(clauses, state["docs"], strict=True):
+            if len(norm) != len(c.text) or not all(0 <= a < n for a in ancestors):
+                raise ValueError("saved search index does not fit its clauses")
+            docs.append(_Doc(c, norm, norm_title, float(prior), tuple(ancestors), bool(container)))
+        postings = state["postings"]
+        if not all(0 <= i < n for plist in postings.values() for i, _ in plist):
+            raise ValueError("saved search index refers to a clause it does not have")
+        index = cls.__new__(cls)
+        index._set(docs, postings)
+        return index
 
     def search(self, query: str, limit: int = 20, doc_id: str | None = None) -> list[SearchHit]:
         """Clauses matching ``query``, best first; ``doc_id`` keeps one document's clauses."""

@@ -18,6 +18,7 @@ from biopolicy.domain import Corpus
 from biopolicy.domain.case import ApplicantKind
 from biopolicy.domain.events import AttributeType, Catalogue
 from biopolicy.domain.places import KNOWN_PLACES
+from biopolicy.domain.validation import describe
 from biopolicy.rules.schema import (
     All,
     AmountKind,
@@ -34,7 +35,10 @@ from biopolicy.rules.schema import (
     RuleSet,
     Window,
 )
-from biopolicy.validation import describe
+
+# libyaml's loader when PyYAML has it (same safe constructors, about 10x faster than the
+# pure-Python one: the rule files are most of the start-up of a command that assesses).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 PRODUCT_FIELDS = {"type", "registration_class", "id", "name"}
 APPLICANT_FIELDS = {"kind", "name", "province", "city", "district", "credit_code"}
@@ -187,7 +191,7 @@ def _check_cap_condition(cap: Cap, catalogue: Catalogue) -> list[str]:
 
 def _read_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except UnicodeDecodeError:
         raise RulesError([f"{_rel(path)}：不是 UTF-8 编码的文本"]) from None
     except yaml.YAMLError as exc:

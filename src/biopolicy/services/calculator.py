@@ -17,11 +17,11 @@ from biopolicy.domain import Corpus
 from biopolicy.domain.assessment import Assessment
 from biopolicy.domain.case import Case, CaseError
 from biopolicy.domain.events import Catalogue
+from biopolicy.domain.validation import describe
 from biopolicy.engine.assess import assess
 from biopolicy.rules.loader import load_catalogue, load_rules
 from biopolicy.rules.schema import Measure, RuleSet
 from biopolicy.services.library import NotFound
-from biopolicy.validation import describe
 
 
 class Calculator:

@@ -239,3 +239,13 @@ def window(m: Measure, rules: RuleSet) -> WindowText:
         text=text + ("" if m.in_force is not None else "（沿用所属文件的有效期）"),
         own=m.in_force is not None,
     )
+
+
+def fact_label(catalogue: Catalogue, event_type: str, path: str) -> str:
+    """The Chinese name of a fact a measure reads (``product.registration_class`` -> 注册分类)."""
+    return FactLabels(catalogue, event_type).label(path)
+
+
+def is_table(m: Measure) -> bool:
+    """Whether the measure's amount is a table by category or stage (分档)."""
+    return isinstance(m.amount, AmountTable)

@@ -1,27 +1,35 @@
 """The policy library as a use case: list, look up and search documents and clauses.
 
-One ``Library`` is built per process from the loaded corpus and its search index
-(``get_library()``); the CLI and the web app are thin shells around it and never touch the
-corpus themselves.
+One ``Library`` is built per process from the loaded corpus (``get_library()``); the CLI and the
+web app are thin shells around it and never touch the corpus themselves. The search index is
+built (or loaded from the cache folder) the first time something searches, not before: listing
+documents, reading a clause or assessing a case never pays for it. ``prepare_search()`` does it
+ahead of time (the web app calls it in the background after start); a search that comes first
+waits for it.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
 from typing import Protocol
 
+from biopolicy.corpus.index_cache import load_or_build
 from biopolicy.corpus.loader import load_corpus
-from biopolicy.corpus.search import QueryError, SearchIndex
+from biopolicy.corpus.search import MAX_QUERY_LENGTH, QueryError, use_jieba_cache_dir
 from biopolicy.domain import Clause, Corpus, Document, LoadError, SearchHit
+from biopolicy.settings import get_settings
 
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "MAX_QUERY_LENGTH",
     "InvalidQuery",
     "Library",
     "NotFound",
+    "QueryError",
     "get_library",
     "load_library",
 ]
@@ -58,16 +66,39 @@ class Index(Protocol):
 class Library:
     """Documents, clauses and search over one loaded corpus."""
 
-    def __init__(self, corpus: Corpus, index: Index) -> None:
+    def __init__(self, corpus: Corpus, index: Index | None = None, *, cache_dir: Path | None = None) -> None:
+        """``index``: the search index to use; else it is built on first search, kept in
+        ``cache_dir`` when one is given."""
         self._corpus = corpus
         self._index = index
+        self._cache_dir = cache_dir
+        self._index_lock = threading.Lock()
         self._children: dict[str | None, list[Clause]] = defaultdict(list)
         for clause in corpus.all_clauses():
             self._children[clause.parent_id].append(clause)
 
     @classmethod
-    def from_corpus(cls, corpus: Corpus) -> Library:
-        return cls(corpus, SearchIndex(corpus.all_clauses()))
+    def from_corpus(cls, corpus: Corpus, cache_dir: Path | None = None) -> Library:
+        return cls(corpus, cache_dir=cache_dir)
+
+    @property
+    def search_ready(self) -> bool:
+        """Whether the search index is built (a search now does not wait for it)."""
+        return self._index is not None
+
+    def _search_index(self) -> Index:
+        if self._index is None:
+            with self._index_lock:  # one build; concurrent searches wait for it
+                if self._index is None:
+                    self._index = load_or_build(self._corpus.all_clauses(), self._cache_dir)
+        return self._index
+
+    def prepare_search(self) -> None:
+        """Build or load the search index and load the word dictionary now, not on first search."""
+        index = self._search_index()
+        warm = getattr(index, "warm", None)
+        if warm is not None:
+            warm()
 
     @property
     def corpus(self) -> Corpus:
@@ -109,17 +140,22 @@ class Library:
         if doc_id is not None:
             self.document(doc_id)  # an unknown filter is an error, not an empty answer
         try:
-            return self._index.search(query, limit=limit, doc_id=doc_id)
+            return self._search_index().search(query, limit=limit, doc_id=doc_id)
         except InvalidQuery:
             raise
         except QueryError as exc:
             raise InvalidQuery(str(exc), field="q") from exc
 
 
-def load_library(policies_dir: Path | None = None) -> Library:
-    """Load the corpus from ``policies_dir`` (default: $BIOPOLICY_POLICIES, else the repository's
-    ``policies/``) and index it."""
-    return Library.from_corpus(load_corpus(policies_dir))
+def load_library(policies_dir: Path | None = None, cache_dir: Path | None = None) -> Library:
+    """Load the corpus from ``policies_dir`` (default: settings.policies, $BIOPOLICY_POLICIES, else the repository's
+    ``policies/``); its search index, when first needed, is kept in ``cache_dir`` (default: the
+    settings' cache folder), and so is jieba's dictionary cache."""
+    settings = get_settings()
+    policies_dir = policies_dir or settings.policies
+    cache_dir = cache_dir or settings.cache_dir
+    use_jieba_cache_dir(cache_dir)
+    return Library.from_corpus(load_corpus(policies_dir), cache_dir=cache_dir)
 
 
 @cache

@@ -1,13 +1,17 @@
 """The web app: ``uvicorn biopolicy.web.app:create_app --factory``.
 
-A thin shell around the services: the Library is loaded once at start-up, routers are mounted by
-resource under /api/v1, and errors are mapped to HTTP in ``errors.py``.
+A thin shell around the services: the Library (corpus) and the Calculator (rules) are loaded once
+at start-up, routers are mounted by resource under /api/v1, and errors are mapped to HTTP in
+``errors.py``. The search index and jieba's dictionary are prepared in a background thread after
+start (from the cache folder when the corpus has not changed), so the app answers at once; a
+search that arrives before they are ready waits for them.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -63,9 +67,9 @@ def create_app(library: Library | None = None, calculator: Calculator | None = N
             if getattr(app.state, "calculator", None) is None:
                 app.state.calculator = get_calculator()  # rules are checked against the corpus here
         _report_load(app.state.library)
-        # The corpus, rules and jieba's dictionary live as long as the process: keep the garbage
-        # collector from walking them on every full collection (measured in bench/README.md).
-        gc.freeze()
+        threading.Thread(
+            target=_prepare_search, args=(app.state.library,), name="prepare-search", daemon=True
+        ).start()
         yield
 
     app = FastAPI(title="biopolicy", version=__version__, description=DESCRIPTION, lifespan=lifespan)
@@ -90,6 +94,16 @@ def home() -> dict[str, str]:
         "api": API_PREFIX,
         "docs": "/docs",
     }
+
+
+def _prepare_search(library: Library) -> None:
+    try:
+        library.prepare_search()
+    except Exception:  # the first search will try again and report what is wrong
+        log.exception("search index not prepared")
+    # The corpus, rules, the index and jieba's dictionary live as long as the process: keep the
+    # garbage collector from walking them on every full collection (measured in bench/README.md).
+    gc.freeze()
 
 
 def _report_load(library: Library) -> None:

@@ -15,9 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from biopolicy.corpus.search import QueryError
 from biopolicy.domain.case import CaseError
-from biopolicy.services.library import NotFound
+from biopolicy.services.library import NotFound, QueryError
 
 log = logging.getLogger(__name__)
 

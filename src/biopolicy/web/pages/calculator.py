@@ -22,12 +22,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement
-from biopolicy.domain.case import APPLICANT_KIND_LABELS, CaseError
+from biopolicy.domain.case import APPLICANT_KIND_LABELS, Case, CaseError
 from biopolicy.domain.money import WAN, decimal_str, parse_money, percent, wan
 from biopolicy.domain.places import CITIES, XIAMEN_DISTRICTS
-from biopolicy.engine.facts import FIXED_LABELS
 from biopolicy.services.calculator import Calculator, parse_case
-from biopolicy.services.calculator_form import (
+from biopolicy.services.describe import fact_label
+from biopolicy.services.planning import Planning, plan
+from biopolicy.web.deps import CalculatorDep
+from biopolicy.web.forms.calculator import (
     AWARD_LEVELS,
     BOOL_CHOICES,
     EXTERNAL,
@@ -51,7 +53,6 @@ from biopolicy.services.calculator_form import (
     read_form,
     remove_event_row,
 )
-from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.pages import templates
 
 router = APIRouter()
@@ -387,28 +388,31 @@ def result_view(calculator: Calculator, case: dict[str, Any], a: Assessment) -> 
     kind = APPLICANT_KIND_LABELS.get(applicant.get("kind"), applicant.get("kind", ""))  # type: ignore[call-overload]
     place = "".join(applicant.get(k) or "" for k in ("province", "city", "district"))
     products = {p.get("id"): p for p in case.get("products", [])}
+    typed = parse_case(case)  # the case passed the calculator's checks, so this reads as it did there
+    timing = plan(calculator, typed, a)
     by_event: dict[str, list[Entitlement]] = {}
     for e in a.entitlements:
         by_event.setdefault(e.event_id, []).append(e)
     rows = {e.get("id"): i for i, e in enumerate(case.get("events", []))}
     views = []
     for ev in sorted(case.get("events", []), key=lambda e: (str(e.get("date")), str(e.get("id")))):
-        view = _event_view(calculator, ev, products.get(ev.get("product_id")), a.as_of)
+        view = _event_view(calculator, ev, products.get(ev.get("product_id")), timing)
         for e in by_event.get(view.id, []):
-            shown = _shown(calculator, e, rows.get(view.id))
+            shown = _shown(calculator, e, timing, rows.get(view.id))
             if e.eligibility == Eligibility.yes:
                 view.applies.append(shown)
             elif e.eligibility == Eligibility.unknown:
                 view.maybe.append(shown)
-            elif shown.window_to is not None and e.event_date > shown.window_to.isoformat():
+            elif timing.is_expired(view.id, e.measure_id):
                 view.expired.append(shown)
             else:
                 view.other.append(shown)
         views.append(view)
     years = [_year_row(t, calculator) for t in a.totals if t.year is not None]
     total = next((_year_row(t, calculator) for t in a.totals if t.year is None), None)
+    due = {(d.event_id, d.measure_id) for d in timing.deadlines}
     planned = [v for v in views if v.planned]
-    deadlines = [(s, v) for v in planned for s in v.applies + v.maybe if s.window_to is not None]
+    deadlines = [(s, v) for v in planned for s in v.applies + v.maybe if (v.id, s.e.measure_id) in due]
     expired = [(s, v) for v in planned for s in v.expired]
     return ResultView(
         applicant=a.applicant,
@@ -420,21 +424,20 @@ def result_view(calculator: Calculator, case: dict[str, Any], a: Assessment) -> 
         total=total,
         deadlines=deadlines,
         expired=expired,
-        planned_count=len(planned),
-        awards=_award_views(calculator, case, views, a.as_of),
+        planned_count=len(timing.planned_events),
+        awards=_award_views(calculator, typed, views, timing),
     )
 
 
 def _award_views(
-    calculator: Calculator, case: dict[str, Any], events: list[EventView], as_of: str
+    calculator: Calculator, typed: Case, events: list[EventView], timing: Planning
 ) -> list[AwardView]:
-    """The case's prior awards, read as the calculator read them (the case passed its checks)."""
+    """The case's prior awards, read as the calculator read them."""
     levels = dict(AWARD_LEVELS)
-    typed = parse_case(case)
     products = {p.id: p for p in typed.products}
     by_id = {v.id: v for v in events}
     out = []
-    for award in typed.prior_awards:
+    for award, counted in zip(typed.prior_awards, timing.awards_counted, strict=True):
         measure = calculator.rules.measures.get(award.measure_id or "")
         if measure is not None:
             basis = measure.title
@@ -451,7 +454,7 @@ def _award_views(
                 wan=w,
                 yuan=y,
                 date=award.date.isoformat(),
-                counted=award.date.isoformat() <= as_of,
+                counted=counted,
                 event=(event.id, f"{event.type_label} {event.date}") if event is not None else None,
                 product=(product.name or f"产品{product.id}") if product is not None else award.product_id,
                 subject=award.subject,
@@ -460,7 +463,9 @@ def _award_views(
     return out
 
 
-def _event_view(calculator: Calculator, ev: dict[str, Any], product: dict | None, as_of: str) -> EventView:
+def _event_view(
+    calculator: Calculator, ev: dict[str, Any], product: dict | None, timing: Planning
+) -> EventView:
     catalogue = calculator.catalogue
     t = catalogue.events.get(ev.get("type", ""))
     facts = []
@@ -493,14 +498,14 @@ def _event_view(calculator: Calculator, ev: dict[str, Any], product: dict | None
         id=ev.get("id", ""),
         type_label=t.label if t is not None else str(ev.get("type")),
         date=str(ev.get("date"))[:10],
-        planned=str(ev.get("date"))[:10] > as_of,
+        planned=timing.is_planned(ev.get("id", "")),
         product=product_text,
         subject=ev.get("subject"),
         facts=facts,
     )
 
 
-def _shown(calculator: Calculator, e: Entitlement, row: int | None = None) -> Shown:
+def _shown(calculator: Calculator, e: Entitlement, timing: Planning, row: int | None = None) -> Shown:
     amount = e.amount
     w, y = money_pair(amount.value)
     cut = None
@@ -511,8 +516,6 @@ def _shown(calculator: Calculator, e: Entitlement, row: int | None = None) -> Sh
     if amount.ceiling is not None and (amount.value is None or amount.ceiling != amount.value):
         ceiling_w, ceiling_y = money_pair(amount.ceiling)
         ceiling = f"{ceiling_w}（{ceiling_y}）"
-    measure = calculator.rules.measures.get(e.measure_id)
-    window_to = calculator.rules.window(measure).to if measure is not None else None
     return Shown(
         e=e,
         kind_word=KIND_WORDS.get(amount.kind, amount.kind),
@@ -522,7 +525,7 @@ def _shown(calculator: Calculator, e: Entitlement, row: int | None = None) -> Sh
         ceiling=ceiling,
         missing=[(missing_label(calculator, e, m), missing_field(m, row)) for m in e.missing],
         outcome=OUTCOME_WORDS.get(e.overlap.outcome) if e.overlap else None,
-        window_to=window_to,
+        window_to=timing.window_ends.get(e.measure_id),
     )
 
 
@@ -551,8 +554,9 @@ def missing_label(calculator: Calculator, e: Entitlement, missing: str) -> str:
         if t is not None and name in t.attributes:
             return t.attributes[name].label
         return {"date": "成果日期", "subject": "名称"}.get(name, rest[:-1] or path)
-    if path in FIXED_LABELS:
-        return FIXED_LABELS[path]
+    label = fact_label(calculator.catalogue, "", path)
+    if label != path:
+        return label
     return rest[:-1] if rest.endswith("）") else missing
 
 

@@ -8,9 +8,9 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from biopolicy.services.overview import get_overview
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.pages.render import render
-from biopolicy.web.routes.overview import get_overview
 
 router = APIRouter()
 

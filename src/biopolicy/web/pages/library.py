@@ -12,8 +12,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from biopolicy.corpus.search import MAX_QUERY_LENGTH, QueryError
-from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT, NotFound
+from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LENGTH, NotFound, QueryError
 from biopolicy.services.status import document_in_force
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.pages.render import not_found_page, render

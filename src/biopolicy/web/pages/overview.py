@@ -7,9 +7,9 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from biopolicy.services.overview import Overview, get_overview
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.pages.render import render
-from biopolicy.web.routes.overview import Overview, get_overview
 
 router = APIRouter()
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path
 
+from biopolicy.services.models import ClauseOut, DocumentList, DocumentOut
 from biopolicy.web.deps import LibraryDep
-from biopolicy.web.schemas import ClauseOut, DocumentList, DocumentOut, ErrorOut
+from biopolicy.web.schemas import ErrorOut
 
 router = APIRouter(tags=["文件与条款"])
 

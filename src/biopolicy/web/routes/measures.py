@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel
 
-from biopolicy.rules.schema import Cap, Measure, Overlap, Window
+from biopolicy.services.models import MeasureList, MeasureOut
 from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.schemas import ErrorOut
 
 router = APIRouter(tags=["措施"])
 
 _NOT_FOUND = {404: {"model": ErrorOut, "description": "没有这个编号的措施或文件"}}
-
-
-class MeasureOut(BaseModel):
-    measure: dict[str, Any]  # the measure as written in measures.yaml (field names as in the rule language)
-    in_force: dict[str, Any]  # the window that applies: the measure's own, else its document's
-    caps: list[dict[str, Any]]  # shared ceilings that include this measure
-    overlaps: list[dict[str, Any]]  # declared overlaps that include this measure
-
-    @classmethod
-    def of(cls, m: Measure, window: Window, caps: list[Cap], overlaps: list[Overlap]) -> MeasureOut:
-        dump = {"mode": "json", "by_alias": True, "exclude_none": True}
-        return cls(
-            measure=m.model_dump(**dump),
-            in_force=window.model_dump(**dump),
-            caps=[c.model_dump(**dump) for c in caps if m.id in c.measures],
-            overlaps=[o.model_dump(**dump) for o in overlaps if m.id in o.measures],
-        )
-
-
-class MeasureList(BaseModel):
-    rules_version: str
-    measures: list[MeasureOut]
 
 
 @router.get("/measures", summary="措施列表")

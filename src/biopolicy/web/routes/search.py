@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from biopolicy.corpus.search import MAX_QUERY_LENGTH
-from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT
+from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LENGTH
+from biopolicy.services.models import SearchResults
 from biopolicy.web.deps import LibraryDep
-from biopolicy.web.schemas import ErrorOut, SearchResults, ValidationErrorOut
+from biopolicy.web.schemas import ErrorOut, ValidationErrorOut
 
 router = APIRouter(tags=["检索"])
 

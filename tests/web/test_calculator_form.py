@@ -12,7 +12,7 @@ import pytest
 from biopolicy.domain.case import CaseError
 from biopolicy.rules.loader import load_catalogue
 from biopolicy.services.calculator import get_calculator
-from biopolicy.services.calculator_form import (
+from biopolicy.web.forms.calculator import (
     EXTERNAL,
     GENERAL,
     MAX_AWARDS,

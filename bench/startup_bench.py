@@ -1,0 +1,125 @@
+"""Start-up: how long a user waits for a fresh process.
+
+Run: .venv/bin/python bench/startup_bench.py [--runs 5]
+
+- ``biopolicy assess <case>``: the whole process, from exec to exit (median of ``--runs``);
+- ``biopolicy search 临床试验``: the same, with the search index from the cache folder (one warm-up
+  run first so the cache exists) and jieba's dictionary from its cache;
+- web: uvicorn started in a subprocess; the time from spawning it to the first 200 on
+  ``GET /api/v1/`` (the app answering), and to the first 200 on ``GET /api/v1/search?q=临床试验``
+  (the search index ready, built in the background after start or loaded from the cache);
+- the same two with an empty cache folder (``BIOPOLICY_DATA_DIR`` pointed at a new temporary
+  folder), which is what the first start after a corpus change pays.
+
+Results go to bench/README.md by hand, with the machine, its load and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+CASE = ROOT / "docs" / "examples" / "xm-centre-national-top-up.case.json"
+
+
+def whole_process(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run, exec to exit."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(
+    client: httpx.Client, url: str, since: float, proc: subprocess.Popen, limit: float = 120
+) -> tuple[float, float]:
+    while time.perf_counter() - since < limit:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if client.get(url).status_code == 200:
+                return time.perf_counter() - since, cpu_of(proc.pid)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.02)
+    raise TimeoutError(url)
+
+
+def web(env: dict[str, str]) -> tuple[tuple[float, float], tuple[float, float]]:
+    port = free_port()
+    argv = [str(BIN / "uvicorn"), "biopolicy.web.app:create_app", "--factory", "--port", str(port)]
+    argv += ["--log-level", "warning"]
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            up = wait_for(client, "/api/v1/", t, proc)
+            searched = wait_for(client, "/api/v1/search?q=临床试验", t, proc)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return up, searched
+
+
+def row(name: str, runs: list[tuple[float, float]], note: str = "") -> str:
+    wall = [w for w, _ in runs]
+    cpu = [c for _, c in runs]
+    return (
+        f"| {name:<34} | {len(runs):>4} | {statistics.median(wall):>6.2f} | {min(wall):>6.2f} | "
+        f"{max(wall):>6.2f} | {statistics.median(cpu):>6.2f} | {note}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    env = dict(os.environ)
+    biopolicy = str(BIN / "biopolicy")
+    whole_process([biopolicy, "search", "临床试验"], env)  # fills the cache folder
+    assess = [whole_process([biopolicy, "assess", str(CASE)], env) for _ in range(args.runs)]
+    search = [whole_process([biopolicy, "search", "临床试验"], env) for _ in range(args.runs)]
+    warm = [web(env) for _ in range(args.runs)]
+    cold = []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as empty:
+            cold.append(web({**env, "BIOPOLICY_DATA_DIR": empty}))
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}; seconds (wall clock, and CPU of the process)")
+    print("| step                               | runs | median |    min |    max |    CPU | note")
+    print("|------------------------------------|------|--------|--------|--------|--------|-----")
+    print(row("biopolicy assess <case>", assess, "whole process"))
+    print(row("biopolicy search 临床试验", search, "whole process, index from cache"))
+    print(row("web: first 200 on /api/v1/", [u for u, _ in warm], "from spawning uvicorn"))
+    print(row("web: first 200 on /api/v1/search", [s for _, s in warm], "index from cache"))
+    print(row("web, empty cache: /api/v1/", [u for u, _ in cold], "from spawning uvicorn"))
+    print(row("web, empty cache: /api/v1/search", [s for _, s in cold], "index built in background"))
+
+
+if __name__ == "__main__":
+    main()

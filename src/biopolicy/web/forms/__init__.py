@@ -1,0 +1,1 @@
+"""HTML forms: parsing what a browser posts into cases, and the share-link codec."""
