@@ -30,8 +30,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from biopolicy.domain.validation import describe
 from biopolicy.rules.loader import RulesError, _read_yaml, _rel, default_policies_dir
-from biopolicy.validation import describe
 
 WEEKDAY_NAMES = "一二三四五六日"
 

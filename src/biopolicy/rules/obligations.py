@@ -30,9 +30,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from biopolicy.domain import Corpus
 from biopolicy.domain.places import KNOWN_PLACES
+from biopolicy.domain.validation import describe
 from biopolicy.rules.loader import RulesError, _check_cited, _read_yaml, _rel, default_policies_dir
 from biopolicy.rules.schema import Note
-from biopolicy.validation import describe
 
 
 class _Strict(BaseModel):

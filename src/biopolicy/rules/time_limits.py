@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from biopolicy.domain import Corpus
 from biopolicy.domain.places import KNOWN_PLACES
+from biopolicy.domain.validation import describe
 from biopolicy.rules.loader import (
     RulesError,
     _check_cited,
@@ -39,7 +40,6 @@ from biopolicy.rules.loader import (
     default_policies_dir,
 )
 from biopolicy.rules.schema import Note
-from biopolicy.validation import describe
 
 
 class _Strict(BaseModel):

@@ -22,10 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from biopolicy.domain.case import Applicant, Product
 from biopolicy.domain.organisation import ORGANISATION_KIND_LABELS, OrganisationFacts, OrganisationKind
 from biopolicy.domain.places import validate_location
+from biopolicy.domain.validation import describe
 from biopolicy.storage.models import Organisation
 from biopolicy.storage.models import Product as ProductRow
 from biopolicy.storage.uow import UnitOfWork
-from biopolicy.validation import describe
 
 MAX_IMPORT_ROWS = 20_000
 
