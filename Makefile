@@ -19,7 +19,8 @@ venv: $(STAMP)
 ## Set everything up, check the policies load, and start the web app on http://127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/biopolicy documents
-	$(BIN)/uvicorn biopolicy.web.app:create_app --factory --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn biopolicy.web.app:create_app --factory --host $(HOST) --port $(PORT) \
+		--no-server-header --timeout-graceful-shutdown 5
 
 ## Chromium and a CJK font for the browser tests (Debian packages; we are root on CI). Quiet when present.
 browser-deps:

@@ -211,18 +211,3 @@ class SearchResults(BaseModel):
         return cls(
             query=query, doc=doc, limit=limit, hits=[SearchHitOut.of(h, clause_of(h.clause_id)) for h in hits]
         )
-
-
-class ErrorOut(BaseModel):
-    detail: str = Field(description="给用户看的中文说明")
-
-
-class FieldErrorOut(BaseModel):
-    loc: list[str | int] = Field(description='出错的位置，如 ["query", "limit"]')
-    msg: str = Field(description="中文说明：该字段应当是什么")
-    type: str
-
-
-class ValidationErrorOut(BaseModel):
-    detail: str = Field(description="所有字段错误合成的一句中文说明")
-    errors: list[FieldErrorOut]

@@ -9,11 +9,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Path
 
 from biopolicy.web.deps import LibraryDep
-from biopolicy.web.schemas import ClauseOut, DocumentList, DocumentOut, ErrorOut
+from biopolicy.web.errors import ErrorBody
+from biopolicy.web.schemas import ClauseOut, DocumentList, DocumentOut
 
 router = APIRouter(tags=["文件与条款"])
 
-_NOT_FOUND = {404: {"model": ErrorOut, "description": "没有这个编号的文件或条款"}}
+_NOT_FOUND = {404: {"model": ErrorBody, "description": "没有这个编号的文件或条款"}}
 
 
 @router.get("/documents", summary="文件列表")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from biopolicy.domain.case import CaseError
+from biopolicy.domain.dates import IsoDate
 from biopolicy.domain.money import decimal_str, yuan
 from biopolicy.rules.schema import Measure
 from biopolicy.services.calculator import Calculator
@@ -18,12 +19,13 @@ from biopolicy.services.examples import Example, case_facts, examples_for
 from biopolicy.services.library import Library, NotFound
 from biopolicy.services.status import window_in_force
 from biopolicy.web.deps import CalculatorDep, LibraryDep
+from biopolicy.web.errors import ErrorBody
 from biopolicy.web.routes.overview import WindowStatus
-from biopolicy.web.schemas import ClauseOut, ErrorOut
+from biopolicy.web.schemas import ClauseOut
 
 router = APIRouter(tags=["措施"])
 
-_NOT_FOUND = {404: {"model": ErrorOut, "description": "没有这个编号的措施、文件或条款"}}
+_NOT_FOUND = {404: {"model": ErrorBody, "description": "没有这个编号的措施、文件或条款"}}
 
 _KIND_WORDS = {"exact": "", "at_most": "最高可得 ", "at_least": "不少于 ", "waiver": "免收 "}
 _ELIGIBILITY = {"yes": "符合", "no": "不符合", "unknown": "待补充信息"}
@@ -135,7 +137,7 @@ def list_explanations(
     clause: Annotated[
         str | None, Query(description="只列出实施这一条款（或其下级段落）的措施，如 xm-2023/m16")
     ] = None,
-    as_of: Annotated[dt.date | None, Query(description="有效状态的查询日（YYYY-MM-DD），默认今天")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="有效状态的查询日（YYYY-MM-DD），默认今天")] = None,
 ) -> ExplanationList:
     day = as_of or dt.date.today()
     if clause is not None:
@@ -153,7 +155,7 @@ def get_explanation(
     measure_id: str = Path(
         description="措施编号，如 xm-2025-1/m15-new-products", examples=["xm-2023/m1-clinical"]
     ),
-    as_of: Annotated[dt.date | None, Query(description="有效状态的查询日（YYYY-MM-DD），默认今天")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="有效状态的查询日（YYYY-MM-DD），默认今天")] = None,
 ) -> MeasureExplanation:
     m = calculator.measure(measure_id)
     return explain(m, library, calculator, as_of or dt.date.today(), with_examples=True)

@@ -9,11 +9,11 @@ from pydantic import BaseModel
 
 from biopolicy.rules.schema import Cap, Measure, Overlap, Window
 from biopolicy.web.deps import CalculatorDep
-from biopolicy.web.schemas import ErrorOut
+from biopolicy.web.errors import ErrorBody
 
 router = APIRouter(tags=["措施"])
 
-_NOT_FOUND = {404: {"model": ErrorOut, "description": "没有这个编号的措施或文件"}}
+_NOT_FOUND = {404: {"model": ErrorBody, "description": "没有这个编号的措施或文件"}}
 
 
 class MeasureOut(BaseModel):

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from biopolicy.domain.dates import IsoDate
 from biopolicy.services.calculator import Calculator
 from biopolicy.services.library import Library
 from biopolicy.services.status import LABELS, ORDER, InForce, Status, document_in_force, window_in_force
 from biopolicy.web.deps import CalculatorDep, LibraryDep
-from biopolicy.web.schemas import ValidationErrorOut
+from biopolicy.web.errors import ErrorBody
 
 router = APIRouter(tags=["总览"])
 
@@ -102,12 +103,12 @@ def get_overview(library: Library, calculator: Calculator, as_of: dt.date) -> Ov
 @router.get(
     "/overview",
     summary="某日的有效状态总览",
-    responses={422: {"model": ValidationErrorOut, "description": "as_of 不是 YYYY-MM-DD 格式的日期"}},
+    responses={422: {"model": ErrorBody, "description": "as_of 不是 YYYY-MM-DD 格式的日期"}},
 )
 def overview(
     library: LibraryDep,
     calculator: CalculatorDep,
-    as_of: Annotated[dt.date | None, Query(description="查询日（YYYY-MM-DD），默认今天")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="查询日（YYYY-MM-DD），默认今天")] = None,
 ) -> Overview:
     """Every document and measure with its in-force window and status on ``as_of``."""
     return get_overview(library, calculator, as_of or dt.date.today())

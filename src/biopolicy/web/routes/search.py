@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from biopolicy.corpus.search import MAX_QUERY_LENGTH
 from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT
 from biopolicy.web.deps import LibraryDep
-from biopolicy.web.schemas import ErrorOut, SearchResults, ValidationErrorOut
+from biopolicy.web.errors import ErrorBody
+from biopolicy.web.schemas import SearchResults
 
 router = APIRouter(tags=["检索"])
 
@@ -23,8 +24,8 @@ Doc = Annotated[str | None, Query(description="只检索这一文件，如 xm-20
     "/search",
     summary="检索条款",
     responses={
-        404: {"model": ErrorOut, "description": "doc 指定的文件不存在"},
-        422: {"model": ValidationErrorOut, "description": "检索词为空或过长，或 limit 超出范围"},
+        404: {"model": ErrorBody, "description": "doc 指定的文件不存在"},
+        422: {"model": ErrorBody, "description": "检索词为空或过长，或 limit 超出范围"},
     },
 )
 def search(library: LibraryDep, q: Q, limit: Limit = DEFAULT_LIMIT, doc: Doc = None) -> SearchResults:
