@@ -7,6 +7,8 @@ from typing import Any
 from biopolicy.domain.case import CaseError
 from biopolicy.settings import Settings
 
+MAX_ID_LENGTH = 200  # a document, clause or measure id in a query (the longest today is about 40)
+
 
 def check_case_size(case: Any, settings: Settings) -> None:
     """A case with more events than ``settings.max_events`` is refused (422 naming ``events``)."""

@@ -12,10 +12,11 @@ from starlette._utils import parse_host_header
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from biopolicy.web.errors import error_body
+from biopolicy.web.errors import error_body, error_response
 
 # Pages: scripts only from our own files; style attributes are allowed (a chart's height is one),
 # <style> elements are not. No frames, no plugins, no <base>, forms post only to us.
@@ -85,7 +86,7 @@ class TrustedHosts(TrustedHostMiddleware):
             await self.app(scope, receive, send)
             return
         detail = "请求的主机名（Host 请求头）不在本服务允许的范围内；请使用服务的正式地址访问"
-        await JSONResponse(error_body(detail), status_code=400)(scope, receive, send)
+        await _refuse(scope, receive, send, 400, detail)
 
 
 class BodyTooLarge(HTTPException):
@@ -146,4 +147,7 @@ class BodyLimit:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, detail: str) -> None:
-    await JSONResponse(error_body(detail), status_code=status)(scope, receive, send)
+    """The error as JSON, or as a page for a browser asking for one (web/errors.py)."""
+    request = Request(scope, receive)
+    response = error_response(request, status, error_body(detail)) if "app" in scope else None
+    await (response or JSONResponse(error_body(detail), status_code=status))(scope, receive, send)

@@ -10,6 +10,7 @@ PyThreadState_SetAsyncExc), so the engine stops without having to know about req
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import threading
@@ -75,7 +76,12 @@ async def run_while_connected(request: Request, fn: Callable[..., T], *args: Any
     cancelled. Returns its result or raises its exception."""
     loop = asyncio.get_running_loop()
     finished = asyncio.Event()
-    worker = Worker(fn, *args, on_done=lambda: loop.call_soon_threadsafe(finished.set))
+
+    def wake() -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the request is long gone
+            loop.call_soon_threadsafe(finished.set)
+
+    worker = Worker(fn, *args, on_done=wake)
     worker.start()
     try:
         while not worker.done.is_set():

@@ -20,6 +20,7 @@ from biopolicy.services.library import Library, NotFound
 from biopolicy.services.status import window_in_force
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.errors import ErrorBody
+from biopolicy.web.limits import MAX_ID_LENGTH
 from biopolicy.web.routes.overview import WindowStatus
 from biopolicy.web.schemas import ClauseOut
 
@@ -133,9 +134,14 @@ def _amount_text(e) -> str:
 def list_explanations(
     library: LibraryDep,
     calculator: CalculatorDep,
-    doc: Annotated[str | None, Query(description="只列出这份文件的措施，如 xm-2023")] = None,
+    doc: Annotated[
+        str | None, Query(max_length=MAX_ID_LENGTH, description="只列出这份文件的措施，如 xm-2023")
+    ] = None,
     clause: Annotated[
-        str | None, Query(description="只列出实施这一条款（或其下级段落）的措施，如 xm-2023/m16")
+        str | None,
+        Query(
+            max_length=MAX_ID_LENGTH, description="只列出实施这一条款（或其下级段落）的措施，如 xm-2023/m16"
+        ),
     ] = None,
     as_of: Annotated[IsoDate | None, Query(description="有效状态的查询日（YYYY-MM-DD），默认今天")] = None,
 ) -> ExplanationList:
@@ -153,7 +159,9 @@ def get_explanation(
     library: LibraryDep,
     calculator: CalculatorDep,
     measure_id: str = Path(
-        description="措施编号，如 xm-2025-1/m15-new-products", examples=["xm-2023/m1-clinical"]
+        max_length=MAX_ID_LENGTH,
+        description="措施编号，如 xm-2025-1/m15-new-products",
+        examples=["xm-2023/m1-clinical"],
     ),
     as_of: Annotated[IsoDate | None, Query(description="有效状态的查询日（YYYY-MM-DD），默认今天")] = None,
 ) -> MeasureExplanation:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from biopolicy.rules.schema import Cap, Measure, Overlap, Window
 from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.errors import ErrorBody
+from biopolicy.web.limits import MAX_ID_LENGTH
 
 router = APIRouter(tags=["措施"])
 
@@ -40,7 +41,8 @@ class MeasureList(BaseModel):
 
 @router.get("/measures", summary="措施列表")
 def list_measures(
-    calculator: CalculatorDep, doc: str | None = Query(None, description="只列出这份文件的措施，如 xm-2023")
+    calculator: CalculatorDep,
+    doc: str | None = Query(None, max_length=MAX_ID_LENGTH, description="只列出这份文件的措施，如 xm-2023"),
 ) -> MeasureList:
     rules = calculator.rules
     return MeasureList(
@@ -55,7 +57,9 @@ def list_measures(
 def get_measure(
     calculator: CalculatorDep,
     measure_id: str = Path(
-        description="措施编号，如 xm-2023/m16-national-top-up", examples=["xm-2023/m1-clinical"]
+        max_length=MAX_ID_LENGTH,
+        description="措施编号，如 xm-2023/m16-national-top-up",
+        examples=["xm-2023/m1-clinical"],
     ),
 ) -> MeasureOut:
     rules = calculator.rules

@@ -10,14 +10,26 @@ from biopolicy.corpus.search import MAX_QUERY_LENGTH
 from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT
 from biopolicy.web.deps import LibraryDep
 from biopolicy.web.errors import ErrorBody
+from biopolicy.web.limits import MAX_ID_LENGTH
 from biopolicy.web.schemas import SearchResults
 
 router = APIRouter(tags=["检索"])
 
 # q is checked by the search index (empty, too long), so its message is the same in the CLI and here.
-Q = Annotated[str, Query(description=f"检索词，1 到 {MAX_QUERY_LENGTH} 个字符", examples=["伦理"])]
+# the length is checked by the index (its message names q as 查询词); the schema states it
+Q = Annotated[
+    str,
+    Query(
+        description=f"检索词，1 到 {MAX_QUERY_LENGTH} 个字符",
+        examples=["伦理"],
+        json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY_LENGTH},
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"最多返回多少条（1 到 {MAX_LIMIT}）")]
-Doc = Annotated[str | None, Query(description="只检索这一文件，如 xm-2025-1", examples=["xm-2025-1"])]
+Doc = Annotated[
+    str | None,
+    Query(max_length=MAX_ID_LENGTH, description="只检索这一文件，如 xm-2025-1", examples=["xm-2025-1"]),
+]
 
 
 @router.get(
