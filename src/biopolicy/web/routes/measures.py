@@ -39,7 +39,7 @@ class MeasureList(BaseModel):
     measures: list[MeasureOut]
 
 
-@router.get("/measures", summary="措施列表")
+@router.get("/measures", summary="措施列表", responses=_NOT_FOUND)
 def list_measures(
     calculator: CalculatorDep,
     doc: str | None = Query(None, max_length=MAX_ID_LENGTH, description="只列出这份文件的措施，如 xm-2023"),
