@@ -9,8 +9,11 @@ import pytest
 PAGES = ["/", "/documents", "/search?q=伦理", "/measures", "/overview", "/calculator"]
 
 
-def csp_refusals(page) -> list[str]:
-    return [m for m in page.console_messages if "Content Security Policy" in m or "Refused to" in m]
+def csp_refusals(page, remote_ok: bool = False) -> list[str]:
+    """Console messages of things the CSP refused. ``remote_ok``: a refused remote resource is the
+    policy doing its work (ReDoc's footer links its logo from cdn.redoc.ly), not a broken page."""
+    refused = [m for m in page.console_messages if "Content Security Policy" in m or "Refused to" in m]
+    return [m for m in refused if not (remote_ok and "'https://" in m)]
 
 
 @pytest.fixture
@@ -44,5 +47,6 @@ def test_swagger_ui_renders_the_api_offline(watched):
 
 def test_redoc_renders_the_api_offline(watched):
     watched.goto("/redoc")
-    watched.wait_for_selector("text=测算一个案例可享受的政策", timeout=30_000)
-    assert csp_refusals(watched) == [] and watched.js_errors == []
+    watched.wait_for_selector("h1:has-text('biopolicy')", timeout=30_000)
+    assert watched.locator("text=测算一个案例可享受的政策").count() >= 1
+    assert csp_refusals(watched, remote_ok=True) == [] and watched.js_errors == []
