@@ -31,6 +31,11 @@ def test_pages_run_under_the_csp(watched, url):
     assert watched.js_errors == []
 
 
+def test_the_live_server_has_no_server_banner(page):
+    response = page.goto("/")
+    assert "server" not in response.headers and "content-security-policy" in response.headers
+
+
 def test_the_overview_chart_draws_under_the_csp(watched):
     watched.goto("/overview")
     watched.wait_for_selector("#timeline canvas, #timeline svg", timeout=10_000)
