@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from biopolicy.domain.dates import parse_iso_date
 from biopolicy.domain.money import parse_money
@@ -45,7 +47,7 @@ def case(**changes) -> dict:
         *parents, last = path.split("__")
         for p in parents:
             target = target[int(p)] if p.isdigit() else target[p]
-        target[last] = value
+        target[int(last) if isinstance(target, list) else last] = value
     return out
 
 
@@ -298,3 +300,74 @@ def test_a_multipart_form_with_many_fields_is_never_a_500(client):
     files = {f"f{k}": (None, "x") for k in range(1200)}
     response = client.post("/calculator", files=files, headers={"accept": "text/html"})
     assert response.status_code in (400, 413, 422) and is_chinese(response.text)
+
+
+# ---------------------------------------------------------------- every message is Chinese
+
+ENGLISH = (
+    "Input should",
+    "Field required",
+    "Value error",
+    "error parsing",
+    "Expecting",
+    "JSON decode",
+    "Extra inputs",
+)
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+PATHS = [
+    "as_of",
+    "applicant",
+    "applicant__kind",
+    "applicant__name",
+    "applicant__city",
+    "applicant__credit_code",
+    "products",
+    "events",
+    "events__0",
+    "events__0__id",
+    "events__0__type",
+    "events__0__date",
+    "events__0__stage",
+    "events__0__rd_investment",
+    "events__0__transferred_locally",
+    "prior_awards",
+    "prior_awards__0",
+    "prior_awards__0__amount",
+    "prior_awards__0__date",
+    "prior_awards__0__programme",
+]
+
+
+@given(path=st.sampled_from(PATHS), value=JSON_VALUES)
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_refusal_of_a_case_is_in_chinese(client, path, value):
+    response = client.post("/api/v1/assess", json=case(**{path: value}))
+    assert response.status_code in (200, 422)
+    if response.status_code == 422:
+        body = response.json()
+        assert is_chinese(body["detail"]) and not any(e in body["detail"] for e in ENGLISH), body["detail"]
+        for item in body["errors"]:
+            assert is_chinese(item["msg"]) and not any(e in item["msg"] for e in ENGLISH), item
+
+
+@given(
+    name=st.sampled_from(["limit", "as_of", "doc", "q"]),
+    value=st.text(max_size=300) | st.integers().map(str),
+)
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_refusal_of_a_query_is_in_chinese(client, name, value):
+    url = "/api/v1/search" if name in ("limit", "doc", "q") else "/api/v1/overview"
+    params = {"q": "伦理", name: value}
+    response = client.get(url, params=params)
+    assert response.status_code in (200, 404, 422)
+    if response.status_code != 200:
+        detail = response.json()["detail"]
+        assert is_chinese(detail) and not any(e in detail for e in ENGLISH), detail

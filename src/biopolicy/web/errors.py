@@ -116,7 +116,7 @@ def expectation(error: dict[str, Any]) -> str:
     if template is None:
         msg = str(error.get("msg", ""))
         # our own PydanticCustomError types carry a Chinese message; pydantic's own are English
-        return msg if _is_chinese(msg) else f"取值无效（{msg}）"
+        return msg if _is_chinese(msg) else f"取值无效（{kind}）"
     try:
         return template.format(**error.get("ctx", {}))
     except (KeyError, IndexError):
