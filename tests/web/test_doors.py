@@ -9,6 +9,7 @@ import json
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -40,6 +41,13 @@ def app(real_library, settings):
 def client(app):
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+def run(coroutine):
+    """``asyncio.run`` in a thread of its own: the browser tests leave an event loop running in
+    this one (Playwright's sync API)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=60)
 
 
 def padded(size: int) -> bytes:
@@ -106,20 +114,20 @@ def test_a_body_one_byte_over_the_limit_is_413_in_chinese(client):
 
 def test_a_body_without_a_length_is_counted_as_it_arrives(app):
     chunks = [padded(LIMIT)[:1000]] + [b" " * 1000] * 4  # 5,000 bytes in 5 chunks, no Content-Length
-    status, body = asyncio.run(call(app, "POST", "/api/v1/assess", chunks, []))
+    status, body = run(call(app, "POST", "/api/v1/assess", chunks, []))
     assert status == 413 and json.loads(body)["detail"] == f"请求体过大：最多 {LIMIT} 字节"
 
 
 def test_a_body_longer_than_its_declared_length_is_stopped_at_the_limit(app):
     chunks = [b" " * 1000] * 6
-    status, body = asyncio.run(call(app, "POST", "/api/v1/assess", chunks, [(b"content-length", b"10")]))
+    status, body = run(call(app, "POST", "/api/v1/assess", chunks, [(b"content-length", b"10")]))
     assert status == 413 and "请求体过大" in json.loads(body)["detail"]
 
 
 def test_a_body_in_chunks_under_the_limit_is_assessed(app):
     whole = padded(LIMIT)
     chunks = [whole[i : i + 700] for i in range(0, len(whole), 700)]
-    status, _ = asyncio.run(call(app, "POST", "/api/v1/assess", chunks, []))
+    status, _ = run(call(app, "POST", "/api/v1/assess", chunks, []))
     assert status == 200
 
 
@@ -134,7 +142,7 @@ def test_a_calculator_form_over_the_limit_is_a_chinese_page(client):
 
 
 def test_a_malformed_content_length_is_400_in_chinese(app):
-    status, body = asyncio.run(call(app, "POST", "/api/v1/assess", [b"{}"], [(b"content-length", b"abc")]))
+    status, body = run(call(app, "POST", "/api/v1/assess", [b"{}"], [(b"content-length", b"abc")]))
     assert status == 400 and "Content-Length" in json.loads(body)["detail"]
 
 
@@ -188,7 +196,7 @@ def test_the_work_of_a_request_whose_client_has_gone_stops(real_library, setting
         "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
     }
     started = time.monotonic()
-    asyncio.run(app(scope, receive, send))
+    run(app(scope, receive, send))
     assert time.monotonic() - started < 5  # the handler did not wait for the 20 s of work
     time.sleep(0.2)
     ticks = slow.ticks
