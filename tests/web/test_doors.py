@@ -383,3 +383,12 @@ def test_the_error_body_shape_is_what_errors_look_like(client, spec):
         client.put("/api/v1/documents"),
     ):
         assert set(response.json()) == {"detail", "errors"}, response.status_code
+
+
+def test_the_default_limit_is_one_megabyte_on_both_sides(real_library):
+    app = create_app(real_library, get_calculator(), settings=Settings())
+    with TestClient(app, raise_server_exceptions=False) as c:
+        headers = {"content-type": "application/json"}
+        assert c.post("/api/v1/assess", content=padded(1_000_000), headers=headers).status_code == 200
+        over = c.post("/api/v1/assess", content=padded(1_000_001), headers=headers)
+        assert over.status_code == 413 and over.json()["detail"].startswith("请求体过大：最多 1000000 字节")
