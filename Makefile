@@ -20,7 +20,8 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/biopolicy documents
 	$(BIN)/biopolicy db upgrade
-	$(BIN)/uvicorn biopolicy.web.app:create_app --factory --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn biopolicy.web.app:create_app --factory --host $(HOST) --port $(PORT) \
+		--no-server-header --timeout-graceful-shutdown 5
 
 ## Chromium and a CJK font for the browser tests (Debian packages; we are root on CI). Quiet when present.
 browser-deps:

@@ -27,7 +27,10 @@ class Settings(BaseSettings):
     # signs session cookies and CSRF tokens; must be set in production
     secret_key: str = Field(default="dev-only-change-me", description="会话签名密钥")
     # host names the app answers to (Host header); links are never built from the Host header
-    trusted_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "testserver"])
+    trusted_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "testserver"],
+        description="允许的主机名（Host 请求头）",
+    )
     # the public address links are built from
     base_url: str = Field(default="http://127.0.0.1:8000", description="对外地址")
     # limits at the doors

@@ -69,10 +69,20 @@ def live_server() -> Iterator[str]:
     """The app over the real policies on 127.0.0.1:<free port>, in a thread of this process."""
     import uvicorn
 
+    from biopolicy.settings import Settings
     from biopolicy.web.app import create_app
 
     port = _free_port()
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    app = create_app(settings=Settings(base_url=f"http://127.0.0.1:{port}"))  # share links point here
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        server_header=False,  # as `make run`: no server banner
+        timeout_graceful_shutdown=5,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()

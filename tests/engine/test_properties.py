@@ -59,7 +59,8 @@ def _rule_figures() -> list[Decimal]:
         for spec in m.amount_specs():
             figures |= {v for v in (spec.value, spec.cap, spec.to) if v is not None}
             if spec.cap is not None and spec.effective_rate:
-                figures.add(spec.cap / spec.effective_rate)  # the base at which a rate meets its cap
+                # the base at which a rate meets its cap, to the fen (money has at most 2 decimals)
+                figures.add((spec.cap / spec.effective_rate).quantize(Decimal("0.01")))
         conditions = [m.conditions, *m.categories.values()]
         conditions += [row.when for row in getattr(m.amount, "table", [])]
         for cond in filter(None, conditions):

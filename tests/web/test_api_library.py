@@ -14,8 +14,8 @@ from biopolicy.corpus.search import MAX_QUERY_LENGTH
 from biopolicy.domain import LoadError
 from biopolicy.services import models
 from biopolicy.services.library import MAX_LIMIT, Library
-from biopolicy.web import schemas
 from biopolicy.web.app import create_app
+from biopolicy.web.errors import ErrorBody
 
 API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
@@ -99,7 +99,7 @@ def test_nested_clause_id_with_slashes(client):
 def test_unknown_document_or_clause_is_404_with_a_clear_message(client, url, ident):
     response = client.get(url)
     assert response.status_code == 404
-    assert response.json() == {"detail": f"未找到文件或条款：{ident}"}
+    assert response.json() == {"detail": f"未找到文件或条款：{ident}", "errors": []}
 
 
 def test_a_document_id_is_not_a_clause(client):
@@ -241,9 +241,7 @@ def test_openapi_lists_every_endpoint(client):
 
 def test_openapi_documents_chinese_error_shapes(client):
     search = client.get("/openapi.json").json()["paths"]["/api/v1/search"]["get"]
-    assert search["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "ValidationErrorOut"
-    )
+    assert search["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorBody")
     assert "404" in search["responses"]
 
 
@@ -255,8 +253,7 @@ SHAPES = {
     "DocumentOut": models.DocumentOut,
     "ClauseOut": models.ClauseOut,
     "SearchResults": models.SearchResults,
-    "ErrorOut": schemas.ErrorOut,
-    "ValidationErrorOut": schemas.ValidationErrorOut,
+    "ErrorBody": ErrorBody,
 }
 
 
@@ -299,8 +296,7 @@ def test_every_model_field_is_documented(name):
         ("DocumentOut", "/api/v1/documents/demo-a", {}),
         ("ClauseOut", "/api/v1/clauses/demo-a/m1", {}),
         ("SearchResults", "/api/v1/search", {"q": "伦理"}),
-        ("ErrorOut", "/api/v1/clauses/demo-a/m99", {}),
-        ("ValidationErrorOut", "/api/v1/search", {"q": ""}),
+        ("ErrorBody", "/api/v1/search", {"q": "", "limit": 500}),
     ],
 )
 def test_every_documented_field_is_in_the_response(fake_corpus, name, url, params):
@@ -370,7 +366,7 @@ def test_real_search_ethics_first_hit(real_client):
 def test_real_unknown_clause_is_404(real_client):
     response = real_client.get("/api/v1/clauses/xm-2023/m99")
     assert response.status_code == 404
-    assert response.json() == {"detail": "未找到文件或条款：xm-2023/m99"}
+    assert response.json() == {"detail": "未找到文件或条款：xm-2023/m99", "errors": []}
 
 
 @pytest.mark.parametrize("doc_id", ["fj-2023-7", "fz-plan", "xm-2023", "xm-2025-1", "fj-yj-2025-30"])

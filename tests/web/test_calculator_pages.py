@@ -405,7 +405,7 @@ def test_a_hand_made_share_link_in_the_apis_looser_forms_is_shown(client):
             {
                 "id": "phase2",
                 "type": "clinical_stage_completed",
-                "date": "2025-06-30T00:00:00",
+                "date": "2025-06-30",  # a datetime ("2025-06-30T00:00:00") is refused: test_doors_input.py
                 "product_id": "x",
                 "stage": "phase_2",
                 "rd_investment": "30,000,000",

@@ -7,13 +7,13 @@ A case is what the calculator, a reviewer's check and a batch run all feed the e
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
+from biopolicy.domain.dates import IsoDate
 from biopolicy.domain.money import parse_money
 
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -70,7 +70,7 @@ class Event(BaseModel):
 
     id: str = Field(min_length=1)
     type: str
-    date: date
+    date: IsoDate
     product_id: str | None = None
     subject: str | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
@@ -106,7 +106,7 @@ class PriorAward(BaseModel):
     programme: str | None = None  # e.g. 国家重大新药创制专项
     level: str | None = None  # national / provincial / city / district
     amount: Decimal
-    date: date
+    date: IsoDate
     event_id: str | None = None  # the achievement it rewarded, when it is among the case's events
     product_id: str | None = None
     subject: str | None = None
@@ -134,7 +134,7 @@ class Case(BaseModel):
     products: list[Product] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     prior_awards: list[PriorAward] = Field(default_factory=list)
-    as_of: date
+    as_of: IsoDate
 
     def product(self, product_id: str | None) -> Product | None:
         return next((p for p in self.products if p.id == product_id), None)

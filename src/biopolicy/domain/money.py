@@ -8,22 +8,50 @@ WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
 
 
+MAX_INTEGER_DIGITS = 15  # up to 999万亿元: more than any budget, and exact in every sum we make
+MAX_DECIMAL_PLACES = 2  # yuan to the fen (分)
+MAX_MONEY_CHARS = 40  # what we read before deciding a string is not an amount at all
+MONEY_LIMITS = f"最多 {MAX_INTEGER_DIGITS} 位整数、{MAX_DECIMAL_PLACES} 位小数"
+
+
 def parse_money(value: object, field: str) -> Decimal:
-    """A non-negative amount of yuan from a decimal string or a JSON number.
+    """A non-negative amount of yuan from a decimal string or a JSON number, within MONEY_LIMITS.
 
     A JSON number arrives as float; its shortest repr ("1200000.5") holds exactly the digits written.
+    Every door (the API, prior awards, the calculator's form and share links, the CLI) reads money
+    here, so "1e400", a 400-digit number, "1e-400", "-0", "NaN" and "Infinity" are refused alike,
+    with the field's name and the limits.
     """
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"{field}：金额应为以元为单位的数字（如 3000000），收到 {value!r}")
+    shown = _echo(value)
+    if isinstance(value, bool) or value is None or not isinstance(value, str | int | float | Decimal):
+        raise ValueError(f"{field}：金额应为以元为单位的数字（如 3000000），收到 {shown}")
+    text = str(value).strip().replace(",", "")
+    if len(text) > MAX_MONEY_CHARS:
+        raise ValueError(f"{field}：金额过长（{MONEY_LIMITS}），收到 {shown}")
     try:
-        amount = Decimal(str(value).strip().replace(",", ""))
+        amount = Decimal(text)
     except (InvalidOperation, ValueError):
-        raise ValueError(f'{field}：金额应为以元为单位的数字（如 "3000000"），收到 {value!r}') from None
+        raise ValueError(f'{field}：金额应为以元为单位的数字（如 "3000000"），收到 {shown}') from None
     if not amount.is_finite():
-        raise ValueError(f"{field}：金额应为有限的数字，收到 {value!r}")
-    if amount < 0:
-        raise ValueError(f"{field}：金额不能为负数，收到 {value}")
-    return amount
+        raise ValueError(f"{field}：金额应为有限的数字（{MONEY_LIMITS}），收到 {shown}")
+    if amount.is_signed():  # "-0" too: a sign on nothing is a typing slip, never an amount
+        raise ValueError(f"{field}：金额不能为负数，收到 {shown}")
+    if amount.is_zero():
+        return Decimal(0)
+    normal = amount.normalize()
+    if normal.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(f"{field}：金额过大（{MONEY_LIMITS}），收到 {shown}")
+    exponent = normal.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if -exponent > MAX_DECIMAL_PLACES:
+        raise ValueError(f"{field}：金额最多精确到分（{MONEY_LIMITS}），收到 {shown}")
+    return Decimal(format(normal, "f"))  # plain digits: 1E+3 -> 1000
+
+
+def _echo(value: object) -> str:
+    """The value as received, cut short enough to recognise and not to flood a message."""
+    shown = repr(value)
+    return shown[:MAX_MONEY_CHARS] + "…" if len(shown) > MAX_MONEY_CHARS else shown
 
 
 def parse_rate(value: object, field: str) -> Decimal:

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from biopolicy import __version__
 from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.library import Library, get_library
+from biopolicy.settings import Settings, get_settings
 from biopolicy.web.errors import install_error_handlers
 from biopolicy.web.pages import STATIC_DIR
 from biopolicy.web.pages import calculator as calculator_page
@@ -29,6 +30,7 @@ from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
 from biopolicy.web.pages import overview as overview_page
 from biopolicy.web.routes import assess, documents, explanations, measures, overview, search
+from biopolicy.web.security import install_doors
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +58,12 @@ API_ROUTERS: list[APIRouter] = [
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"
 
 
-def create_app(library: Library | None = None, calculator: Calculator | None = None) -> FastAPI:
+def create_app(
+    library: Library | None = None, calculator: Calculator | None = None, settings: Settings | None = None
+) -> FastAPI:
     """The app; pass ``library`` (and ``calculator``) to serve ones already built (tests), else the
-    process's own are loaded at start-up."""
+    process's own are loaded at start-up. ``settings`` default to the environment's."""
+    settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,9 +77,17 @@ def create_app(library: Library | None = None, calculator: Calculator | None = N
         ).start()
         yield
 
-    app = FastAPI(title="biopolicy", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="biopolicy",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served from local assets by install_doors
+        redoc_url=None,
+    )
     app.state.library = library
     app.state.calculator = calculator
+    app.state.settings = settings
     install_error_handlers(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
@@ -82,6 +95,7 @@ def create_app(library: Library | None = None, calculator: Calculator | None = N
     for router in PAGE_ROUTERS:
         app.include_router(router, include_in_schema=False)
     app.add_api_route(API_PREFIX + "/", home, methods=["GET"], summary="服务信息", tags=["服务"])
+    install_doors(app, settings)  # limits, trusted hosts, security headers, offline docs, true OpenAPI
     return app
 
 

@@ -7,10 +7,22 @@ Add a page module with a ``router`` and list it in ``PAGE_ROUTERS`` in web/app.p
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import jinja2
 from fastapi.templating import Jinja2Templates
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+@jinja2.pass_context
+def _path_for(context: Any, name: str, /, **path_params: Any) -> str:
+    """``url_for`` in templates gives a path (``/static/app.css``), never an absolute URL: an
+    absolute one would be built from the Host header a client sent."""
+    return str(context["request"].app.url_path_for(name, **path_params))
+
+
+templates.env.globals["url_for"] = _path_for

@@ -53,11 +53,13 @@ from biopolicy.web.forms.calculator import (
     read_form,
     remove_event_row,
 )
+from biopolicy.web.limits import check_case_size
 from biopolicy.web.pages import templates
 
 router = APIRouter()
 
 MAX_BODY = 400_000  # bytes of a submitted form: 50 full rows fit many times over
+MAX_FIELDS = 5_000  # fields of a submitted form: 50 full rows have about 1,000
 
 KIND_WORDS = {
     "exact": "确定金额",
@@ -100,7 +102,14 @@ async def calculator_submit(request: Request, calculator: CalculatorDep) -> Resp
         form = blank_form(date.today())
         form.error(GENERAL, f"提交的内容过大（{len(body)} 字节）；最多可填写 {MAX_EVENTS} 项成果")
         return _form_page(request, calculator, form, status_code=413)
-    pairs = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=5000)
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS
+        )
+    except ValueError:  # more fields than any form of ours has
+        form = blank_form(date.today())
+        form.error(GENERAL, f"提交的字段过多（最多 {MAX_FIELDS} 个）；最多可填写 {MAX_EVENTS} 项成果")
+        return _form_page(request, calculator, form, status_code=413)
     form = read_form(pairs)
     action = dict(pairs).get("action", "assess")
     if action in ("add", "add-award"):
@@ -145,7 +154,7 @@ def calculator_result(
 
 
 @router.get("/calculator/result.json")
-def calculator_result_json(calculator: CalculatorDep, c: CodeQuery = "") -> Response:
+def calculator_result_json(request: Request, calculator: CalculatorDep, c: CodeQuery = "") -> Response:
     """The assessment as POST /api/v1/assess answers it; CaseError becomes the API's 422."""
     try:
         case = decode_case(c)
@@ -155,6 +164,7 @@ def calculator_result_json(calculator: CalculatorDep, c: CodeQuery = "") -> Resp
             status_code=400,
             content={"detail": str(exc), "errors": [{"loc": loc, "msg": str(exc), "type": "share_link"}]},
         )
+    check_case_size(case, request.app.state.settings)
     assessment = calculator.assess(case)
     return JSONResponse(
         assessment.model_dump(mode="json"),
@@ -175,6 +185,7 @@ def _assess_or_form(
     if built.case is None:
         return _form_page(request, calculator, form, status_code=422)
     try:
+        check_case_size(built.case, request.app.state.settings)
         assessment = calculator.assess(built.case)
     except CaseError as exc:
         attach_problems(form, exc.problems, built)
@@ -187,7 +198,8 @@ def _assess_or_form(
         "view": view,
         "assessment": assessment,
         "share_path": f"/calculator/result?{query}",
-        "share_url": f"{str(request.base_url).rstrip('/')}/calculator/result?{query}",
+        # the public address from settings, never the Host header a client sent
+        "share_url": f"{request.app.state.settings.base_url.rstrip('/')}/calculator/result?{query}",
         "json_path": f"/calculator/result.json?{urlencode({'c': token})}",
         "edit_path": f"/calculator?{urlencode({'c': token})}",
         "stale": link_version is not None and link_version != calculator.rules.version,

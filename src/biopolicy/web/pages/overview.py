@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from biopolicy.domain.dates import parse_iso_date
 from biopolicy.services.overview import Overview, get_overview
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.pages.render import render
@@ -21,7 +22,7 @@ def overview_page(request: Request, library: LibraryDep, calculator: CalculatorD
     as_of = dt.date.today()
     if raw:
         try:
-            as_of = dt.date.fromisoformat(raw)
+            as_of = parse_iso_date(raw)
         except ValueError:
             error = f"查询日须为日期，格式 YYYY-MM-DD（如 2025-06-30），收到 {raw[:20]}；下面按今天显示"
     overview = get_overview(library, calculator, as_of)

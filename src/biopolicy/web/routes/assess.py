@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 
 from biopolicy.domain.assessment import Assessment
+from biopolicy.domain.dates import IsoDate
 from biopolicy.web.deps import CalculatorDep
-from biopolicy.web.schemas import ErrorOut
+from biopolicy.web.errors import ErrorBody
+from biopolicy.web.limits import check_case_size
+from biopolicy.web.work import run_while_connected
 
 router = APIRouter(tags=["测算"])
 
@@ -34,14 +36,17 @@ EXAMPLE = {
 @router.post(
     "/assess",
     summary="测算一个案例可享受的政策",
-    responses={422: {"model": ErrorOut, "description": "案例有误：每条说明指出字段及应填写的内容"}},
+    responses={422: {"model": ErrorBody, "description": "案例有误：每条说明指出字段及应填写的内容"}},
 )
-def assess_case(
+async def assess_case(
+    request: Request,
     calculator: CalculatorDep,
     case: Annotated[
         dict[str, Any], Body(description="案例：申请人、产品、事件、已获奖励、查询日", examples=[EXAMPLE])
     ],
-    as_of: Annotated[dt.date | None, Query(description="查询日，覆盖案例中的 as_of（YYYY-MM-DD）")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="查询日，覆盖案例中的 as_of（YYYY-MM-DD）")] = None,
 ) -> Assessment:
-    # the case is validated by the service, so every message names its field in Chinese
-    return calculator.assess(case, as_of=as_of)
+    # the case is validated by the service, so every message names its field in Chinese (the
+    # OpenAPI document declares the Case schema: web/openapi.py); the work stops if the client goes
+    check_case_size(case, request.app.state.settings)
+    return await run_while_connected(request, calculator.assess, case, as_of)

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Path
 
 from biopolicy.services.models import ClauseOut, DocumentList, DocumentOut
 from biopolicy.web.deps import LibraryDep
-from biopolicy.web.schemas import ErrorOut
+from biopolicy.web.errors import ErrorBody
+from biopolicy.web.limits import MAX_ID_LENGTH
 
 router = APIRouter(tags=["文件与条款"])
 
-_NOT_FOUND = {404: {"model": ErrorOut, "description": "没有这个编号的文件或条款"}}
+_NOT_FOUND = {404: {"model": ErrorBody, "description": "没有这个编号的文件或条款"}}
 
 
 @router.get("/documents", summary="文件列表")
@@ -25,7 +26,8 @@ def list_documents(library: LibraryDep) -> DocumentList:
 
 @router.get("/documents/{doc_id}", summary="一份文件及其条款树", responses=_NOT_FOUND)
 def get_document(
-    library: LibraryDep, doc_id: str = Path(description="文件编号，如 xm-2023", examples=["xm-2023"])
+    library: LibraryDep,
+    doc_id: str = Path(max_length=MAX_ID_LENGTH, description="文件编号，如 xm-2023", examples=["xm-2023"]),
 ) -> DocumentOut:
     return DocumentOut.of(library.document(doc_id))
 
@@ -33,6 +35,10 @@ def get_document(
 @router.get("/clauses/{clause_id:path}", summary="一个条款", responses=_NOT_FOUND)
 def get_clause(
     library: LibraryDep,
-    clause_id: str = Path(description="条款编号，如 xm-2023/m16 或 xm-2023/m10/p2", examples=["xm-2023/m16"]),
+    clause_id: str = Path(
+        max_length=MAX_ID_LENGTH,
+        description="条款编号，如 xm-2023/m16 或 xm-2023/m10/p2",
+        examples=["xm-2023/m16"],
+    ),
 ) -> ClauseOut:
     return ClauseOut.of(library.clause(clause_id), library.children(clause_id))

@@ -8,25 +8,32 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from biopolicy.domain.dates import IsoDate
 from biopolicy.services.explanations import ExplanationList, MeasureExplanation, explain
 from biopolicy.services.library import NotFound
 from biopolicy.web.deps import CalculatorDep, LibraryDep
-from biopolicy.web.schemas import ErrorOut
+from biopolicy.web.errors import ErrorBody
+from biopolicy.web.limits import MAX_ID_LENGTH
 
 router = APIRouter(tags=["措施"])
 
-_NOT_FOUND = {404: {"model": ErrorOut, "description": "没有这个编号的措施、文件或条款"}}
+_NOT_FOUND = {404: {"model": ErrorBody, "description": "没有这个编号的措施、文件或条款"}}
 
 
 @router.get("/explanations", summary="措施的条文与逻辑对照（列表）", responses=_NOT_FOUND)
 def list_explanations(
     library: LibraryDep,
     calculator: CalculatorDep,
-    doc: Annotated[str | None, Query(description="只列出这份文件的措施，如 xm-2023")] = None,
-    clause: Annotated[
-        str | None, Query(description="只列出实施这一条款（或其下级段落）的措施，如 xm-2023/m16")
+    doc: Annotated[
+        str | None, Query(max_length=MAX_ID_LENGTH, description="只列出这份文件的措施，如 xm-2023")
     ] = None,
-    as_of: Annotated[dt.date | None, Query(description="有效状态的查询日（YYYY-MM-DD），默认今天")] = None,
+    clause: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_ID_LENGTH, description="只列出实施这一条款（或其下级段落）的措施，如 xm-2023/m16"
+        ),
+    ] = None,
+    as_of: Annotated[IsoDate | None, Query(description="有效状态的查询日（YYYY-MM-DD），默认今天")] = None,
 ) -> ExplanationList:
     day = as_of or dt.date.today()
     if clause is not None:
@@ -42,9 +49,11 @@ def get_explanation(
     library: LibraryDep,
     calculator: CalculatorDep,
     measure_id: str = Path(
-        description="措施编号，如 xm-2025-1/m15-new-products", examples=["xm-2023/m1-clinical"]
+        max_length=MAX_ID_LENGTH,
+        description="措施编号，如 xm-2025-1/m15-new-products",
+        examples=["xm-2023/m1-clinical"],
     ),
-    as_of: Annotated[dt.date | None, Query(description="有效状态的查询日（YYYY-MM-DD），默认今天")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="有效状态的查询日（YYYY-MM-DD），默认今天")] = None,
 ) -> MeasureExplanation:
     m = calculator.measure(measure_id)
     return explain(m, library, calculator, as_of or dt.date.today(), with_examples=True)
