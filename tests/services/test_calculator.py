@@ -21,7 +21,7 @@ def base_case(**changes):
                 "product_id": "p1",
                 "stage": "phase_2",
                 "rd_investment": "30000000",
-                "transferred_locally": True,
+                "transferred_city": "厦门市",
             }
         ],
         "as_of": "2026-03-02",
@@ -55,8 +55,8 @@ def test_a_valid_case_is_assessed():
         (base_case(events=event(date="2026-02-30")), "events[0].date", "YYYY-MM-DD"),
         (base_case(events=event(stage="phase_4")), "events[0].stage", "preclinical"),
         (
-            base_case(events=event(transferred_locally="yes")),
-            "events[0].transferred_locally",
+            base_case(events=event(introduced="yes")),
+            "events[0].introduced",
             "true 或 false",
         ),
         (base_case(events=event(colour="red")), "events[0].colour", "没有属性 colour"),
