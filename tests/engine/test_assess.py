@@ -328,3 +328,23 @@ def test_a_winner_names_an_overlapping_measure_whose_eligibility_is_still_open(c
     assert got["b/m1"].eligibility.value == "unknown"
     assert got["a/m1"].overlap.outcome == "won"
     assert "b/m1 是否适用待补充信息" in got["a/m1"].overlap.reason
+
+
+def test_amount_kind_and_overlap_outcome_are_domain_enums_written_as_the_same_strings(catalogue):
+    from biopolicy.domain.assessment import AmountKind, OverlapKind, OverlapResult
+
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "at_most", "rate": "40%", "base": "event.rd_investment"}),
+            measure("b/m1", {"kind": "exact", "value": "100"}),
+        ],
+        overlaps=[overlap(["a/m1", "b/m1"])],
+    )
+    got = by_measure(run(rules, case([stage("e1")]), catalogue))
+    won = got["a/m1"]
+    assert won.amount.kind is AmountKind.at_most
+    assert won.overlap.kind is OverlapKind.highest_only and won.overlap.outcome is OverlapResult.won
+    assert got["b/m1"].overlap.outcome is OverlapResult.lost
+    data = won.model_dump(mode="json")
+    assert data["amount"]["kind"] == "at_most"
+    assert (data["overlap"]["kind"], data["overlap"]["outcome"]) == ("highest_only", "won")

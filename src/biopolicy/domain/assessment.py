@@ -16,6 +16,29 @@ class Eligibility(StrEnum):
     unknown = "unknown"
 
 
+# What kind of figure an amount is; the rule language writes the same kinds (rules.schema re-exports
+# them). No docstring: the schemas' descriptions are the Chinese ones of rules/jsonschema.py.
+class AmountKind(StrEnum):
+    exact = "exact"  # a fixed figure or an exact rate: 给予300万元 / 按5%奖励
+    at_most = "at_most"  # 最高不超过: a ceiling, with or without a rate of a base
+    at_least = "at_least"  # 不少于: a floor
+    unknown = "unknown"  # 按有关规定 / 按年度申报指南: no number can be worked out
+    top_up = "top_up"  # 补足至: the difference up to an amount, net of named measures (rules only)
+    waiver = "waiver"  # 免收: a fee not charged; the amount spared is the fee itself (`base`)
+
+
+class OverlapKind(StrEnum):
+    highest_only = "highest_only"  # 就高从优不重复: the highest of the group for one achievement
+    excludes = "excludes"  # 不重复享受: one of the group per subject, the first paid
+
+
+class OverlapResult(StrEnum):  # how a declared overlap was settled for one side
+    won = "won"  # the highest of the group: it counts
+    lost = "lost"  # another side is higher: this one pays nothing
+    unresolved = "unresolved"  # a side has no figure worked out from facts: both shown, settled at review
+    excluded = "excluded"  # the subject already had another of the group: not enjoyed twice
+
+
 class Step(BaseModel):
     """One sentence of the explanation, with the clauses that say so."""
 
@@ -24,7 +47,7 @@ class Step(BaseModel):
 
 
 class AmountResult(BaseModel):
-    kind: str  # exact / at_most / at_least / unknown / waiver (a fee not charged); a top-up resolves to one
+    kind: AmountKind  # exact / at_most / at_least / unknown / waiver; a top-up resolves to exact or at_least
     value: Decimal | None = None  # exact: the sum; at_most: the most obtainable; at_least: the floor
     before_caps: Decimal | None = None  # the figure before shared ceilings and overlaps cut it
     ceiling: Decimal | None = None  # unknown amounts: a ceiling the text states, if any
@@ -50,8 +73,8 @@ class Instalment(BaseModel):
 
 class OverlapOutcome(BaseModel):
     overlap_id: str
-    kind: str  # highest_only / excludes
-    outcome: str  # won / lost / unresolved / excluded
+    kind: OverlapKind
+    outcome: OverlapResult
     reason: str
     with_measures: list[str]
     clauses: list[str]

@@ -18,11 +18,13 @@ from __future__ import annotations
 from datetime import date
 
 from biopolicy.domain.assessment import (
+    AmountKind,
     AmountResult,
     Assessment,
     Eligibility,
     Entitlement,
     Instalment,
+    OverlapResult,
     Step,
     YearTotal,
 )
@@ -37,7 +39,7 @@ from biopolicy.engine.judge import Work, judge, top_up
 from biopolicy.engine.ledger import PaidAward, PaidLedger
 from biopolicy.engine.overlaps import resolve_overlaps
 from biopolicy.engine.totals import totals
-from biopolicy.rules.schema import AmountKind, Measure, RuleSet
+from biopolicy.rules.schema import Measure, RuleSet
 
 
 def assess(case: Case, rules: RuleSet, catalogue: Catalogue, as_of: date | None = None) -> Assessment:
@@ -77,7 +79,7 @@ def assess(case: Case, rules: RuleSet, catalogue: Catalogue, as_of: date | None 
         resolve_overlaps(batch, ledger, rules)
         for w in batch:
             # an unresolved overlap may still pay either side: each takes from its own ceilings
-            unresolved = w.overlap is not None and w.overlap.outcome == "unresolved"
+            unresolved = w.overlap is not None and w.overlap.outcome == OverlapResult.unresolved
             if (w.pays or unresolved) and w.value is not None:
                 apply_caps(w, ledger)
                 ledger.add(w.paid())
@@ -150,7 +152,7 @@ def _entitlement(w: Work, as_of: date, rules: RuleSet) -> Entitlement:
         eligibility=w.eligibility,
         reason=w.reason,
         missing=w.missing,
-        amount=AmountResult(kind=w.kind.value, value=w.value, before_caps=w.before_caps, ceiling=w.ceiling),
+        amount=AmountResult(kind=w.kind, value=w.value, before_caps=w.before_caps, ceiling=w.ceiling),
         clauses=m.clauses,
         steps=w.steps,
         notes=notes,

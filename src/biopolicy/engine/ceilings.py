@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from biopolicy.domain.assessment import AmountKind
 from biopolicy.domain.money import yuan
 from biopolicy.engine.judge import Work
 from biopolicy.engine.ledger import PaidLedger, bucket_key, cap_covers
-from biopolicy.rules.schema import AmountKind, Cap, CapScope
+from biopolicy.rules.schema import Cap, CapScope
 
 
 def _buckets(w: Work, ledger: PaidLedger):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from biopolicy.domain.assessment import Eligibility, OverlapOutcome, Step
+from biopolicy.domain.assessment import AmountKind, Eligibility, OverlapOutcome, OverlapResult, Step
 from biopolicy.domain.case import APPLICANT_KIND_LABELS, Event
 from biopolicy.domain.money import yuan
 from biopolicy.domain.places import covers
@@ -17,7 +17,7 @@ from biopolicy.engine.amounts import compute
 from biopolicy.engine.conditions import evaluate
 from biopolicy.engine.facts import Situation
 from biopolicy.engine.ledger import PaidAward, PaidLedger
-from biopolicy.rules.schema import AmountKind, Measure, RuleSet, Window
+from biopolicy.rules.schema import Measure, RuleSet, Window
 
 
 @dataclass
@@ -43,7 +43,9 @@ class Work:
 
     @property
     def pays(self) -> bool:
-        return self.eligibility == Eligibility.yes and (self.overlap is None or self.overlap.outcome == "won")
+        return self.eligibility == Eligibility.yes and (
+            self.overlap is None or self.overlap.outcome == OverlapResult.won
+        )
 
     def paid(self) -> PaidAward:
         """The record of this award in the ledger."""

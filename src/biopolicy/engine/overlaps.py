@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from biopolicy.domain.assessment import Eligibility, OverlapOutcome
+from biopolicy.domain.assessment import AmountKind, Eligibility, OverlapKind, OverlapOutcome, OverlapResult
 from biopolicy.domain.money import yuan
 from biopolicy.engine.ceilings import peek
 from biopolicy.engine.judge import Work
 from biopolicy.engine.ledger import PaidLedger
-from biopolicy.rules.schema import AmountKind, Overlap, OverlapKind, RuleSet
+from biopolicy.rules.schema import Overlap, RuleSet
 
 
 def resolve_overlaps(batch: list[Work], ledger: PaidLedger, rules: RuleSet) -> None:
@@ -27,11 +27,11 @@ def resolve_overlaps(batch: list[Work], ledger: PaidLedger, rules: RuleSet) -> N
             _excludes(o, group, ledger)
 
 
-def _outcome(o: Overlap, w: Work, outcome: str, reason: str) -> None:
+def _outcome(o: Overlap, w: Work, outcome: OverlapResult, reason: str) -> None:
     others = [m for m in o.measures if m != w.measure.id]
     w.overlap = OverlapOutcome(
         overlap_id=o.id,
-        kind=o.kind.value,
+        kind=o.kind,
         outcome=outcome,
         reason=reason,
         with_measures=others,
@@ -54,7 +54,7 @@ def _highest_only(o: Overlap, group: list[Work], ledger: PaidLedger) -> None:
             _outcome(
                 o,
                 w,
-                "unresolved",
+                OverlapResult.unresolved,
                 f"{o.excerpt}：{names} 针对同一事项只能取其一，但有一方金额无法算出，两者并列、不相加，待审核时确定",
             )
         return
@@ -69,7 +69,7 @@ def _highest_only(o: Overlap, group: list[Work], ledger: PaidLedger) -> None:
         _outcome(
             o,
             w,
-            "lost",
+            OverlapResult.lost,
             f"{o.excerpt}：与 {best.measure.id}（{yuan(peek(best, ledger))}）就高取其一，本项不计",
         )
         w.value = Decimal(0)
@@ -82,7 +82,7 @@ def _highest_only(o: Overlap, group: list[Work], ledger: PaidLedger) -> None:
         net = max(best.value - already, Decimal(0))
         reason += f"；已获 {yuan(already)}，只补差额 {yuan(net)}"
         best.value = net
-    _outcome(o, best, "won", reason)
+    _outcome(o, best, OverlapResult.won, reason)
 
 
 def _dominated(open_: list[Work], eligible: list[Work], ledger: PaidLedger) -> bool:
@@ -105,7 +105,12 @@ def _excludes(o: Overlap, group: list[Work], ledger: PaidLedger) -> None:
         if earlier:
             if w.value is not None:  # an amount that cannot be worked out stays without a number
                 w.value = Decimal(0)
-            _outcome(o, w, "excluded", f"{o.excerpt}：同一事项已享受 {'、'.join(earlier)}，本项不重复享受")
+            _outcome(
+                o,
+                w,
+                OverlapResult.excluded,
+                f"{o.excerpt}：同一事项已享受 {'、'.join(earlier)}，本项不重复享受",
+            )
 
 
 def _shown(w: Work) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from biopolicy.domain.assessment import Eligibility, Entitlement, YearTotal
+from biopolicy.domain.assessment import AmountKind, Eligibility, Entitlement, OverlapResult, YearTotal
 
 
 def totals(entitlements: list[Entitlement]) -> list[YearTotal]:
@@ -12,18 +12,18 @@ def totals(entitlements: list[Entitlement]) -> list[YearTotal]:
 
     def add(year: int | None, e: Entitlement, value: Decimal | None) -> None:
         t = years.setdefault(year, YearTotal(year=year))
-        if e.overlap is not None and e.overlap.outcome == "unresolved":
+        if e.overlap is not None and e.overlap.outcome == OverlapResult.unresolved:
             if e.overlap.overlap_id not in t.unresolved_overlaps:
                 t.unresolved_overlaps.append(e.overlap.overlap_id)
-        elif e.overlap is not None and e.overlap.outcome in ("lost", "excluded"):
+        elif e.overlap is not None and e.overlap.outcome in (OverlapResult.lost, OverlapResult.excluded):
             return
-        elif e.amount.kind == "unknown" or value is None:
+        elif e.amount.kind == AmountKind.unknown or value is None:
             t.unknown_measures.append(e.measure_id)
-        elif e.amount.kind == "at_least":
+        elif e.amount.kind == AmountKind.at_least:
             t.at_least += value
         else:
             t.max_obtainable += value
-            if e.amount.kind in ("exact", "waiver"):
+            if e.amount.kind in (AmountKind.exact, AmountKind.waiver):
                 t.exact += value
 
     for e in entitlements:

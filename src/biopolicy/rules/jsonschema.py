@@ -283,6 +283,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "unresolved_overlaps": "未能确定取哪一项的重叠，未计入合计",
     },
     "Eligibility": {"": "是否适用：yes / no / unknown"},
+    "OverlapResult": {
+        "": "重叠处理结果：won 本项最高、计入；lost 另一项更高、本项不计；unresolved 有一方金额无法算出，并列待审核；"
+        "excluded 已享受其一，本项不重复享受"
+    },
 }
 
 # Fields the loader fills in: an analyst never writes them.

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from biopolicy.domain.assessment import AmountKind, OverlapKind  # re-exported: rule files name them
 from biopolicy.domain.case import ApplicantKind
 from biopolicy.domain.money import parse_money, parse_rate
 
@@ -124,15 +125,6 @@ Not.model_rebuild()
 
 
 # ---------------------------------------------------------------- amounts
-
-
-class AmountKind(StrEnum):
-    exact = "exact"  # a fixed figure or an exact rate: 给予300万元 / 按5%奖励
-    at_most = "at_most"  # 最高不超过: a ceiling, with or without a rate of a base
-    at_least = "at_least"  # 不少于: a floor
-    unknown = "unknown"  # 按有关规定 / 按年度申报指南: no number can be worked out
-    top_up = "top_up"  # 补足至: the difference up to an amount, net of named measures
-    waiver = "waiver"  # 免收: a fee not charged; the amount spared is the fee itself (`base`)
 
 
 class Headroom(_Strict):
@@ -322,11 +314,6 @@ class Cap(_Strict):
     clauses: list[str] = Field(min_length=1)
     excerpt: str
     notes: list[Note] = Field(default_factory=list)
-
-
-class OverlapKind(StrEnum):
-    highest_only = "highest_only"  # 就高从优不重复: the highest of the group for one achievement
-    excludes = "excludes"  # 不重复享受: one of the group per subject, the first paid
 
 
 class Overlap(_Strict):
