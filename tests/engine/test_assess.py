@@ -348,3 +348,43 @@ def test_amount_kind_and_overlap_outcome_are_domain_enums_written_as_the_same_st
     data = won.model_dump(mode="json")
     assert data["amount"]["kind"] == "at_most"
     assert (data["overlap"]["kind"], data["overlap"]["outcome"]) == ("highest_only", "won")
+
+
+def test_once_per_subject_pays_the_first_event_of_a_subject_and_names_it_for_the_next(catalogue):
+    rules = ruleset([measure("a/m1", {"kind": "exact", "value": "100"}, once_per="subject")])
+    events = [stage("e1", subject="甲"), stage("e2", "2025-07-01", subject="甲"), stage("e3", subject="乙")]
+    result = run(rules, case(events), catalogue)
+    first, second, other = (by_measure(result, e)["a/m1"] for e in ("e1", "e2", "e3"))
+    assert first.eligibility == "yes" and Decimal(first.amount.value) == 100
+    assert second.eligibility == "no" and "事件 e1（2025-06-01）" in second.reason
+    assert other.eligibility == "yes"
+    assert result.totals[-1].exact == Decimal(200)
+
+
+def test_once_per_product_counts_a_prior_award_of_the_same_measure_for_the_same_product_only(catalogue):
+    rules = ruleset([measure("a/m1", {"kind": "exact", "value": "100"}, once_per="product")])
+    same = [{"measure_id": "a/m1", "amount": "100", "date": "2024-01-01", "product_id": "p1"}]
+    other_product = [{"measure_id": "a/m1", "amount": "100", "date": "2024-01-01", "product_id": "p9"}]
+    other_measure = [{"programme": "国家专项", "amount": "100", "date": "2024-01-01", "product_id": "p1"}]
+    assert by_measure(run(rules, case([stage("e1")], same), catalogue))["a/m1"].eligibility == "no"
+    assert by_measure(run(rules, case([stage("e1")], other_product), catalogue))["a/m1"].eligibility == "yes"
+    assert by_measure(run(rules, case([stage("e1")], other_measure), catalogue))["a/m1"].eligibility == "yes"
+
+
+def test_once_per_product_after_an_event_whose_eligibility_is_open_says_so_and_still_counts(catalogue):
+    rules = ruleset(
+        [
+            measure(
+                "a/m1",
+                {"kind": "exact", "value": "100"},
+                once_per="product",
+                conditions={"fact": "event.transferred_locally", "eq": True},
+            )
+        ]
+    )
+    events = [stage("e1"), stage("e2", "2025-07-01", transferred_locally=True)]
+    result = run(rules, case(events), catalogue)
+    assert by_measure(result, "e1")["a/m1"].eligibility == "unknown"
+    later = by_measure(result, "e2")["a/m1"]
+    assert later.eligibility == "yes"
+    assert any("事件 e1（2025-06-01）是否适用待补充信息" in s.text for s in later.steps)

@@ -35,7 +35,7 @@ from biopolicy.domain.places import PROVINCE, covers
 from biopolicy.engine.ceilings import apply_caps
 from biopolicy.engine.check import check_case
 from biopolicy.engine.facts import Situation
-from biopolicy.engine.judge import Work, judge, top_up
+from biopolicy.engine.judge import Work, judge, once_only, top_up
 from biopolicy.engine.ledger import PaidAward, PaidLedger
 from biopolicy.engine.overlaps import resolve_overlaps
 from biopolicy.engine.totals import totals
@@ -70,10 +70,13 @@ def assess(case: Case, rules: RuleSet, catalogue: Catalogue, as_of: date | None 
     for m in rules.measures.values():
         by_event_type.setdefault(m.event, []).append(m)
     works: list[Work] = []
+    undecided: dict[tuple, Work] = {}  # once-per measures: an earlier event whose eligibility is open
     for event in sorted(case.events, key=lambda e: (e.date, e.id)):
         situation = Situation(case.applicant, event, products.get(event.product_id), catalogue)
         batch = [judge(m, situation, rules) for m in by_event_type.get(event.type, [])]
         for w in batch:
+            if w.eligibility != Eligibility.no and w.measure.once_per is not None:
+                once_only(w, ledger, undecided)
             if w.eligibility != Eligibility.no and w.measure.amount_specs()[0].kind == AmountKind.top_up:
                 top_up(w, ledger)
         resolve_overlaps(batch, ledger, rules)
@@ -98,7 +101,20 @@ def assess(case: Case, rules: RuleSet, catalogue: Catalogue, as_of: date | None 
 
 def _prior(case: Case, as_of: date, notes: list[str], ledger: PaidLedger) -> PaidLedger:
     events = {e.id: e for e in case.events}
-    for award in case.prior_awards:
+    # in date order (then by what they are), so that the order they are listed in changes nothing
+    ordered = sorted(
+        case.prior_awards,
+        key=lambda a: (
+            a.date,
+            a.measure_id or "",
+            a.programme or "",
+            a.product_id or "",
+            a.subject or "",
+            a.event_id or "",
+            a.amount,
+        ),
+    )
+    for award in ordered:
         if award.date > as_of:
             notes.append(
                 f"已获奖励“{award.measure_id or award.programme}”日期 {award.date} 晚于查询日 {as_of}，未计入"
@@ -115,6 +131,7 @@ def _prior(case: Case, as_of: date, notes: list[str], ledger: PaidLedger) -> Pai
                 year=award.date.year,
                 value=award.amount,
                 exact=True,
+                paid_on=award.date,
             )
         )
     return ledger

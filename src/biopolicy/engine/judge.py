@@ -17,7 +17,7 @@ from biopolicy.engine.amounts import compute
 from biopolicy.engine.conditions import evaluate
 from biopolicy.engine.facts import Situation
 from biopolicy.engine.ledger import PaidAward, PaidLedger
-from biopolicy.rules.schema import Measure, RuleSet, Window
+from biopolicy.rules.schema import Measure, OncePer, RuleSet, Window
 
 
 @dataclass
@@ -59,6 +59,7 @@ class Work:
             value=self.value,
             exact=self.kind in (AmountKind.exact, AmountKind.waiver),
             situation=self.situation,
+            paid_on=self.event.date,
         )
 
 
@@ -129,3 +130,43 @@ def top_up(w: Work, ledger: PaidLedger) -> None:
     w.say(f"补足至 {yuan(spec.to)}：同一事项已计 {yuan(already)}（{detail}），应补 {yuan(w.value)}")
     if not exact:
         w.say("已计金额中含“最高可得”，实际已得可能更少，故补足额至少为上述数额")
+
+
+ONCE_WORDS = {OncePer.product: "同一产品（品种）", OncePer.subject: "同一事项"}
+
+
+def once_only(w: Work, ledger: PaidLedger, undecided: dict[tuple, Work]) -> None:
+    """一次性 / 每个品种: an award already made under this measure for the same product (subject) leaves nothing.
+
+    Awards earlier in this case and prior awards both count. An earlier event whose eligibility is
+    still open is named: if it applies, this one does not.
+    """
+    m, scope = w.measure, w.measure.once_per
+    words = ONCE_WORDS[scope]
+    if scope == OncePer.product:
+        key = w.event.product_id
+        if key is None:
+            w.say(f"本措施对{words}只给予一次；本事件未写明产品（product_id），无法核对此前是否已获")
+            return
+        earlier = ledger.for_measure_product(m.id, key)
+    else:
+        key = w.event.subject_key
+        earlier = ledger.for_measure_subject(m.id, key)
+    if earlier:
+        first = earlier[0]
+        if first.prior:
+            how = f"已获奖励（{first.paid_on}，{yuan(first.value)}）"
+        else:
+            how = f"事件 {first.event_id}（{first.paid_on}）已计本项奖励"
+        fail(w, f"本措施对{words}只给予一次：“{key}”{how}，本事件不再给予")
+        return
+    before = undecided.get((m.id, scope, key))
+    if before is not None:
+        w.say(
+            f"本措施对{words}只给予一次：事件 {before.event.id}（{before.event.date}）是否适用待补充信息；"
+            "如该事件适用，本事件不再给予"
+        )
+    elif w.eligibility == Eligibility.unknown:
+        undecided[(m.id, scope, key)] = w
+    else:
+        w.say(f"本措施对{words}只给予一次：“{key}”此前未获本项奖励")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
 from biopolicy.engine.conditions import evaluate
@@ -35,6 +36,7 @@ class PaidAward:
     value: Decimal
     exact: bool
     situation: Situation | None = None  # None for prior awards: their event's facts are unknown
+    paid_on: date | None = None  # the award's date (prior) or its event's date
     seq: int = 0  # the order it was recorded in, set by the ledger
 
     @property

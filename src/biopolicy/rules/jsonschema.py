@@ -59,6 +59,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "categories": "本措施定义的类别（名称 → 条件），在条件和金额表中用 {category: 名称} 引用",
         "amount": "金额：单一金额（kind 等字段），或按档次的金额表（table）",
         "instalments": "分期发放的比例，如 40%、30%、30%",
+        "once_per": "只奖励一次（原文“一次性奖励”“每个品种分别给予”）：product 每个产品（品种）一次，subject 每个事项一次；"
+        "同一产品（事项）已获本措施奖励的（含 prior_awards 中的已获奖励），以后的事件不再给予",
         "notes": "解释说明：原文有歧义时采用的读法，随结果一并显示",
     },
     "ApplicantSpec": {
@@ -163,6 +165,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "excerpt": "原文摘录，须出现在所引条款中",
         "notes": "解释说明",
     },
+    "OncePer": {"": "只奖励一次的范围：product 每个产品（品种）；subject 每个事项（未写事项时为产品）"},
     "OverlapKind": {
         "": "重叠类型：highest_only 就高从优不重复（同一事项取最高一项）；excludes 不重复享受（同一事项只享受其一，先获得的为准）"
     },

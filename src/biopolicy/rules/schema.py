@@ -263,6 +263,13 @@ class Instalments(_Strict):
         return self
 
 
+class OncePer(StrEnum):
+    """一次性 / 每个品种分别给予: the measure pays once per product (or subject), whatever the events."""
+
+    product = "product"  # once per product (品种): a later event for the same product pays nothing
+    subject = "subject"  # once per subject (the event's subject, else its product)
+
+
 class MeasureKind(StrEnum):
     reward = "reward"
     # obligation, time_limit and target measures come later and share id, clauses and window.
@@ -281,6 +288,7 @@ class Measure(_Strict):
     categories: dict[str, Condition] = Field(default_factory=dict)
     amount: Amount
     instalments: Instalments | None = None
+    once_per: OncePer | None = None  # 一次性 / 每个品种: earlier awards (prior ones too) leave nothing
     notes: list[Note] = Field(default_factory=list)
     doc_id: str = ""  # filled by the loader
 
