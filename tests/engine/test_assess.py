@@ -388,3 +388,44 @@ def test_once_per_product_after_an_event_whose_eligibility_is_open_says_so_and_s
     later = by_measure(result, "e2")["a/m1"]
     assert later.eligibility == "yes"
     assert any("事件 e1（2025-06-01）是否适用待补充信息" in s.text for s in later.steps)
+
+
+def test_measures_declared_together_add_up_as_one_side_of_a_highest_only_overlap(catalogue):
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "exact", "value": "300"}),
+            measure("a/m2", {"kind": "exact", "value": "300"}),
+            measure("b/m1", {"kind": "exact", "value": "500"}),
+        ],
+        overlaps=[overlap(["a/m1", "a/m2", "b/m1"]) | {"together": [["a/m1", "a/m2"]]}],
+    )
+    got = by_measure(run(rules, case([stage("e1")]), catalogue))
+    assert [got[m].overlap.outcome for m in ("a/m1", "a/m2", "b/m1")] == ["won", "won", "lost"]
+    assert got["a/m1"].overlap.together_with == ["a/m2"]
+    assert "a/m1 + a/m2（600" in next(s.text for s in got["b/m1"].steps if "就高取其一" in s.text)
+
+
+def test_a_single_side_bigger_than_the_together_sum_wins_over_it(catalogue):
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "exact", "value": "300"}),
+            measure("a/m2", {"kind": "exact", "value": "300"}),
+            measure("b/m1", {"kind": "exact", "value": "601"}),
+        ],
+        overlaps=[overlap(["a/m1", "a/m2", "b/m1"]) | {"together": [["a/m1", "a/m2"]]}],
+    )
+    result = run(rules, case([stage("e1")]), catalogue)
+    got = by_measure(result)
+    assert [got[m].overlap.outcome for m in ("a/m1", "a/m2", "b/m1")] == ["lost", "lost", "won"]
+    assert result.totals[-1].exact == Decimal(601)
+
+
+def test_together_must_name_measures_of_the_overlap_once_and_only_for_highest_only():
+    from pydantic import ValidationError
+
+    from biopolicy.rules.schema import Overlap
+
+    with pytest.raises(ValidationError, match="不在本重叠的 measures 中"):
+        Overlap.model_validate(overlap(["a/m1", "b/m1"]) | {"together": [["a/m1", "c/m1"]]})
+    with pytest.raises(ValidationError, match="只用于 highest_only"):
+        Overlap.model_validate(overlap(["a/m1", "b/m1"], "excludes") | {"together": [["a/m1", "b/m1"]]})

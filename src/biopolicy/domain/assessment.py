@@ -78,6 +78,7 @@ class OverlapOutcome(BaseModel):
     reason: str
     with_measures: list[str]
     clauses: list[str]
+    together_with: list[str] = Field(default_factory=list)  # measures added to this one as one side
 
 
 class Entitlement(BaseModel):

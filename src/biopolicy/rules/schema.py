@@ -328,9 +328,28 @@ class Overlap(_Strict):
     id: str
     kind: OverlapKind
     measures: list[str] = Field(min_length=2)
+    # highest_only: measures of the group that add up as one side (the text pays both for the
+    # achievement), compared together with the other sides; the rest are each a side of their own
+    together: list[list[str]] = Field(default_factory=list)
     clauses: list[str] = Field(min_length=1)
     excerpt: str
     notes: list[Note] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _together_within(self) -> Overlap:
+        seen: set[str] = set()
+        for group in self.together:
+            if self.kind != OverlapKind.highest_only:
+                raise ValueError("together 只用于 highest_only（就高从优）")
+            if len(group) < 2:
+                raise ValueError("together 的每一组应至少有两项措施")
+            for mid in group:
+                if mid not in self.measures:
+                    raise ValueError(f"together 中的“{mid}”不在本重叠的 measures 中")
+                if mid in seen:
+                    raise ValueError(f"together 中的“{mid}”出现在多于一组中")
+                seen.add(mid)
+        return self
 
 
 class Funding(_Strict):
