@@ -328,3 +328,137 @@ def test_a_winner_names_an_overlapping_measure_whose_eligibility_is_still_open(c
     assert got["b/m1"].eligibility.value == "unknown"
     assert got["a/m1"].overlap.outcome == "won"
     assert "b/m1 是否适用待补充信息" in got["a/m1"].overlap.reason
+
+
+def test_amount_kind_and_overlap_outcome_are_domain_enums_written_as_the_same_strings(catalogue):
+    from biopolicy.domain.assessment import AmountKind, OverlapKind, OverlapResult
+
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "at_most", "rate": "40%", "base": "event.rd_investment"}),
+            measure("b/m1", {"kind": "exact", "value": "100"}),
+        ],
+        overlaps=[overlap(["a/m1", "b/m1"])],
+    )
+    got = by_measure(run(rules, case([stage("e1")]), catalogue))
+    won = got["a/m1"]
+    assert won.amount.kind is AmountKind.at_most
+    assert won.overlap.kind is OverlapKind.highest_only and won.overlap.outcome is OverlapResult.won
+    assert got["b/m1"].overlap.outcome is OverlapResult.lost
+    data = won.model_dump(mode="json")
+    assert data["amount"]["kind"] == "at_most"
+    assert (data["overlap"]["kind"], data["overlap"]["outcome"]) == ("highest_only", "won")
+
+
+def test_once_per_subject_pays_the_first_event_of_a_subject_and_names_it_for_the_next(catalogue):
+    rules = ruleset([measure("a/m1", {"kind": "exact", "value": "100"}, once_per="subject")])
+    events = [stage("e1", subject="甲"), stage("e2", "2025-07-01", subject="甲"), stage("e3", subject="乙")]
+    result = run(rules, case(events), catalogue)
+    first, second, other = (by_measure(result, e)["a/m1"] for e in ("e1", "e2", "e3"))
+    assert first.eligibility == "yes" and Decimal(first.amount.value) == 100
+    assert second.eligibility == "no" and "事件 e1（2025-06-01）" in second.reason
+    assert other.eligibility == "yes"
+    assert result.totals[-1].exact == Decimal(200)
+
+
+def test_once_per_product_counts_a_prior_award_of_the_same_measure_for_the_same_product_only(catalogue):
+    rules = ruleset([measure("a/m1", {"kind": "exact", "value": "100"}, once_per="product")])
+    same = [{"measure_id": "a/m1", "amount": "100", "date": "2024-01-01", "product_id": "p1"}]
+    other_product = [{"measure_id": "a/m1", "amount": "100", "date": "2024-01-01", "product_id": "p9"}]
+    other_measure = [{"programme": "国家专项", "amount": "100", "date": "2024-01-01", "product_id": "p1"}]
+    assert by_measure(run(rules, case([stage("e1")], same), catalogue))["a/m1"].eligibility == "no"
+    assert by_measure(run(rules, case([stage("e1")], other_product), catalogue))["a/m1"].eligibility == "yes"
+    assert by_measure(run(rules, case([stage("e1")], other_measure), catalogue))["a/m1"].eligibility == "yes"
+
+
+def test_once_per_product_after_an_event_whose_eligibility_is_open_says_so_and_still_counts(catalogue):
+    rules = ruleset(
+        [
+            measure(
+                "a/m1",
+                {"kind": "exact", "value": "100"},
+                once_per="product",
+                conditions={"fact": "event.transferred_city", "eq": "厦门市"},
+            )
+        ]
+    )
+    events = [stage("e1"), stage("e2", "2025-07-01", transferred_city="厦门市")]
+    result = run(rules, case(events), catalogue)
+    assert by_measure(result, "e1")["a/m1"].eligibility == "unknown"
+    later = by_measure(result, "e2")["a/m1"]
+    assert later.eligibility == "yes"
+    assert any("事件 e1（2025-06-01）是否适用待补充信息" in s.text for s in later.steps)
+
+
+def test_measures_declared_together_add_up_as_one_side_of_a_highest_only_overlap(catalogue):
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "exact", "value": "300"}),
+            measure("a/m2", {"kind": "exact", "value": "300"}),
+            measure("b/m1", {"kind": "exact", "value": "500"}),
+        ],
+        overlaps=[overlap(["a/m1", "a/m2", "b/m1"]) | {"together": [["a/m1", "a/m2"]]}],
+    )
+    got = by_measure(run(rules, case([stage("e1")]), catalogue))
+    assert [got[m].overlap.outcome for m in ("a/m1", "a/m2", "b/m1")] == ["won", "won", "lost"]
+    assert got["a/m1"].overlap.together_with == ["a/m2"]
+    assert "a/m1 + a/m2（600" in next(s.text for s in got["b/m1"].steps if "就高取其一" in s.text)
+
+
+def test_a_single_side_bigger_than_the_together_sum_wins_over_it(catalogue):
+    rules = ruleset(
+        [
+            measure("a/m1", {"kind": "exact", "value": "300"}),
+            measure("a/m2", {"kind": "exact", "value": "300"}),
+            measure("b/m1", {"kind": "exact", "value": "601"}),
+        ],
+        overlaps=[overlap(["a/m1", "a/m2", "b/m1"]) | {"together": [["a/m1", "a/m2"]]}],
+    )
+    result = run(rules, case([stage("e1")]), catalogue)
+    got = by_measure(result)
+    assert [got[m].overlap.outcome for m in ("a/m1", "a/m2", "b/m1")] == ["lost", "lost", "won"]
+    assert result.totals[-1].exact == Decimal(601)
+
+
+def test_together_must_name_measures_of_the_overlap_once_and_only_for_highest_only():
+    from pydantic import ValidationError
+
+    from biopolicy.rules.schema import Overlap
+
+    with pytest.raises(ValidationError, match="不在本重叠的 measures 中"):
+        Overlap.model_validate(overlap(["a/m1", "b/m1"]) | {"together": [["a/m1", "c/m1"]]})
+    with pytest.raises(ValidationError, match="只用于 highest_only"):
+        Overlap.model_validate(overlap(["a/m1", "b/m1"], "excludes") | {"together": [["a/m1", "b/m1"]]})
+
+
+def _unresolved(catalogue, a_amount, b_amount):
+    rules = ruleset(
+        [measure("a/m1", a_amount), measure("b/m1", b_amount)],
+        overlaps=[overlap(["a/m1", "b/m1"])],
+    )
+    result = run(rules, case([stage("e1")]), catalogue)
+    assert {e.overlap.outcome for e in result.entitlements} == {"unresolved"}
+    return result.totals[-1]
+
+
+def test_an_unresolved_overlap_totals_the_highest_maximum_and_the_highest_guaranteed_figure(catalogue):
+    total = _unresolved(catalogue, {"kind": "exact", "value": "100"}, {"kind": "at_most", "cap": "600"})
+    assert (total.exact, total.max_obtainable, total.at_least) == (Decimal(100), Decimal(600), Decimal(0))
+    assert total.unresolved_overlaps == ["o1"]
+
+
+def test_an_unresolved_overlap_with_a_side_without_maximum_adds_its_floor_and_names_the_unknown_once(
+    catalogue,
+):
+    total = _unresolved(
+        catalogue,
+        {"kind": "unknown", "basis": "按有关规定"},
+        {"kind": "at_least", "rate": "50%", "base": "event.rd_investment"},
+    )
+    assert (total.exact, total.max_obtainable, total.at_least) == (Decimal(0), Decimal(0), Decimal(5_000_000))
+    assert total.unknown_measures == ["a/m1"]
+    total = _unresolved(
+        catalogue, {"kind": "exact", "value": "100"}, {"kind": "unknown", "basis": "按有关规定"}
+    )
+    assert (total.exact, total.max_obtainable, total.at_least) == (Decimal(100), Decimal(100), Decimal(0))
+    assert total.unknown_measures == ["b/m1"]

@@ -16,6 +16,29 @@ class Eligibility(StrEnum):
     unknown = "unknown"
 
 
+# What kind of figure an amount is; the rule language writes the same kinds (rules.schema re-exports
+# them). No docstring: the schemas' descriptions are the Chinese ones of rules/jsonschema.py.
+class AmountKind(StrEnum):
+    exact = "exact"  # a fixed figure or an exact rate: 给予300万元 / 按5%奖励
+    at_most = "at_most"  # 最高不超过: a ceiling, with or without a rate of a base
+    at_least = "at_least"  # 不少于: a floor
+    unknown = "unknown"  # 按有关规定 / 按年度申报指南: no number can be worked out
+    top_up = "top_up"  # 补足至: the difference up to an amount, net of named measures (rules only)
+    waiver = "waiver"  # 免收: a fee not charged; the amount spared is the fee itself (`base`)
+
+
+class OverlapKind(StrEnum):
+    highest_only = "highest_only"  # 就高从优不重复: the highest of the group for one achievement
+    excludes = "excludes"  # 不重复享受: one of the group per subject, the first paid
+
+
+class OverlapResult(StrEnum):  # how a declared overlap was settled for one side
+    won = "won"  # the highest of the group: it counts
+    lost = "lost"  # another side is higher: this one pays nothing
+    unresolved = "unresolved"  # a side has no figure worked out from facts: both shown, settled at review
+    excluded = "excluded"  # the subject already had another of the group: not enjoyed twice
+
+
 class Step(BaseModel):
     """One sentence of the explanation, with the clauses that say so."""
 
@@ -24,7 +47,7 @@ class Step(BaseModel):
 
 
 class AmountResult(BaseModel):
-    kind: str  # exact / at_most / at_least / unknown / waiver (a fee not charged); a top-up resolves to one
+    kind: AmountKind  # exact / at_most / at_least / unknown / waiver; a top-up resolves to exact or at_least
     value: Decimal | None = None  # exact: the sum; at_most: the most obtainable; at_least: the floor
     before_caps: Decimal | None = None  # the figure before shared ceilings and overlaps cut it
     ceiling: Decimal | None = None  # unknown amounts: a ceiling the text states, if any
@@ -50,11 +73,12 @@ class Instalment(BaseModel):
 
 class OverlapOutcome(BaseModel):
     overlap_id: str
-    kind: str  # highest_only / excludes
-    outcome: str  # won / lost / unresolved / excluded
+    kind: OverlapKind
+    outcome: OverlapResult
     reason: str
     with_measures: list[str]
     clauses: list[str]
+    together_with: list[str] = Field(default_factory=list)  # measures added to this one as one side
 
 
 class Entitlement(BaseModel):
@@ -78,11 +102,13 @@ class Entitlement(BaseModel):
 
 class YearTotal(BaseModel):
     year: int | None  # None: the overall total
-    exact: Decimal = Decimal(0)  # the sum of exact amounts
+    # an unresolved 就高从优 overlap adds one side: the highest maximum and the highest exact figure
+    # among its sides (engine/totals.py says how a side without maximum counts)
+    exact: Decimal = Decimal(0)  # the sum of exact amounts: what the applicant gets for sure
     max_obtainable: Decimal = Decimal(0)  # exact amounts plus the maxima of at-most amounts
     at_least: Decimal = Decimal(0)  # floors of at-least amounts (no maximum stated)
-    unknown_measures: list[str] = Field(default_factory=list)  # amounts no number can be given for
-    unresolved_overlaps: list[str] = Field(default_factory=list)  # overlaps left open, not added up
+    unknown_measures: list[str] = Field(default_factory=list)  # amounts no number can be given for, once each
+    unresolved_overlaps: list[str] = Field(default_factory=list)  # overlaps left open: one side counted
 
     @field_serializer("exact", "max_obtainable", "at_least")
     def _money(self, v: Decimal) -> str:

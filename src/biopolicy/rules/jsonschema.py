@@ -57,6 +57,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "categories": "本措施定义的类别（名称 → 条件），在条件和金额表中用 {category: 名称} 引用",
         "amount": "金额：单一金额（kind 等字段），或按档次的金额表（table）",
         "instalments": "分期发放的比例，如 40%、30%、30%",
+        "once_per": "只奖励一次（原文“一次性奖励”“每个品种分别给予”）：product 每个产品（品种）一次，subject 每个事项一次；"
+        "同一产品（事项）已获本措施奖励的（含 prior_awards 中的已获奖励），以后的事件不再给予",
         "notes": "解释说明：原文有歧义时采用的读法，随结果一并显示",
     },
     "ApplicantSpec": {
@@ -161,6 +163,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "excerpt": "原文摘录，须出现在所引条款中",
         "notes": "解释说明",
     },
+    "OncePer": {"": "只奖励一次的范围：product 每个产品（品种）；subject 每个事项（未写事项时为产品）"},
     "OverlapKind": {
         "": "重叠类型：highest_only 就高从优不重复（同一事项取最高一项）；excludes 不重复享受（同一事项只享受其一，先获得的为准）"
     },
@@ -169,6 +172,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "id": "重叠 id",
         "kind": "重叠类型：highest_only / excludes",
         "measures": "涉及的措施 id（至少两个）",
+        "together": "highest_only：其中可以同时享受、金额相加后作为一方参与比较的措施（如同一文件对同一成果分别给予的两项奖励），每组一个列表",
         "clauses": "所引条款 id",
         "excerpt": "原文摘录，如 就高从优不重复",
         "notes": "解释说明",
@@ -268,19 +272,24 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "outcome": "won 本项最高、计入；lost 另一项更高、本项不计；unresolved 有一方金额无法算出，并列待审核；excluded 已享受其一，本项不重复享受",
         "reason": "说明",
         "with_measures": "与之重叠的措施",
+        "together_with": "与本项相加、作为同一方参与比较的措施（together）",
         "clauses": "所引条款",
     },
     "Step": {"": "计算过程的一句话，引用条款", "text": "说明文字", "clauses": "所引条款 id"},
     "YearTotal": {
         "": "一年（或总计）的合计；金额为以元为单位的十进制字符串",
         "year": "年份；null 为总计",
-        "exact": "确定金额之和",
-        "max_obtainable": "确定金额加上各“最高不超过”金额的最高可得之和",
-        "at_least": "只有下限（不少于）的金额之和",
-        "unknown_measures": "无法算出金额的措施",
-        "unresolved_overlaps": "未能确定取哪一项的重叠，未计入合计",
+        "exact": "确定金额之和；待定的就高从优重叠计其各方确定金额中最高者",
+        "max_obtainable": "确定金额加上各“最高不超过”金额的最高可得之和；待定的就高从优重叠计其各方最高可得中最高者（有一方没有上限时只计确定部分）",
+        "at_least": "只有下限（不少于）的金额之和；含待定重叠中没有上限一方的下限超出确定部分的数额",
+        "unknown_measures": "无法算出金额的措施，每项只列一次",
+        "unresolved_overlaps": "未能确定取哪一方的就高从优重叠：合计只计其中一方，各方并列待审核",
     },
     "Eligibility": {"": "是否适用：yes / no / unknown"},
+    "OverlapResult": {
+        "": "重叠处理结果：won 本项最高、计入；lost 另一项更高、本项不计；unresolved 有一方金额无法算出，并列待审核；"
+        "excluded 已享受其一，本项不重复享受"
+    },
 }
 
 # Fields the loader fills in: an analyst never writes them.

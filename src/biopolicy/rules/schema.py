@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from biopolicy.domain.assessment import AmountKind, OverlapKind  # re-exported: rule files name them
 from biopolicy.domain.case import ApplicantKind
 from biopolicy.domain.money import parse_money, parse_rate
 
@@ -124,15 +125,6 @@ Not.model_rebuild()
 
 
 # ---------------------------------------------------------------- amounts
-
-
-class AmountKind(StrEnum):
-    exact = "exact"  # a fixed figure or an exact rate: 给予300万元 / 按5%奖励
-    at_most = "at_most"  # 最高不超过: a ceiling, with or without a rate of a base
-    at_least = "at_least"  # 不少于: a floor
-    unknown = "unknown"  # 按有关规定 / 按年度申报指南: no number can be worked out
-    top_up = "top_up"  # 补足至: the difference up to an amount, net of named measures
-    waiver = "waiver"  # 免收: a fee not charged; the amount spared is the fee itself (`base`)
 
 
 class Headroom(_Strict):
@@ -271,6 +263,13 @@ class Instalments(_Strict):
         return self
 
 
+class OncePer(StrEnum):
+    """一次性 / 每个品种分别给予: the measure pays once per product (or subject), whatever the events."""
+
+    product = "product"  # once per product (品种): a later event for the same product pays nothing
+    subject = "subject"  # once per subject (the event's subject, else its product)
+
+
 class MeasureKind(StrEnum):
     reward = "reward"
     # obligation, time_limit and target measures come later and share id, clauses and window.
@@ -289,6 +288,7 @@ class Measure(_Strict):
     categories: dict[str, Condition] = Field(default_factory=dict)
     amount: Amount
     instalments: Instalments | None = None
+    once_per: OncePer | None = None  # 一次性 / 每个品种: earlier awards (prior ones too) leave nothing
     notes: list[Note] = Field(default_factory=list)
     doc_id: str = ""  # filled by the loader
 
@@ -324,18 +324,32 @@ class Cap(_Strict):
     notes: list[Note] = Field(default_factory=list)
 
 
-class OverlapKind(StrEnum):
-    highest_only = "highest_only"  # 就高从优不重复: the highest of the group for one achievement
-    excludes = "excludes"  # 不重复享受: one of the group per subject, the first paid
-
-
 class Overlap(_Strict):
     id: str
     kind: OverlapKind
     measures: list[str] = Field(min_length=2)
+    # highest_only: measures of the group that add up as one side (the text pays both for the
+    # achievement), compared together with the other sides; the rest are each a side of their own
+    together: list[list[str]] = Field(default_factory=list)
     clauses: list[str] = Field(min_length=1)
     excerpt: str
     notes: list[Note] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _together_within(self) -> Overlap:
+        seen: set[str] = set()
+        for group in self.together:
+            if self.kind != OverlapKind.highest_only:
+                raise ValueError("together 只用于 highest_only（就高从优）")
+            if len(group) < 2:
+                raise ValueError("together 的每一组应至少有两项措施")
+            for mid in group:
+                if mid not in self.measures:
+                    raise ValueError(f"together 中的“{mid}”不在本重叠的 measures 中")
+                if mid in seen:
+                    raise ValueError(f"together 中的“{mid}”出现在多于一组中")
+                seen.add(mid)
+        return self
 
 
 class Funding(_Strict):
