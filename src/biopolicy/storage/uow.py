@@ -16,13 +16,22 @@ from types import TracebackType
 from sqlalchemy.orm import Session
 
 from biopolicy.storage.db import Database
-from biopolicy.storage.repositories import AuditRepository, OrganisationRepository
+from biopolicy.storage.repositories import (
+    AuditRepository,
+    LoginSessionRepository,
+    OrganisationRepository,
+    SavedCaseRepository,
+    UserRepository,
+)
 
 
 class UnitOfWork:
     session: Session
     organisations: OrganisationRepository
     audit: AuditRepository
+    users: UserRepository
+    login_sessions: LoginSessionRepository
+    saved_cases: SavedCaseRepository
 
     def __init__(self, database: Database, *, actor: str = "system", source_ip: str | None = None) -> None:
         self.database = database
@@ -35,6 +44,9 @@ class UnitOfWork:
         self.session.info["source_ip"] = self.source_ip
         self.organisations = OrganisationRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.login_sessions = LoginSessionRepository(self.session)
+        self.saved_cases = SavedCaseRepository(self.session)
         return self
 
     def __exit__(
