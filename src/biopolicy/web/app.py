@@ -11,20 +11,24 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from biopolicy import __version__
 from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.library import Library, get_library
+from biopolicy.settings import get_settings
+from biopolicy.web import access
 from biopolicy.web.errors import install_error_handlers
 from biopolicy.web.pages import STATIC_DIR
+from biopolicy.web.pages import accounts as account_pages
 from biopolicy.web.pages import calculator as calculator_page
+from biopolicy.web.pages import cases as case_pages
 from biopolicy.web.pages import home as home_page
 from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
 from biopolicy.web.pages import overview as overview_page
-from biopolicy.web.routes import assess, documents, explanations, measures, overview, search
+from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,8 @@ PAGE_ROUTERS: list[APIRouter] = [
     measure_pages.router,
     overview_page.router,
     calculator_page.router,
+    account_pages.router,
+    case_pages.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -47,14 +53,17 @@ API_ROUTERS: list[APIRouter] = [
     assess.router,
     explanations.router,
     overview.router,
+    cases.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"
 
 
-def create_app(library: Library | None = None, calculator: Calculator | None = None) -> FastAPI:
+def create_app(
+    library: Library | None = None, calculator: Calculator | None = None, database_url: str | None = None
+) -> FastAPI:
     """The app; pass ``library`` (and ``calculator``) to serve ones already built (tests), else the
-    process's own are loaded at start-up."""
+    process's own are loaded at start-up; the database is ``database_url``, else the settings'."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,10 +77,18 @@ def create_app(library: Library | None = None, calculator: Calculator | None = N
         gc.freeze()
         yield
 
-    app = FastAPI(title="biopolicy", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="biopolicy",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(access.enforce)],  # every route's declared access rule (web/access.py)
+    )
     app.state.library = library
     app.state.calculator = calculator
+    app.state.database_url = database_url or get_settings().db_url
     install_error_handlers(app)
+    access.install(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
