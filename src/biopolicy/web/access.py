@@ -31,6 +31,7 @@ from biopolicy.web.session import (
     clear_session_cookie,
     csrf_matches,
     expected_csrf,
+    form_fields,
     load,
 )
 
@@ -190,12 +191,8 @@ async def enforce(request: Request) -> None:
         raise PasswordDue
     if request.method in UNSAFE and rule.csrf:
         given = request.headers.get(CSRF_HEADER)
-        if given is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")
-        ):
-            form = await request.form()
-            value = form.get(CSRF_FIELD)
-            given = value if isinstance(value, str) else None
+        if given is None:
+            given = (await form_fields(request)).get(CSRF_FIELD)
         if not csrf_matches(expected_csrf(request), given):
             raise CsrfRejected
 

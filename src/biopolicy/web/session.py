@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -164,3 +165,24 @@ def expected_csrf(request: Request) -> str | None:
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:
     return bool(expected) and bool(given) and secrets.compare_digest(str(expected), str(given))
+
+
+MAX_FORM_BYTES = 400_000  # a saved case's token travels in the 保存测算 form
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """An URL-encoded form's fields (the last of a repeated name), read once; others give {}.
+
+    Read from the body, as the calculator page does: no multipart parser is needed for our forms.
+    """
+    cached = getattr(request.state, "form_fields", None)
+    if cached is not None:
+        return cached
+    fields: dict[str, str] = {}
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = await request.body()
+        if len(body) <= MAX_FORM_BYTES:
+            text = body.decode("utf-8", errors="replace")
+            fields = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=5000))
+    request.state.form_fields = fields
+    return fields

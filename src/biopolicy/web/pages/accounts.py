@@ -18,6 +18,7 @@ from biopolicy.web.session import (
     CSRF_COOKIE,
     clear_session_cookie,
     client_ip,
+    form_fields,
     pre_login_csrf,
     set_session_cookie,
     uow_for,
@@ -67,7 +68,7 @@ def login_page(request: Request) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 async def login_submit(request: Request) -> Response:
-    form = await request.form()
+    form = await form_fields(request)
     login = str(form.get("login") or "").strip()[:64]
     password = str(form.get("password") or "")[:1024]
     target = safe_next(str(form.get("next") or ""))
@@ -126,7 +127,7 @@ def password_page(request: Request) -> Response:
 
 @router.post("/account/password", response_class=HTMLResponse)
 async def password_submit(request: Request) -> Response:
-    form = await request.form()
+    form = await form_fields(request)
     current = str(form.get("current") or "")[:1024]
     new = str(form.get("new") or "")[:1024]
     confirm = str(form.get("confirm") or "")[:1024]

@@ -22,7 +22,7 @@ from biopolicy.services.cases import KIND_WORDS, STATUS_WORDS
 from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.pages.calculator import ShareLinkError, decode_case, encode_case, money_pair
 from biopolicy.web.pages.render import render
-from biopolicy.web.session import uow_for
+from biopolicy.web.session import form_fields, uow_for
 
 router = APIRouter()
 
@@ -61,7 +61,7 @@ def cases_page(
 
 @router.post("/cases")
 async def save_from_calculator(request: Request, calculator: CalculatorDep) -> Response:
-    form = await request.form()
+    form = await form_fields(request)
     token = str(form.get("c") or "")
     title = str(form.get("title") or "")
     try:
@@ -117,7 +117,7 @@ def case_page(
 
 @router.post("/cases/{case_id}/reassess")
 async def reassess(request: Request, case_id: str, calculator: CalculatorDep) -> Response:
-    form = await request.form()
+    form = await form_fields(request)
     base = str(form.get("base") or "")
     if not base.isdigit():
         return render(
