@@ -86,6 +86,8 @@ async def save_from_calculator(request: Request, calculator: CalculatorDep) -> R
 def new_case(request: Request) -> Response:
     with uow_for(request) as uow:
         case = cases.case_for_new(uow, request.state.principal, date.today().isoformat())
+    # the calculator form carries a product on an achievement row: one row per product, to fill in
+    case["events"] = [{"id": f"e{k + 1}", "product_id": p["id"]} for k, p in enumerate(case["products"])]
     return RedirectResponse(f"/calculator?{urlencode({'c': encode_case(case)})}", status_code=303)
 
 
