@@ -10,7 +10,16 @@ from biopolicy.storage import migrate
 from biopolicy.storage.db import make_engine
 from biopolicy.storage.models import Base
 
-TABLES = {"organisation", "product", "audit_log"}
+TABLES = {
+    "organisation",
+    "product",
+    "audit_log",
+    "app_user",
+    "role_assignment",
+    "login_session",
+    "saved_case",
+    "saved_case_version",
+}
 
 
 def _tables(url: str) -> set[str]:
@@ -24,7 +33,7 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade(empty_database_url):
     url = empty_database_url
     migrate.upgrade(url)
-    assert migrate.current(url) == migrate.head() == "0002"
+    assert migrate.current(url) == migrate.head() == "0003"
     assert _tables(url) == TABLES
     migrate.downgrade(url, "base")
     assert migrate.current(url) is None
@@ -43,7 +52,7 @@ def test_one_step_down_keeps_organisations_and_drops_the_trail(empty_database_ur
             {"c": "91350100M000100Y43", "n": "甲公司", "k": "enterprise"},
         )
     engine.dispose()
-    migrate.downgrade(url, "-1")
+    migrate.downgrade(url, "0001")
     assert migrate.current(url) == "0001"
     assert _tables(url) == {"organisation", "product"}
     engine = make_engine(url)
@@ -53,9 +62,13 @@ def test_one_step_down_keeps_organisations_and_drops_the_trail(empty_database_ur
 
 
 def test_migrations_that_lose_data_say_so(database_url):
-    assert [rev for rev, _ in migrate.data_lost_by_downgrade(database_url, "base")] == ["0002", "0001"]
-    lost = dict(migrate.data_lost_by_downgrade(database_url, "-1"))
-    assert list(lost) == ["0002"] and "审计记录" in lost["0002"]
+    assert [rev for rev, _ in migrate.data_lost_by_downgrade(database_url, "base")] == [
+        "0003",
+        "0002",
+        "0001",
+    ]
+    lost = dict(migrate.data_lost_by_downgrade(database_url, "-2"))
+    assert list(lost) == ["0003", "0002"] and "审计记录" in lost["0002"] and "用户" in lost["0003"]
 
 
 def test_models_match_the_migrations(database_url):

@@ -392,3 +392,12 @@ def test_the_default_limit_is_one_megabyte_on_both_sides(real_library):
         assert c.post("/api/v1/assess", content=padded(1_000_000), headers=headers).status_code == 200
         over = c.post("/api/v1/assess", content=padded(1_000_001), headers=headers)
         assert over.status_code == 413 and over.json()["detail"].startswith("请求体过大：最多 1000000 字节")
+
+
+def test_a_wrong_method_names_every_method_the_path_answers_to(client):
+    # GET and POST on /api/v1/cases are two routes; the 405 must list both, not the first one found
+    response = client.request("OPTIONS", "/api/v1/cases")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.json()["detail"] == "该地址不支持 OPTIONS 请求"
+    assert client.delete("/api/v1/assess").headers["allow"] == "POST"

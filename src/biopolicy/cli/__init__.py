@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "db": "biopolicy.cli.db:db",
     "audit": "biopolicy.cli.audit:audit",
     "admin": "biopolicy.cli.admin:admin",
+    "users": "biopolicy.cli.users:users",
 }
 
 # Domain errors a user can cause, and the exit code each gives.

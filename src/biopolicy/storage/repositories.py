@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from biopolicy.storage.audit import ChainReport, verify_chain
-from biopolicy.storage.models import AuditLog, Organisation
+from biopolicy.storage.models import (
+    AuditLog,
+    LoginSession,
+    Organisation,
+    SavedCase,
+    SavedCaseVersion,
+    User,
+)
 
 
 class OrganisationRepository:
@@ -79,3 +87,85 @@ class AuditRepository:
         if actor is not None:
             stmt = stmt.where(AuditLog.actor == actor)
         return self.session.scalars(stmt).all()
+
+
+class UserRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, user: User) -> User:
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def get(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id, options=[selectinload(User.roles)])
+
+    def by_login(self, login: str) -> User | None:
+        stmt = select(User).where(User.login == login).options(selectinload(User.roles))
+        return self.session.scalars(stmt).first()
+
+    def list(self, *, organisation_id: int | None = None) -> Sequence[User]:
+        stmt = select(User).options(selectinload(User.roles)).order_by(User.id)
+        if organisation_id is not None:
+            stmt = stmt.where(User.organisation_id == organisation_id)
+        return self.session.scalars(stmt).all()
+
+
+class LoginSessionRepository:
+    """Server-side sessions, by the sha256 of their token."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: LoginSession) -> LoginSession:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def get(self, token_hash: str) -> LoginSession | None:
+        return self.session.get(LoginSession, token_hash)
+
+    def delete(self, row: LoginSession) -> None:
+        self.session.delete(row)
+        self.session.flush()
+
+    def delete_for_user(self, user_id: int, *, keep: str | None = None) -> int:
+        stmt = delete(LoginSession).where(LoginSession.user_id == user_id)
+        if keep is not None:
+            stmt = stmt.where(LoginSession.id != keep)
+        return self.session.execute(stmt).rowcount or 0
+
+    def delete_expired(self, now: dt.datetime) -> int:
+        return self.session.execute(delete(LoginSession).where(LoginSession.expires_at < now)).rowcount or 0
+
+
+class SavedCaseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, case: SavedCase) -> SavedCase:
+        self.session.add(case)
+        self.session.flush()
+        return case
+
+    def get(self, case_id: str) -> SavedCase | None:
+        return self.session.get(SavedCase, case_id, options=[selectinload(SavedCase.versions)])
+
+    def list(
+        self, *, organisation_id: int | None = None, offset: int = 0, limit: int = 100
+    ) -> Sequence[SavedCase]:
+        stmt = select(SavedCase).order_by(SavedCase.updated_at.desc(), SavedCase.id)
+        if organisation_id is not None:
+            stmt = stmt.where(SavedCase.organisation_id == organisation_id)
+        return self.session.scalars(stmt.offset(offset).limit(limit)).all()
+
+    def count(self, *, organisation_id: int | None = None) -> int:
+        stmt = select(func.count()).select_from(SavedCase)
+        if organisation_id is not None:
+            stmt = stmt.where(SavedCase.organisation_id == organisation_id)
+        return self.session.scalar(stmt) or 0
+
+    def version(self, case_id: str, n: int) -> SavedCaseVersion | None:
+        stmt = select(SavedCaseVersion).where(SavedCaseVersion.case_id == case_id, SavedCaseVersion.n == n)
+        return self.session.scalars(stmt).first()

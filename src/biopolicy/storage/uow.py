@@ -18,13 +18,22 @@ from types import TracebackType
 from sqlalchemy.orm import Session
 
 from biopolicy.storage.db import READ_ONLY, Database
-from biopolicy.storage.repositories import AuditRepository, OrganisationRepository
+from biopolicy.storage.repositories import (
+    AuditRepository,
+    LoginSessionRepository,
+    OrganisationRepository,
+    SavedCaseRepository,
+    UserRepository,
+)
 
 
 class UnitOfWork:
     session: Session
     organisations: OrganisationRepository
     audit: AuditRepository
+    users: UserRepository
+    login_sessions: LoginSessionRepository
+    saved_cases: SavedCaseRepository
 
     def __init__(
         self,
@@ -48,6 +57,9 @@ class UnitOfWork:
             self.session.connection(execution_options={READ_ONLY: True})
         self.organisations = OrganisationRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.login_sessions = LoginSessionRepository(self.session)
+        self.saved_cases = SavedCaseRepository(self.session)
         return self
 
     def __exit__(

@@ -15,21 +15,24 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from biopolicy import __version__
 from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.library import Library, get_library
 from biopolicy.settings import Settings, get_settings
+from biopolicy.web import access
 from biopolicy.web.errors import install_error_handlers
 from biopolicy.web.pages import STATIC_DIR
+from biopolicy.web.pages import accounts as account_pages
 from biopolicy.web.pages import calculator as calculator_page
+from biopolicy.web.pages import cases as case_pages
 from biopolicy.web.pages import home as home_page
 from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
 from biopolicy.web.pages import overview as overview_page
-from biopolicy.web.routes import assess, documents, explanations, measures, overview, search
+from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
 from biopolicy.web.security import install_doors
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,8 @@ PAGE_ROUTERS: list[APIRouter] = [
     measure_pages.router,
     overview_page.router,
     calculator_page.router,
+    account_pages.router,
+    case_pages.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -53,16 +58,21 @@ API_ROUTERS: list[APIRouter] = [
     assess.router,
     explanations.router,
     overview.router,
+    cases.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"
 
 
 def create_app(
-    library: Library | None = None, calculator: Calculator | None = None, settings: Settings | None = None
+    library: Library | None = None,
+    calculator: Calculator | None = None,
+    settings: Settings | None = None,
+    database_url: str | None = None,
 ) -> FastAPI:
     """The app; pass ``library`` (and ``calculator``) to serve ones already built (tests), else the
-    process's own are loaded at start-up. ``settings`` default to the environment's."""
+    process's own are loaded at start-up. ``settings`` default to the environment's; the database is
+    ``database_url``, else the settings'."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -84,11 +94,14 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served from local assets by install_doors
         redoc_url=None,
+        dependencies=[Depends(access.enforce)],  # every route's declared access rule (web/access.py)
     )
     app.state.library = library
     app.state.calculator = calculator
     app.state.settings = settings
+    app.state.database_url = database_url or settings.db_url
     install_error_handlers(app)
+    access.install(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

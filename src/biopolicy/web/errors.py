@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from biopolicy.domain.case import CaseError
 from biopolicy.services.library import NotFound, QueryError
@@ -215,7 +216,28 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
         )
     else:
         detail = exc.detail if _is_chinese(str(exc.detail)) else f"请求有误（HTTP {exc.status_code}）"
-    return error_response(request, exc.status_code, error_body(detail), headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed(request)}
+    return error_response(request, exc.status_code, error_body(detail), headers=headers)
+
+
+def _allowed(request: Request) -> str:
+    """Every method the path answers to: Starlette's 405 names only the first route that matched
+    the path, though GET and POST on one path are two routes."""
+    path = request.url.path
+    methods: set[str] = set()
+    for route in request.app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)  # an included router (FastAPI ≥ 0.16x)
+        pairs = (
+            [(c.path, c.methods) for c in contexts()]
+            if contexts is not None
+            else [(getattr(route, "path", ""), getattr(route, "methods", None))]
+        )
+        for template, answered in pairs:
+            if answered and compile_path(template)[0].match(path):
+                methods |= set(answered)
+    return ", ".join(sorted(methods))
 
 
 async def _client_gone(request: Request, exc: ClientGone) -> Response:

@@ -202,6 +202,7 @@ def _assess_or_form(
         "share_url": f"{request.app.state.settings.base_url.rstrip('/')}/calculator/result?{query}",
         "json_path": f"/calculator/result.json?{urlencode({'c': token})}",
         "edit_path": f"/calculator?{urlencode({'c': token})}",
+        "case_token": token,  # the 保存测算 button (_save_case.html)
         "stale": link_version is not None and link_version != calculator.rules.version,
         "link_version": link_version,
         "money": lambda v: "（".join(money_pair(v)) + "）",

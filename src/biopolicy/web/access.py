@@ -1,0 +1,285 @@
+"""Who may call what: one declared rule per route and method, enforced for every route.
+
+``POLICY`` maps a route's path (as declared, with the API prefix) and method to a ``Rule``:
+``PUBLIC`` (the policy library and the calculator: anyone), ``LOGGED_IN`` (anyone logged in) or
+``require(role, …)`` (one of those roles). ``enforce`` runs before every route (an app-wide
+dependency): a route without a rule is refused (403) and fails tests/web/test_access.py, which
+walks every route of the app with every role. What a rule cannot see — whose organisation a saved
+case belongs to — the services check (services/cases.py) and answer 403 the same way.
+
+Refusals: not logged in → a page redirects to /login (``?next=`` the page, with a notice when the
+session expired), the API answers 401; logged in without the role → 403 (a Chinese page, or JSON);
+a state-changing request (POST, PUT, PATCH, DELETE) without the right CSRF token → 403 and
+nothing is written. ``csrf=False`` marks the few POSTs that change nothing (the calculator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from biopolicy.services.accounts import AccountError, Role
+from biopolicy.services.cases import CaseForbidden, CaseNotFound, SavedCaseError, VersionConflict
+from biopolicy.web.errors import error_body
+from biopolicy.web.session import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    clear_session_cookie,
+    csrf_matches,
+    expected_csrf,
+    form_fields,
+    load,
+)
+
+API_PREFIX = "/api/v1"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    who: str  # public / login / roles
+    roles: frozenset[Role] = frozenset()
+    csrf: bool = True  # a state-changing method must carry the CSRF token
+    while_password_due: bool = False  # reachable while a password change is due
+
+    def allows(self, principal: Any) -> bool:
+        if self.who == "public":
+            return True
+        if principal is None:
+            return False
+        return self.who == "login" or principal.has(*self.roles)
+
+
+PUBLIC = Rule("public")
+COMPUTES_ONLY = Rule("public", csrf=False)  # a POST that writes nothing (the calculator)
+LOGGED_IN = Rule("login")
+
+
+def require(*roles: Role) -> Rule:
+    return Rule("roles", frozenset(roles))
+
+
+CASE_READERS = require(Role.applicant, Role.auditor, Role.administrator)
+CASE_WRITERS = require(Role.applicant)
+
+POLICY: dict[str, dict[str, Rule]] = {
+    # FastAPI's own documentation of the API
+    "/openapi.json": {"GET": PUBLIC},
+    "/docs": {"GET": PUBLIC},
+    "/redoc": {"GET": PUBLIC},
+    "/static": {"GET": PUBLIC},
+    "/docs-assets": {"GET": PUBLIC},  # Swagger UI and ReDoc files, served offline
+    # the policy library, measures and the calculator: public, as before
+    "/": {"GET": PUBLIC},
+    "/documents": {"GET": PUBLIC},
+    "/documents/{doc_id}": {"GET": PUBLIC},
+    "/clauses/{clause_id:path}": {"GET": PUBLIC},
+    "/search": {"GET": PUBLIC},
+    "/measures": {"GET": PUBLIC},
+    "/measures/{measure_id:path}": {"GET": PUBLIC},
+    "/overview": {"GET": PUBLIC},
+    "/calculator": {"GET": PUBLIC, "POST": COMPUTES_ONLY},
+    "/calculator/result": {"GET": PUBLIC},
+    "/calculator/result.json": {"GET": PUBLIC},
+    "/api/v1/": {"GET": PUBLIC},
+    "/api/v1/documents": {"GET": PUBLIC},
+    "/api/v1/documents/{doc_id}": {"GET": PUBLIC},
+    "/api/v1/clauses/{clause_id:path}": {"GET": PUBLIC},
+    "/api/v1/search": {"GET": PUBLIC},
+    "/api/v1/measures": {"GET": PUBLIC},
+    "/api/v1/measures/{measure_id:path}": {"GET": PUBLIC},
+    "/api/v1/assess": {"POST": COMPUTES_ONLY},
+    "/api/v1/explanations": {"GET": PUBLIC},
+    "/api/v1/explanations/{measure_id:path}": {"GET": PUBLIC},
+    "/api/v1/overview": {"GET": PUBLIC},
+    # log-in, log-out, password
+    "/login": {"GET": PUBLIC, "POST": PUBLIC},
+    "/logout": {"POST": Rule("login", while_password_due=True)},
+    "/account/password": {
+        "GET": Rule("login", while_password_due=True),
+        "POST": Rule("login", while_password_due=True),
+    },
+    "/api/v1/account": {"GET": Rule("login", while_password_due=True)},
+    # saved cases: the organisation's staff; auditors and administrators read (services check whose)
+    "/cases": {"GET": CASE_READERS, "POST": CASE_WRITERS},
+    "/cases/new": {"GET": CASE_WRITERS},
+    "/cases/{case_id}": {"GET": CASE_READERS},
+    "/cases/{case_id}/reassess": {"POST": CASE_WRITERS},
+    "/api/v1/cases": {"GET": CASE_READERS, "POST": CASE_WRITERS},
+    "/api/v1/cases/{case_id}": {"GET": CASE_READERS},
+    "/api/v1/cases/{case_id}/versions": {"POST": CASE_WRITERS},
+    "/api/v1/cases/{case_id}/compare": {"GET": CASE_READERS},
+}
+
+
+def rule_for(path: str, method: str) -> Rule | None:
+    methods = POLICY.get(path, {})
+    return methods.get("GET" if method == "HEAD" else method)
+
+
+# -- the routes of an app, as declared --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    path: str
+    methods: frozenset[str]
+    enforced: bool  # an API route (the app-wide dependency runs); others must be public
+    route: Any
+
+
+def app_routes(app: FastAPI) -> Iterator[RouteInfo]:
+    """Every route of ``app`` with its full path (routers included under a prefix are expanded)."""
+    for r in app.routes:
+        contexts = getattr(r, "effective_route_contexts", None)
+        if contexts is not None:  # FastAPI ≥ 0.16x: an included router
+            for c in contexts():
+                yield RouteInfo(c.path, frozenset(c.methods or ()), True, c.original_route)
+        else:
+            methods = getattr(r, "methods", None) or {"GET"}
+            yield RouteInfo(r.path, frozenset(methods) - {"HEAD"}, hasattr(r, "dependant"), r)
+
+
+def _full_paths(app: FastAPI) -> dict[int, str]:
+    table = getattr(app.state, "route_paths", None)
+    if table is None:
+        table = {id(info.route): info.path for info in app_routes(app)}
+        app.state.route_paths = table
+    return table
+
+
+# -- enforcing ---------------------------------------------------------------------------------------
+
+
+class LoginRequired(Exception):
+    def __init__(self, expired: bool) -> None:
+        self.expired = expired
+
+
+class AccessDenied(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CsrfRejected(Exception):
+    pass
+
+
+class PasswordDue(Exception):
+    pass
+
+
+async def enforce(request: Request) -> None:
+    """The app-wide dependency: the route's rule, the session, the CSRF token."""
+    route = request.scope.get("route")
+    path = _full_paths(request.app).get(id(route), getattr(route, "path", request.url.path))
+    rule = rule_for(path, request.method)
+    loaded = await load(request)
+    if rule is None:
+        raise AccessDenied(f"此地址（{request.method} {path}）尚未声明访问规则，暂不开放")
+    principal = request.state.principal
+    if not rule.allows(principal):
+        if principal is None:
+            raise LoginRequired(loaded.expired)
+        raise AccessDenied("你的账号没有访问此页面的权限")
+    if principal is not None and principal.must_change_password and not rule.while_password_due:
+        raise PasswordDue
+    if request.method in UNSAFE and rule.csrf:
+        given = request.headers.get(CSRF_HEADER)
+        if given is None:
+            given = (await form_fields(request)).get(CSRF_FIELD)
+        if not csrf_matches(expected_csrf(request), given):
+            raise CsrfRejected
+
+
+# -- answering refusals ------------------------------------------------------------------------------
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _page(request: Request, status: int, title: str, message: str, back: tuple[str, str]) -> Response:
+    from biopolicy.web.pages.render import render
+
+    return render(request, "error.html", status_code=status, title=title, message=message, back=back)
+
+
+def _json(status: int, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content=error_body(message))
+
+
+async def _login_required(request: Request, exc: LoginRequired) -> Response:
+    message = "登录已过期，请重新登录" if exc.expired else "请先登录"
+    if _is_api(request):
+        response: Response = _json(401, message)
+    else:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        query = f"next={quote(target, safe='')}" + ("&expired=1" if exc.expired else "")
+        response = RedirectResponse(f"/login?{query}", status_code=303)
+    if exc.expired:
+        clear_session_cookie(response)
+    return response
+
+
+async def _denied(request: Request, exc: AccessDenied | CaseForbidden) -> Response:
+    message = getattr(exc, "message", None) or str(exc)
+    if _is_api(request):
+        return _json(403, message)
+    return _page(request, 403, "无权访问", message, ("/", "返回首页"))
+
+
+async def _csrf(request: Request, exc: CsrfRejected) -> Response:
+    message = (
+        "表单缺少有效的防伪令牌（可能已过期，或来自其他网站），未做任何更改。请返回上一页，刷新后重新提交。"
+    )
+    if _is_api(request):
+        return _json(403, f"缺少或错误的 {CSRF_HEADER} 请求头：未做任何更改（令牌见 GET /api/v1/account）")
+    return _page(request, 403, "请求被拒绝", message, ("/", "返回首页"))
+
+
+async def _password_due(request: Request, exc: PasswordDue) -> Response:
+    if _is_api(request):
+        return _json(403, "请先修改密码（管理员重置的一次性密码须修改后才能使用）")
+    return RedirectResponse("/account/password?due=1", status_code=303)
+
+
+async def _case_not_found(request: Request, exc: CaseNotFound) -> Response:
+    if _is_api(request):
+        return _json(404, str(exc))
+    return _page(request, 404, "未找到", str(exc), ("/cases", "返回我的测算"))
+
+
+async def _conflict(request: Request, exc: VersionConflict) -> Response:
+    if _is_api(request):
+        return _json(409, str(exc))
+    return _page(request, 409, "未保存：测算已被他人更新", str(exc), ("/cases", "返回我的测算"))
+
+
+async def _bad_input(request: Request, exc: AccountError | SavedCaseError) -> Response:
+    if _is_api(request):
+        items = []
+        for problem in exc.problems:  # "<field>：<what is expected>", as the case errors read
+            field, _, message = problem.partition("：")
+            items.append({"loc": ["body", field], "msg": message or problem, "type": "value_error"})
+        return JSONResponse(status_code=422, content=error_body(str(exc), items))
+    return _page(request, 422, "无法保存", str(exc), ("/cases", "返回我的测算"))
+
+
+def install(app: FastAPI) -> None:
+    """The answers to refusals; ``enforce`` itself is the app's dependency (web/app.py)."""
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(AccessDenied, _denied)
+    app.add_exception_handler(CaseForbidden, _denied)
+    app.add_exception_handler(CsrfRejected, _csrf)
+    app.add_exception_handler(PasswordDue, _password_due)
+    app.add_exception_handler(CaseNotFound, _case_not_found)
+    app.add_exception_handler(VersionConflict, _conflict)
+    app.add_exception_handler(AccountError, _bad_input)
+    app.add_exception_handler(SavedCaseError, _bad_input)
