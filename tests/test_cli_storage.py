@@ -8,6 +8,7 @@ from sqlalchemy import text
 from biopolicy.cli import cli
 from biopolicy.domain.credit_code import check_character
 from biopolicy.storage.db import make_engine
+from biopolicy.storage.migrate import head
 
 
 def code(n: int) -> str:
@@ -21,19 +22,21 @@ def run(*args: str):
 
 def test_db_upgrade_current_and_a_downgrade_that_asks_first(empty_database_url):
     url = empty_database_url
+    newest = head()  # the newest migration: the test holds as migrations are added
     result = run("db", "upgrade", "--database-url", url)
     assert result.exit_code == 0, result.output
-    assert "空库 → 0002" in result.output
-    assert "已是版本 0002，无需升级" in run("db", "upgrade", "--database-url", url).output
-    assert "当前版本 0002，最新版本 0002（已是最新）" in run("db", "current", "--database-url", url).output
+    assert f"空库 → {newest}" in result.output
+    assert f"已是版本 {newest}，无需升级" in run("db", "upgrade", "--database-url", url).output
+    current = run("db", "current", "--database-url", url).output
+    assert f"当前版本 {newest}，最新版本 {newest}（已是最新）" in current
 
     refused = run("db", "downgrade", "base", "--database-url", url)
     assert refused.exit_code == 1
     assert "此降级会丢失数据" in refused.output and "0002：删除表 audit_log" in refused.output
-    assert "当前版本 0002" in run("db", "current", "--database-url", url).output
+    assert f"当前版本 {newest}" in run("db", "current", "--database-url", url).output
 
     done = run("db", "downgrade", "base", "--yes", "--database-url", url)
-    assert done.exit_code == 0 and "0002 → 空库" in done.output
+    assert done.exit_code == 0 and f"{newest} → 空库" in done.output
 
 
 def test_import_then_verify_then_tamper(database_url, tmp_path):
