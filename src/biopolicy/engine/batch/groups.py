@@ -1,0 +1,59 @@
+"""Group-wise operations over rows kept in processing order: the batch engine's only loops are here."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def run_starts(keys: np.ndarray) -> np.ndarray:
+    """For sorted keys, the index where each element's run of equal keys starts."""
+    n = len(keys)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = keys[1:] != keys[:-1]
+    return np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+
+
+def sum_before(groups: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """For rows sorted by group (then order): the sum of x over the earlier rows of the same group."""
+    if len(x) == 0:
+        return x.copy()
+    cs = np.cumsum(x)
+    first = run_starts(groups)
+    return (cs - x) - (cs[first] - x[first])
+
+
+def first_of_runs(groups: np.ndarray) -> np.ndarray:
+    """Boolean: the first row of each run of equal keys."""
+    out = np.ones(len(groups), dtype=bool)
+    out[1:] = groups[1:] != groups[:-1]
+    return out
+
+
+def group_sums(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(unique keys, int64 sums), exact (no float weights)."""
+    if len(keys) == 0:
+        return keys[:0], values[:0]
+    order = np.argsort(keys, kind="stable")
+    k, v = keys[order], values[order]
+    starts = np.nonzero(first_of_runs(k))[0]
+    return k[starts], np.add.reduceat(v, starts)
+
+
+def lookup(keys: np.ndarray, sums: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The sum for each wanted key, 0 where the key has none."""
+    if len(keys) == 0:
+        return np.zeros(len(wanted), dtype=np.int64)
+    pos = np.clip(np.searchsorted(keys, wanted), 0, len(keys) - 1)
+    return np.where(keys[pos] == wanted, sums[pos], 0)
+
+
+def run_starts_pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For rows sorted by (a, b): the index where each row's run of equal (a, b) starts."""
+    n = len(a)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return np.maximum.accumulate(np.where(starts, np.arange(n), 0))

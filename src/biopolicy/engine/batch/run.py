@@ -1,0 +1,617 @@
+"""Evaluate the whole rule set over a population, in columns, with the per-case engine's answers.
+
+Stages, in the per-case engine's order (engine/assess.py):
+1. judge every measure over the events of its type at once: applicant kind and place, in-force
+   window, conditions as three-valued masks, amount clauses and tables as selections;
+2. ``once_per``: group-wise first paid row per (measure, product or subject);
+3. 就高从优 (highest_only) between the rows of one event, and shared ceilings as group-wise
+   cumulative sums in (date, id, rule) order. The two depend on each other (an overlap compares
+   figures after the ceilings earlier events left, and only the winner takes from the ceiling), so
+   they are solved together by iterating to the fixed point: the sequential answer is the only
+   one (row i depends only on rows before it), and after k rounds the first k events of every
+   group are settled, so the fixed point is reached and is exact;
+4. exact figures cut by a ceiling that holds a maximum become maxima (again to a fixed point);
+5. organisations with what the columns do not express (top-ups, 不重复享受 exclusions, measures
+   of a ``together`` side both present, awards prior to an event netted against its overlap, money
+   below the micro-yuan) are assessed by the per-case engine, and their rows replaced; the result
+   says how many.
+Money is int64 micro-yuan (compile.MICRO). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from biopolicy.domain.assessment import AmountKind, Eligibility, OverlapKind, OverlapResult
+from biopolicy.domain.events import Catalogue
+from biopolicy.domain.places import covers
+from biopolicy.engine.batch.compile import (
+    KINDS,
+    MICRO,
+    Raw,
+    Rows,
+    Unsupported,
+    condition,
+    micro,
+    rate_e4,
+    spec_amount,
+)
+from biopolicy.engine.batch.compile import K as KIND
+from biopolicy.engine.batch.groups import first_of_runs, group_sums, lookup, run_starts_pair, sum_before
+from biopolicy.engine.batch.population import Population
+from biopolicy.rules.schema import AmountTable, CapScope, Measure, OncePer, RuleSet
+
+NO, YES, UNKNOWN = 0, 1, 2
+ELIGIBILITY = [Eligibility.no, Eligibility.yes, Eligibility.unknown]
+NONE, WON, LOST, UNRESOLVED, EXCLUDED = 0, 1, 2, 3, 4
+OUTCOMES = [None, OverlapResult.won, OverlapResult.lost, OverlapResult.unresolved, OverlapResult.excluded]
+BIG = np.int64(2**62)
+MAX_ROUNDS = 200
+
+
+@dataclass
+class CompiledMeasure:
+    index: int
+    measure: Measure
+    conditions: object | None
+    table: list[tuple[object, object]] | None  # (row condition, spec)
+    error: str | None = None
+
+
+@dataclass
+class Compiled:
+    """The rule set compiled once per run (or once per process and reused)."""
+
+    rules: RuleSet
+    catalogue: Catalogue
+    measures: list[CompiledMeasure]
+    index: dict[str, int]
+    cap_when: dict[str, object]
+
+
+def compile_rules(rules: RuleSet, catalogue: Catalogue) -> Compiled:
+    out = []
+    for i, m in enumerate(rules.measures.values()):
+        cm = CompiledMeasure(i, m, None, None)
+        try:
+            cm.conditions = condition(m.conditions, m.categories) if m.conditions is not None else None
+            if isinstance(m.amount, AmountTable):
+                cm.table = [(condition(r.when, m.categories), r.amount) for r in m.amount.table]
+            for spec in m.amount_specs():
+                for v in (spec.value, spec.cap, spec.to):
+                    if v is not None:
+                        micro(v)
+                if spec.effective_rate is not None:
+                    rate_e4(spec.effective_rate)
+            if m.instalments:
+                for share in m.instalments.shares:
+                    rate_e4(share)
+        except Unsupported as exc:
+            cm.error = str(exc)
+        out.append(cm)
+    cap_when = {c.id: condition(c.when, {}) for c in rules.caps if c.when is not None}
+    return Compiled(rules, catalogue, out, {mid: i for i, mid in enumerate(rules.measures)}, cap_when)
+
+
+@dataclass
+class BatchResult:
+    """One row per (event, measure of its type) of the covered organisations, in processing order."""
+
+    pop: Population
+    compiled: Compiled
+    event: np.ndarray
+    measure: np.ndarray
+    eligibility: np.ndarray  # NO / YES / UNKNOWN
+    kind: np.ndarray  # index in compile.KINDS
+    value: np.ndarray  # micro-yuan; meaningful where has
+    has: np.ndarray
+    outcome: np.ndarray  # NONE / WON / LOST / UNRESOLVED / EXCLUDED
+    covered: np.ndarray  # per organisation
+    fallback: np.ndarray  # per organisation: assessed by the per-case engine
+    overlap_of: np.ndarray | None = None  # per row: index of the overlap its outcome comes from, -1
+    fallback_rows: int = 0
+    rounds: int = 0
+    exact_values: dict[int, Decimal] = field(default_factory=dict)  # fallback rows finer than micro-yuan
+
+    @property
+    def org(self) -> np.ndarray:
+        return self.pop.event_org[self.event]
+
+    def amount(self, row: int) -> Decimal | None:
+        if not self.has[row]:
+            return None
+        if row in self.exact_values:
+            return self.exact_values[row]
+        return Decimal(int(self.value[row])) / MICRO
+
+    def rows_of(self, org: int) -> np.ndarray:
+        lo, hi = np.searchsorted(self.org, [org, org + 1])
+        return np.arange(lo, hi)
+
+    def org_totals(self, org: int) -> dict[int | None, dict]:
+        """One organisation's totals with the measures left open, as the per-case engine words them.
+
+        For a row someone opens: computed from that organisation's rows only.
+        """
+        out: dict[int | None, dict] = {}
+        measures = self.compiled.measures
+        overlaps = self.compiled.rules.overlaps
+
+        def slot(year):
+            return out.setdefault(
+                year,
+                {
+                    "exact": Decimal(0),
+                    "max_obtainable": Decimal(0),
+                    "at_least": Decimal(0),
+                    "unknown_measures": [],
+                    "unresolved_overlaps": [],
+                },
+            )
+
+        for r in self.rows_of(org).tolist():
+            if self.eligibility[r] != YES or self.outcome[r] in (LOST, EXCLUDED):
+                continue
+            m = measures[self.measure[r]].measure
+            value = self.amount(r)
+            year = _years(self.pop.event_day[self.event[r : r + 1]])[0].item()
+            if m.instalments:
+                parts = [
+                    (year + i, None if value is None else value * s)
+                    for i, s in enumerate(m.instalments.shares)
+                ]
+            else:
+                parts = [(year, value)]
+            for y, v in [*parts, (None, value)]:
+                t = slot(y)
+                if self.outcome[r] == UNRESOLVED:
+                    oid = overlaps[self.overlap_of[r]].id
+                    if oid not in t["unresolved_overlaps"]:
+                        t["unresolved_overlaps"].append(oid)
+                elif KINDS[self.kind[r]] == AmountKind.unknown or v is None:
+                    t["unknown_measures"].append(m.id)
+                elif KINDS[self.kind[r]] == AmountKind.at_least:
+                    t["at_least"] += v
+                else:
+                    t["max_obtainable"] += v
+                    if KINDS[self.kind[r]] in (AmountKind.exact, AmountKind.waiver):
+                        t["exact"] += v
+        slot(None)
+        return out
+
+    def counted(self) -> np.ndarray:
+        """Rows whose figure goes into the totals' sums."""
+        rows = (self.eligibility == YES) & self.has & ~np.isin(self.outcome, [LOST, EXCLUDED, UNRESOLVED])
+        return rows & (self.kind != KIND[AmountKind.unknown])
+
+    def parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(row, year, amount, kind) of every yearly part of a counted award: instalments spread it."""
+        rows = np.nonzero(self.counted())[0]
+        years = _years(self.pop.event_day[self.event[rows]])
+        out = []
+        plain = np.ones(len(rows), dtype=bool)
+        for cm in self.compiled.measures:
+            if cm.measure.instalments is None:
+                continue
+            sel = self.measure[rows] == cm.index
+            plain &= ~sel
+            for i, share in enumerate(cm.measure.instalments.shares):
+                r = rows[sel]
+                out.append((r, years[sel] + i, self.value[r] * rate_e4(share) // 10_000))
+        out.append((rows[plain], years[plain], self.value[rows[plain]]))
+        r = np.concatenate([o[0] for o in out])
+        return r, np.concatenate([o[1] for o in out]), np.concatenate([o[2] for o in out]), self.kind[r]
+
+    def totals(self) -> dict[tuple[int, int | None], tuple[int, int, int]]:
+        """(org, year; None overall) -> (exact, max_obtainable, at_least) in micro-yuan, group-wise sums."""
+        out: dict[tuple[int, int | None], list[int]] = {}
+        r, year, val, kind = self.parts()
+        overall = np.nonzero(self.counted())[0]
+        for rows, years, values, kinds, per_year in (
+            (r, year, val, kind, True),
+            (overall, np.zeros(len(overall), np.int64), self.value[overall], self.kind[overall], False),
+        ):
+            key = self.org[rows] * 10_000 + years
+            exact = np.isin(kinds, [KIND[AmountKind.exact], KIND[AmountKind.waiver]])
+            least = kinds == KIND[AmountKind.at_least]
+            for slot, mask in ((0, exact), (1, ~least), (2, least)):
+                keys, sums = group_sums(key[mask], values[mask])
+                for k, total in zip(keys.tolist(), sums.tolist(), strict=True):
+                    o, y = divmod(k, 10_000)
+                    out.setdefault((o, y if per_year else None), [0, 0, 0])[slot] = total
+        return {k: tuple(v) for k, v in out.items()}
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
+    """Every measure over every event of ``pop``; ``per_case(case)`` assesses a fallback organisation."""
+    rules, catalogue = compiled.rules, compiled.catalogue
+    covered_by = _places(pop, compiled)
+    covered = np.zeros(pop.n_orgs, dtype=bool)
+    for mask in covered_by.values():
+        covered |= mask
+    fallback = np.zeros(pop.n_orgs, dtype=bool) if pop.inexact is None else pop.inexact.copy()
+
+    parts = []
+    for cm in compiled.measures:
+        code = pop.vocab.find(cm.measure.event)
+        events = np.nonzero(pop.event_type == code)[0]
+        events = events[covered[pop.event_org[events]]]
+        if len(events) == 0:
+            continue
+        rows = Rows(pop, catalogue, cm.measure.event, events)
+        if cm.error is None:
+            try:
+                parts.append((cm.index, events, *_judge(cm, rows, covered_by[cm.measure.id], compiled)))
+                continue
+            except Unsupported as exc:
+                cm.error = str(exc)
+        fallback[pop.event_org[events]] = True
+        n = len(events)
+        z = np.zeros(n, dtype=bool)
+        parts.append(
+            (cm.index, events, np.zeros(n, np.int8), np.zeros(n, np.int8), np.zeros(n, np.int64), z, z)
+        )
+    if not parts:
+        return _empty(pop, compiled, covered, fallback)
+    measure = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in parts])
+    event = np.concatenate([p[1] for p in parts])
+    order = np.lexsort((measure, event))
+    measure, event = measure[order], event[order]
+    elig = np.concatenate([p[2] for p in parts])[order]
+    kind = np.concatenate([p[3] for p in parts])[order]
+    value = np.concatenate([p[4] for p in parts])[order]
+    has = np.concatenate([p[5] for p in parts])[order]
+    ceiling_only = np.concatenate([p[6] for p in parts])[order]
+    org = pop.event_org[event]
+    n = len(event)
+    pos = np.arange(n)
+    candidate = elig != NO
+
+    # organisations the columns do not take: top-ups, exclusions, together sides, netted prior awards
+    for cm in compiled.measures:
+        specs = cm.measure.amount_specs()
+        if specs[0].kind == AmountKind.top_up:
+            fallback[org[candidate & (measure == cm.index)]] = True
+    prior_midx = np.array([compiled.index.get(m, -1) if m else -1 for m in pop.prior_measure], dtype=np.int64)
+    for o in rules.overlaps:
+        members = np.array([compiled.index[m] for m in o.measures])
+        in_o = candidate & np.isin(measure, members)
+        if o.kind == OverlapKind.excludes:
+            # any two of the group (rows or prior awards) in one organisation: the per-case engine decides
+            hits = np.concatenate([org[in_o], pop.prior_org[np.isin(prior_midx, members)]])
+            ids, counts = np.unique(hits, return_counts=True)
+            fallback[ids[counts >= 2]] = True
+            continue
+        for group in o.together:
+            gm = np.array([compiled.index[m] for m in group])
+            sel = candidate & np.isin(measure, gm)
+            ev, cnt = np.unique(event[sel], return_counts=True)
+            fallback[pop.event_org[ev[cnt >= 2]]] = True
+        netted = (pop.prior_event >= 0) & np.isin(prior_midx, members)
+        fallback[pop.prior_org[netted]] = True
+
+    # once per product / subject: the first row that pays leaves nothing to the later ones
+    once_first = np.zeros(n, dtype=bool)  # the row a later one depends on having been paid
+    for cm in compiled.measures:
+        scope = cm.measure.once_per
+        if scope is None:
+            continue
+        sel = np.nonzero(candidate & (measure == cm.index))[0]
+        if scope == OncePer.product:
+            key = pop.event_product[event[sel]]
+            sel, key = sel[key >= 0], key[key >= 0]
+            pmask = (prior_midx == cm.index) & (pop.prior_bproduct >= 0)
+            prior_keys = pop.prior_bproduct[pmask]
+        else:
+            key = pop.event_subject[event[sel]]
+            pmask = (prior_midx == cm.index) & (pop.prior_subject >= 0)
+            prior_keys = pop.prior_subject[pmask]
+        if len(sel) == 0:
+            continue
+        o2 = np.lexsort((sel, key))
+        sel, key = sel[o2], key[o2]
+        adder = (elig[sel] == YES) & has[sel]
+        heads = first_of_runs(key)
+        first_pos = np.minimum.reduceat(np.where(adder, pos[sel], BIG), np.nonzero(heads)[0])
+        first_pos = first_pos[np.cumsum(heads) - 1]
+        later = pos[sel] > first_pos
+        fails = later | np.isin(key, prior_keys)
+        gone = sel[fails]
+        elig[gone] = NO
+        kind[gone] = KIND[AmountKind.unknown]
+        has[gone] = False
+        value[gone] = 0
+        with_later = np.unique(first_pos[later])
+        once_first[sel[(pos[sel] == first_pos) & np.isin(first_pos, with_later)]] = True
+    candidate = elig != NO
+
+    # 就高从优: the events where two sides of one overlap meet
+    outcome = np.zeros(n, dtype=np.int8)
+    overlap_of = np.full(n, -1, dtype=np.int64)  # the overlap a row's outcome comes from
+    contests = []  # (rows of the contest, contest id per row, overlap member index per row, static unresolved)
+    for oi, o in enumerate(rules.overlaps):
+        if o.kind != OverlapKind.highest_only:
+            continue
+        members = [compiled.index[m] for m in o.measures]
+        in_o = np.nonzero(candidate & np.isin(measure, members))[0]
+        if len(in_o) == 0:
+            continue
+        ev, cnt = np.unique(event[in_o], return_counts=True)
+        contested = in_o[np.isin(event[in_o], ev[cnt >= 2])]
+        sides = contested[elig[contested] == YES]
+        if len(sides) == 0:
+            continue
+        cid = event[sides]
+        fallback[org[sides[overlap_of[sides] >= 0]]] = True  # a row in two contests: the per-case engine
+        overlap_of[sides] = oi
+        place = np.full(len(compiled.measures), -1)
+        place[members] = np.arange(len(members))
+        member = place[measure[sides]]  # position in o.measures: ties go to the first declared
+        open_ = ~has[sides] | (kind[sides] == KIND[AmountKind.at_least]) | ceiling_only[sides]
+        unrankable = ~has[sides] | (kind[sides] == KIND[AmountKind.at_least])
+        ids, inv = np.unique(cid, return_inverse=True)
+        any_unrankable = np.zeros(len(ids), dtype=bool)
+        np.logical_or.at(any_unrankable, inv, unrankable)
+        any_open = np.zeros(len(ids), dtype=bool)
+        np.logical_or.at(any_open, inv, open_)
+        exact_side = ~open_ & (kind[sides] == KIND[AmountKind.exact])
+        any_exact = np.zeros(len(ids), dtype=bool)
+        np.logical_or.at(any_exact, inv, exact_side)
+        open_max = np.zeros(len(ids), dtype=np.int64)
+        np.maximum.at(open_max, inv, np.where(open_ & has[sides], value[sides], 0))
+        static_unresolved = (any_unrankable | (any_open & ~any_exact))[inv]
+        outcome[sides[static_unresolved]] = UNRESOLVED
+        dyn = ~static_unresolved
+        if np.any(dyn):
+            contests.append(
+                (sides[dyn], inv[dyn], member[dyn], any_open[inv[dyn]], open_max[inv[dyn]], exact_side[dyn])
+            )
+
+    # ceilings: each cap's rows, sorted once by bucket then order
+    caps = []
+    day = pop.event_day[event]
+    year = _years(day)
+    for cap in rules.caps:
+        members = [compiled.index[m] for m in cap.measures if m in compiled.index]
+        sel = np.nonzero(np.isin(measure, members))[0]
+        if cap.id in compiled.cap_when and len(sel):
+            t, u = _cap_when(compiled.cap_when[cap.id], pop, catalogue, event, measure, sel, compiled)
+            sel = sel[t | u]
+        key = _bucket(
+            cap.scope, org[sel], year[sel], pop.event_product[event[sel]], pop.event_subject[event[sel]]
+        )
+        sel, key = sel[key >= 0], key[key >= 0]
+        o2 = np.lexsort((sel, key))
+        sel, key = sel[o2], key[o2]
+        pm = np.isin(prior_midx, members)
+        pkey = _bucket(
+            cap.scope,
+            pop.prior_org[pm],
+            _years(pop.prior_day[pm]),
+            pop.prior_bproduct[pm],
+            pop.prior_subject[pm],
+        )
+        pk, ps = group_sums(pkey[pkey >= 0], pop.prior_amount[pm][pkey >= 0] * (MICRO // 100))
+        limit = micro(cap.amount)
+        prior = np.minimum(lookup(pk, ps, key), limit)
+        ev_first = run_starts_pair(key, event[sel])  # rows of one event see the same ledger (peek)
+        caps.append((cap, sel, key, prior, limit, ev_first))
+
+    base = np.where(has, value, 0)
+    final = base.copy()
+    rounds = 0
+    for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (reported)
+        entering = (elig == YES) & has & (outcome != LOST)
+        current = np.where(outcome == LOST, 0, base)
+        room_row = np.full(n, BIG)
+        room_event = np.full(n, BIG)
+        for _cap, sel, key, prior, limit, ev_first in caps:
+            x = np.where(entering[sel], np.minimum(final[sel], limit), 0)
+            before = sum_before(key, x)
+            room = np.maximum(limit - prior - before, 0)
+            np.minimum.at(room_row, sel, room)
+            np.minimum.at(room_event, sel, room[ev_first])
+        new_final = np.where(entering, np.minimum(current, room_row), current)
+        peek = np.minimum(base, room_event)
+        new_outcome = outcome.copy()
+        for sides, inv, member, any_open, open_max, exact_side in contests:
+            p = peek[sides]
+            exact_max = np.zeros(inv.max() + 1, dtype=np.int64) - 1
+            np.maximum.at(exact_max, inv, np.where(exact_side, p, -1))
+            dominated = ~any_open | (exact_max[inv] >= open_max)
+            rank = np.lexsort((member, ceiling_only[sides], -p, inv))
+            best = np.zeros(len(sides), dtype=bool)
+            best[rank[first_of_runs(inv[rank])]] = True
+            new_outcome[sides] = np.where(dominated, np.where(best, WON, LOST), UNRESOLVED)
+        if np.array_equal(new_final, final) and np.array_equal(new_outcome, outcome):
+            break
+        final, outcome = new_final, new_outcome
+    else:  # no fixed point within the rounds: the per-case engine takes the organisations in contest
+        for sides, *_ in contests:
+            fallback[org[sides]] = True
+        for _, sel, *_ in caps:
+            fallback[org[sel]] = True
+    value = np.where(outcome == LOST, 0, np.where((elig == YES) & has, final, value))
+
+    # a once-per row that did not pay after all leaves the later ones open: the per-case engine decides
+    fallback[org[once_first & (outcome == LOST)]] = True
+
+    # exact figures cut by a ceiling holding a maximum become maxima
+    exactish = np.isin(kind, [KIND[AmountKind.exact], KIND[AmountKind.waiver]])
+    entering = (elig == YES) & has & (outcome != LOST)
+    cut_by: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    running = np.where(entering, base, 0)
+    for _cap, sel, key, prior, limit, _ in caps:  # caps in rule order, as the per-case engine applies them
+        x = np.where(entering[sel], np.minimum(value[sel], limit), 0)
+        room = np.maximum(limit - prior - sum_before(key, x), 0)
+        cut = entering[sel] & (running[sel] > room)
+        running[sel] = np.where(entering[sel], np.minimum(running[sel], room), running[sel])
+        cut_by.append((sel, key, cut))
+    for _ in range(MAX_ROUNDS):
+        inexact = entering & ~exactish
+        turned = np.zeros(n, dtype=bool)
+        for sel, key, cut in cut_by:
+            seen = sum_before(key, inexact[sel].astype(np.int64)) > 0
+            turned[sel[cut & seen]] = True
+        turned &= exactish & (kind == KIND[AmountKind.exact])
+        if not turned.any():
+            break
+        kind[turned] = KIND[AmountKind.at_most]
+        exactish &= ~turned
+
+    # instalments that do not fall on whole micro-yuan
+    for cm in compiled.measures:
+        if cm.measure.instalments:
+            sel = (measure == cm.index) & has & (elig == YES)
+            for share in cm.measure.instalments.shares:
+                fallback[org[sel & (value * rate_e4(share) % 10_000 != 0)]] = True
+
+    result = BatchResult(
+        pop, compiled, event, measure, elig, kind, value, has, outcome, covered, fallback, rounds=rounds
+    )
+    result.overlap_of = overlap_of
+    if per_case is not None:
+        _fallback(result, per_case)
+    return result
+
+
+def _fallback(result: BatchResult, per_case) -> None:
+    pop, compiled = result.pop, result.compiled
+    orgs = np.nonzero(result.fallback & result.covered)[0]
+    overlap_ids = {o.id: i for i, o in enumerate(compiled.rules.overlaps)}
+    for o in orgs.tolist():
+        rows = result.rows_of(o)
+        where = {(pop.event_ids[result.event[r]], int(result.measure[r])): r for r in rows.tolist()}
+        assessment = per_case(pop.case(o, compiled.catalogue))
+        for e in assessment.entitlements:
+            r = where[(e.event_id, compiled.index[e.measure_id])]
+            result.eligibility[r] = ELIGIBILITY.index(e.eligibility)
+            result.kind[r] = KINDS.index(e.amount.kind)
+            result.has[r] = e.amount.value is not None
+            result.outcome[r] = OUTCOMES.index(e.overlap.outcome if e.overlap else None)
+            result.overlap_of[r] = overlap_ids[e.overlap.overlap_id] if e.overlap else -1
+            if e.amount.value is not None:
+                m = e.amount.value * MICRO
+                result.value[r] = int(m)
+                if m != m.to_integral_value():
+                    result.exact_values[r] = e.amount.value
+            else:
+                result.value[r] = 0
+        result.fallback_rows += len(rows)
+
+
+def _empty(pop, compiled, covered, fallback) -> BatchResult:
+    z = np.zeros(0, dtype=np.int64)
+    return BatchResult(
+        pop,
+        compiled,
+        z,
+        z,
+        z.astype(np.int8),
+        z.astype(np.int8),
+        z,
+        z.astype(bool),
+        z.astype(np.int8),
+        covered,
+        fallback,
+        overlap_of=z,
+    )
+
+
+def _years(days: np.ndarray) -> np.ndarray:
+    d = (days - 719163).astype("datetime64[D]")
+    return d.astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def _bucket(scope: CapScope, org, year, product, subject) -> np.ndarray:
+    if scope == CapScope.product:
+        return np.where(product >= 0, product, -1)
+    if scope == CapScope.subject:
+        return subject
+    if scope == CapScope.subject_year:
+        return subject * 10_000 + year
+    if scope == CapScope.applicant_year:
+        return org * 10_000 + year
+    return org.copy()
+
+
+def _cap_when(fn, pop, catalogue, event, measure, sel, compiled):
+    """A cap's condition over the rows in ``sel``, per event type (facts are read per type)."""
+    t = np.zeros(len(sel), dtype=bool)
+    u = np.zeros(len(sel), dtype=bool)
+    types = pop.event_type[event[sel]]
+    for code in np.unique(types).tolist():
+        part = types == code
+        rows = Rows(pop, catalogue, pop.vocab.values[code], event[sel][part])
+        tt, uu = fn(rows)
+        t[part], u[part] = tt, uu
+    return t, u
+
+
+def _places(pop: Population, compiled: Compiled) -> dict[str, np.ndarray]:
+    """Per measure, which organisations its applicant kinds and places cover."""
+    v = pop.vocab.values
+    combos = np.stack([pop.org_province, pop.org_city, pop.org_district], axis=1)
+    uniq, inv = np.unique(combos, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    places = [tuple(None if c < 0 else v[c] for c in row) for row in uniq.tolist()]
+    out = {}
+    for cm in compiled.measures:
+        m = cm.measure
+        ok = np.array([any(covers(p, *pl) for p in m.applicant.places) for pl in places], dtype=bool)
+        out[m.id] = ok[inv] if len(inv) else np.zeros(0, dtype=bool)
+    return out
+
+
+def _judge(cm: CompiledMeasure, rows: Rows, place_ok: np.ndarray, compiled: Compiled):
+    m, pop, ev = cm.measure, rows.pop, rows.events
+    n = len(ev)
+    org = pop.event_org[ev]
+    kinds = np.array([pop.vocab.find(k.value) for k in m.applicant.kinds])
+    ok = np.isin(pop.org_kind[org], kinds) & place_ok[org]
+    window = compiled.rules.window(m)
+    day = pop.event_day[ev]
+    if window.from_:
+        ok &= day >= window.from_.toordinal()
+    if window.to:
+        ok &= day <= window.to.toordinal()
+    elig = np.where(ok, YES, NO).astype(np.int8)
+    if cm.conditions is not None:
+        t, u = cm.conditions(rows)
+        elig[ok & ~t & ~u] = NO
+        elig[ok & u] = UNKNOWN
+    if cm.table is None:
+        raw = spec_amount(m.amount, rows)
+    else:
+        raw = Raw(
+            np.full(n, KIND[AmountKind.unknown], np.int8),
+            np.zeros(n, np.int64),
+            np.zeros(n, bool),
+            np.zeros(n, bool),
+            np.zeros(n, bool),
+        )
+        chosen = np.zeros(n, dtype=bool)
+        unsure = np.zeros(n, dtype=bool)
+        for when, spec in cm.table:
+            t, u = when(rows)
+            take = t & ~unsure & ~chosen
+            if take.any():
+                part = spec_amount(spec, rows)
+                for name in ("kind", "value", "has", "ceiling_only", "missing"):
+                    getattr(raw, name)[take] = getattr(part, name)[take]
+            chosen |= take
+            unsure |= u & ~chosen
+        raw.missing |= unsure & ~chosen
+        elig[~chosen & ~unsure] = NO  # no row of the table applies
+    elig[(elig == YES) & raw.missing & ~raw.has] = UNKNOWN
+    no = elig == NO
+    kind = np.where(no, KIND[AmountKind.unknown], raw.kind).astype(np.int8)
+    has = raw.has & ~no
+    value = np.where(has, raw.value, 0)
+    return elig, kind, value, has, raw.ceiling_only & has
