@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.engine.test_properties import AS_OF, CATALOGUE, PROPERTY, RULES, cases
 
 from biopolicy.domain.case import Case
 from biopolicy.engine.assess import assess
@@ -20,7 +21,6 @@ from biopolicy.engine.batch import compile_rules, evaluate, from_cases
 from biopolicy.engine.batch.compile import KINDS, MICRO
 from biopolicy.engine.batch.run import ELIGIBILITY, OUTCOMES
 from biopolicy.engine.check import check_case
-from tests.engine.test_properties import AS_OF, CATALOGUE, PROPERTY, RULES, cases
 
 COMPILED = compile_rules(RULES, CATALOGUE)
 
@@ -41,7 +41,13 @@ def _expected(case: Case) -> tuple[dict, dict]:
         for e in result.entitlements
     }
     totals = {
-        t.year: (t.exact, t.max_obtainable, t.at_least, sorted(t.unknown_measures), sorted(t.unresolved_overlaps))
+        t.year: (
+            t.exact,
+            t.max_obtainable,
+            t.at_least,
+            sorted(t.unknown_measures),
+            sorted(t.unresolved_overlaps),
+        )
         for t in result.totals
     }
     if not result.covered:
