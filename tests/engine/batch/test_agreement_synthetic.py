@@ -22,6 +22,7 @@ from biopolicy.engine.check import check_case
 CATALOGUE = builders.catalogue()
 AS_OF = date(2027, 12, 31)
 M = builders.measure
+CENTRE = "clinical_research_centre_milestone"
 RULES = builders.ruleset(
     [
         M("a/rate", {"kind": "at_most", "rate": "40%", "base": "event.rd_investment", "cap": "5000000"}),
@@ -48,6 +49,29 @@ RULES = builders.ruleset(
                     },
                 ]
             },
+        ),
+        M(
+            "f/city",
+            {"kind": "exact", "value": "2000000"},
+            event=CENTRE,
+            conditions={"fact": "event.level", "eq": "city"},
+        ),
+        M(
+            "g/provincial",
+            {"kind": "exact", "value": "3000000"},
+            event=CENTRE,
+            conditions={"fact": "event.level", "eq": "provincial"},
+        ),
+        M(
+            "h/top-up",
+            {
+                "kind": "top_up",
+                "to": "10000000",
+                "net_of": ["f/city", "g/provincial"],
+                "net_of_programmes": True,
+            },
+            event=CENTRE,
+            conditions={"fact": "event.level", "eq": "national"},
         ),
     ],
     caps=[
@@ -104,6 +128,13 @@ RULES = builders.ruleset(
             "clauses": ["a/clause"],
             "excerpt": "x",
         },
+        {
+            "id": "fg",
+            "kind": "excludes",
+            "measures": ["f/city", "g/provincial"],
+            "clauses": ["a/clause"],
+            "excerpt": "x",
+        },
     ],
 )
 COMPILED = compile_rules(RULES, CATALOGUE)
@@ -134,17 +165,41 @@ def stage_event(draw, i: int) -> dict:
 
 
 @st.composite
+def centre_event(draw, i: int) -> dict:
+    event = {
+        "id": f"c{i:02d}",
+        "type": CENTRE,
+        "date": draw(st.dates(date(2023, 1, 1), date(2025, 12, 31))).isoformat(),
+        "subject": draw(st.sampled_from(["s1", "s2"])),
+    }
+    if draw(st.integers(0, 5)):
+        event["level"] = draw(st.sampled_from(["city", "provincial", "national"]))
+    return event
+
+
+@st.composite
 def a_case(draw) -> dict:
-    events = [draw(stage_event(i)) for i in range(draw(st.integers(1, 8)))]
+    events = [draw(stage_event(i)) for i in range(draw(st.integers(0, 8)))]
+    events += [draw(centre_event(i)) for i in range(draw(st.integers(0 if events else 1, 5)))]
     prior = [
         {
             "measure_id": draw(st.sampled_from(MEASURES)),
             "amount": str(draw(st.integers(0, 9_000_000))),
             "date": draw(st.dates(date(2023, 1, 1), date(2025, 12, 31))).isoformat(),
             **({"product_id": draw(st.sampled_from(["p1", "p2"]))} if draw(st.booleans()) else {}),
+            **({"subject": draw(st.sampled_from(["s1", "s2"]))} if draw(st.booleans()) else {}),
         }
         for _ in range(draw(st.integers(0, 2)))
     ]
+    if draw(st.integers(0, 3)) == 0:
+        prior.append(
+            {
+                "programme": "国家项目",
+                "amount": str(draw(st.integers(0, 9_000_000))),
+                "date": "2023-06-01",
+                "subject": draw(st.sampled_from(["s1", "s2"])),
+            }
+        )
     return {
         "applicant": {"kind": "enterprise", "name": "测试企业", "city": "厦门市"},
         "products": [

@@ -142,7 +142,7 @@ class Population:
             city=text(self.org_city[org]),
             district=text(self.org_district[org]),
         )
-        pids = np.nonzero(self.product_org == org)[0]
+        pids = _span(self.product_org, org)
         products = [
             Product(
                 id=self.product_ids[p],
@@ -152,7 +152,7 @@ class Population:
             for p in pids
         ]
         events = []
-        for e in np.nonzero(self.event_org == org)[0]:
+        for e in _span(self.event_org, org):
             etype = v[self.event_type[e]]
             attrs = {}
             for name, spec in catalogue.events[etype].attributes.items():
@@ -172,7 +172,7 @@ class Population:
                 )
             )
         priors = []
-        for a in np.nonzero(self.prior_org == org)[0]:
+        for a in _span(self.prior_org, org):
             product, event = int(self.prior_product[a]), int(self.prior_event[a])
             priors.append(
                 PriorAward(
@@ -188,6 +188,12 @@ class Population:
         return Case(
             applicant=applicant, products=products, events=events, prior_awards=priors, as_of=self.as_of
         )
+
+
+def _span(owner: np.ndarray, org: int) -> np.ndarray:
+    """The indices owned by ``org`` in an array sorted by owner (products, events and prior awards are)."""
+    lo, hi = np.searchsorted(owner, [org, org + 1])
+    return np.arange(lo, hi)
 
 
 def storage_of(t: AttributeType) -> str:

@@ -115,10 +115,14 @@ class BatchResult:
     fallback_rows: int = 0
     rounds: int = 0
     exact_values: dict[int, Decimal] = field(default_factory=dict)  # fallback rows finer than micro-yuan
+    reasons: dict[str, int] = field(default_factory=dict)  # why organisations were handed over: how many
+    _org: np.ndarray | None = None
 
     @property
     def org(self) -> np.ndarray:
-        return self.pop.event_org[self.event]
+        if self._org is None:
+            self._org = self.pop.event_org[self.event]
+        return self._org
 
     def amount(self, row: int) -> Decimal | None:
         if not self.has[row]:
@@ -153,7 +157,7 @@ class BatchResult:
             )
 
         for r in self.rows_of(org).tolist():
-            if self.eligibility[r] != YES or self.outcome[r] in (LOST, EXCLUDED):
+            if self.eligibility[r] != YES:
                 continue
             m = measures[self.measure[r]].measure
             value = self.amount(r)
@@ -166,7 +170,9 @@ class BatchResult:
             else:
                 parts = [(year, value)]
             for y, v in [*parts, (None, value)]:
-                t = slot(y)
+                t = slot(y)  # a year appears even when its only award lost or was excluded
+                if self.outcome[r] in (LOST, EXCLUDED):
+                    continue
                 if self.outcome[r] == UNRESOLVED:
                     oid = overlaps[self.overlap_of[r]].id
                     if oid not in t["unresolved_overlaps"]:
@@ -236,6 +242,15 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
     for mask in covered_by.values():
         covered |= mask
     fallback = np.zeros(pop.n_orgs, dtype=bool) if pop.inexact is None else pop.inexact.copy()
+    reasons = {"inexact_money": int(fallback.sum())}
+
+    def hand_over(orgs: np.ndarray, reason: str) -> None:
+        """Hand organisations to the per-case engine, counting the new ones under ``reason``."""
+        orgs = np.unique(orgs)
+        fresh = orgs[~fallback[orgs]]
+        if len(fresh):
+            reasons[reason] = reasons.get(reason, 0) + len(fresh)
+            fallback[fresh] = True
 
     parts = []
     for cm in compiled.measures:
@@ -251,7 +266,7 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
                 continue
             except Unsupported as exc:
                 cm.error = str(exc)
-        fallback[pop.event_org[events]] = True
+        hand_over(pop.event_org[events], "unsupported_measure")
         n = len(events)
         z = np.zeros(n, dtype=bool)
         parts.append(
@@ -273,28 +288,21 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
     pos = np.arange(n)
     candidate = elig != NO
 
-    # organisations the columns do not take: top-ups, exclusions, together sides, netted prior awards
-    for cm in compiled.measures:
-        specs = cm.measure.amount_specs()
-        if specs[0].kind == AmountKind.top_up:
-            fallback[org[candidate & (measure == cm.index)]] = True
+    # organisations the columns do not take: together sides, awards prior to an event netted in its overlap
     prior_midx = np.array([compiled.index.get(m, -1) if m else -1 for m in pop.prior_measure], dtype=np.int64)
+    plain = _plain(compiled)  # measures in no ceiling, no 就高从优, not once-per, not a top-up
+    plain_top = _plain(compiled, top_ups=True)
     for o in rules.overlaps:
-        members = np.array([compiled.index[m] for m in o.measures])
-        in_o = candidate & np.isin(measure, members)
         if o.kind == OverlapKind.excludes:
-            # any two of the group (rows or prior awards) in one organisation: the per-case engine decides
-            hits = np.concatenate([org[in_o], pop.prior_org[np.isin(prior_midx, members)]])
-            ids, counts = np.unique(hits, return_counts=True)
-            fallback[ids[counts >= 2]] = True
             continue
+        members = np.array([compiled.index[m] for m in o.measures])
         for group in o.together:
             gm = np.array([compiled.index[m] for m in group])
             sel = candidate & np.isin(measure, gm)
             ev, cnt = np.unique(event[sel], return_counts=True)
-            fallback[pop.event_org[ev[cnt >= 2]]] = True
+            hand_over(pop.event_org[ev[cnt >= 2]], "together")
         netted = (pop.prior_event >= 0) & np.isin(prior_midx, members)
-        fallback[pop.prior_org[netted]] = True
+        hand_over(pop.prior_org[netted], "prior_netted")
 
     # once per product / subject: the first row that pays leaves nothing to the later ones
     once_first = np.zeros(n, dtype=bool)  # the row a later one depends on having been paid
@@ -331,9 +339,90 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         once_first[sel[(pos[sel] == first_pos) & np.isin(first_pos, with_later)]] = True
     candidate = elig != NO
 
-    # 就高从优: the events where two sides of one overlap meet
+    # 不重复享受 (excludes) between two plain measures: per subject, the first paid wins
     outcome = np.zeros(n, dtype=np.int8)
     overlap_of = np.full(n, -1, dtype=np.int64)  # the overlap a row's outcome comes from
+    subject = pop.event_subject[event]
+    for oi, o in enumerate(rules.overlaps):
+        if o.kind != OverlapKind.excludes:
+            continue
+        members = np.array([compiled.index[m] for m in o.measures])
+        sel = np.nonzero(candidate & np.isin(measure, members))[0]
+        if len(o.measures) != 2 or not all(m in plain for m in o.measures):
+            hits = np.concatenate([org[sel], pop.prior_org[np.isin(prior_midx, members)]])
+            ids, counts = np.unique(hits, return_counts=True)
+            hand_over(ids[counts >= 2], "excludes")
+            continue
+        if len(sel) == 0:
+            continue
+        key = subject[sel]
+        o2 = np.lexsort((sel, key))
+        sel, key = sel[o2], key[o2]
+        # measures already paid to the subject before any row: prior awards
+        prior_sel = np.isin(prior_midx, members) & (pop.prior_subject >= 0)
+        prior_pairs = {
+            (k, mi)
+            for k, mi in zip(
+                pop.prior_subject[prior_sel].tolist(), prior_midx[prior_sel].tolist(), strict=True
+            )
+        }
+        other = {int(members[0]): int(members[1]), int(members[1]): int(members[0])}
+        by_prior = np.array(
+            [
+                (k, other[mi]) in prior_pairs
+                for k, mi in zip(key.tolist(), measure[sel].tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
+        entering = (elig[sel] == YES) & has[sel] & ~by_prior
+        heads = first_of_runs(key)
+        first = np.minimum.reduceat(np.where(entering, pos[sel], BIG), np.nonzero(heads)[0])
+        first = first[np.cumsum(heads) - 1]
+        first_measure = np.where(first < BIG, measure[np.minimum(first, n - 1)], -1)
+        excluded = by_prior | ((pos[sel] > first) & (measure[sel] != first_measure))
+        gone = sel[excluded]
+        outcome[gone] = EXCLUDED
+        overlap_of[gone] = oi
+        value[gone] = 0
+
+    # 补足至 (top-up) net of plain measures: what the subject was paid under them before this event
+    for cm in compiled.measures:
+        spec = cm.measure.amount_specs()[0]
+        if spec.kind != AmountKind.top_up:
+            continue
+        mine = np.nonzero(candidate & (measure == cm.index))[0]
+        if len(mine) == 0:
+            continue
+        if cm.measure.id not in plain_top or not all(m in plain for m in spec.net_of):
+            hand_over(org[mine], "top_up")
+            continue
+        net = np.array([compiled.index[m] for m in spec.net_of if m in compiled.index], dtype=np.int64)
+        counted = (elig == YES) & has & (outcome != EXCLUDED) & np.isin(measure, net)
+        sel = np.concatenate([mine, np.nonzero(counted)[0]])
+        key = subject[sel]
+        o2 = np.lexsort((sel, key))
+        sel, key = sel[o2], key[o2]
+        x = np.where(counted[sel], value[sel], 0)
+        inexact_entry = (
+            counted[sel] & ~np.isin(kind[sel], [KIND[AmountKind.exact], KIND[AmountKind.waiver]])
+        ).astype(np.int64)
+        at_event = run_starts_pair(key, event[sel])  # the ledger as it stood before this event
+        before = sum_before(key, x)[at_event]
+        inexact_before = sum_before(key, inexact_entry)[at_event]
+        psel = np.isin(prior_midx, net) | (
+            np.array([p is not None for p in pop.prior_programme], dtype=bool) & spec.net_of_programmes
+        )
+        psel &= pop.prior_subject >= 0
+        pk, ps = group_sums(pop.prior_subject[psel], pop.prior_amount[psel] * (MICRO // 100))
+        paid = before + lookup(pk, ps, key)
+        is_mine = np.isin(sel, mine)
+        value[sel[is_mine]] = np.maximum(micro(spec.to) - paid[is_mine], 0)
+        has[sel[is_mine]] = True
+        kind[sel[is_mine]] = np.where(
+            inexact_before[is_mine] > 0, KIND[AmountKind.at_least], KIND[AmountKind.exact]
+        )
+
+    # 就高从优: the events where two sides of one overlap meet
     contests = []  # (rows of the contest, contest id per row, overlap member index per row, static unresolved)
     for oi, o in enumerate(rules.overlaps):
         if o.kind != OverlapKind.highest_only:
@@ -348,7 +437,9 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         if len(sides) == 0:
             continue
         cid = event[sides]
-        fallback[org[sides[overlap_of[sides] >= 0]]] = True  # a row in two contests: the per-case engine
+        hand_over(
+            org[sides[overlap_of[sides] >= 0]], "two_overlaps"
+        )  # a row in two contests: the per-case engine
         overlap_of[sides] = oi
         place = np.full(len(compiled.measures), -1)
         place[members] = np.arange(len(members))
@@ -407,8 +498,8 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
     final = base.copy()
     rounds = 0
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (reported)
-        entering = (elig == YES) & has & (outcome != LOST)
-        current = np.where(outcome == LOST, 0, base)
+        entering = (elig == YES) & has & ~np.isin(outcome, [LOST, EXCLUDED])
+        current = np.where(np.isin(outcome, [LOST, EXCLUDED]), 0, base)
         room_row = np.full(n, BIG)
         room_event = np.full(n, BIG)
         for _cap, sel, key, prior, limit, ev_first in caps:
@@ -434,17 +525,17 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         final, outcome = new_final, new_outcome
     else:  # no fixed point within the rounds: the per-case engine takes the organisations in contest
         for sides, *_ in contests:
-            fallback[org[sides]] = True
+            hand_over(org[sides], "no_fixed_point")
         for _, sel, *_ in caps:
-            fallback[org[sel]] = True
-    value = np.where(outcome == LOST, 0, np.where((elig == YES) & has, final, value))
+            hand_over(org[sel], "no_fixed_point")
+    value = np.where(np.isin(outcome, [LOST, EXCLUDED]), 0, np.where((elig == YES) & has, final, value))
 
     # a once-per row that did not pay after all leaves the later ones open: the per-case engine decides
-    fallback[org[once_first & (outcome == LOST)]] = True
+    hand_over(org[once_first & (outcome == LOST)], "once_per_lost")
 
     # exact figures cut by a ceiling holding a maximum become maxima
     exactish = np.isin(kind, [KIND[AmountKind.exact], KIND[AmountKind.waiver]])
-    entering = (elig == YES) & has & (outcome != LOST)
+    entering = (elig == YES) & has & ~np.isin(outcome, [LOST, EXCLUDED])
     cut_by: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     running = np.where(entering, base, 0)
     for _cap, sel, key, prior, limit, _ in caps:  # caps in rule order, as the per-case engine applies them
@@ -470,15 +561,29 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         if cm.measure.instalments:
             sel = (measure == cm.index) & has & (elig == YES)
             for share in cm.measure.instalments.shares:
-                fallback[org[sel & (value * rate_e4(share) % 10_000 != 0)]] = True
+                hand_over(org[sel & (value * rate_e4(share) % 10_000 != 0)], "instalment_fraction")
 
     result = BatchResult(
         pop, compiled, event, measure, elig, kind, value, has, outcome, covered, fallback, rounds=rounds
     )
     result.overlap_of = overlap_of
+    result.reasons = {k: v for k, v in reasons.items() if v}
     if per_case is not None:
         _fallback(result, per_case)
     return result
+
+
+def _plain(compiled: Compiled, top_ups: bool = False) -> set[str]:
+    """Measures whose award is its raw figure: in no ceiling, no 就高从优, not once-per, not a top-up."""
+    rules = compiled.rules
+    busy = {m for c in rules.caps for m in c.measures}
+    busy |= {m for o in rules.overlaps if o.kind == OverlapKind.highest_only for m in o.measures}
+    busy |= {m.id for m in rules.measures.values() if m.once_per is not None}
+    in_excludes = [m for o in rules.overlaps if o.kind == OverlapKind.excludes for m in o.measures]
+    busy |= {m for m in in_excludes if in_excludes.count(m) > 1}
+    if not top_ups:
+        busy |= {m.id for m in rules.measures.values() if m.amount_specs()[0].kind == AmountKind.top_up}
+    return {mid for mid in rules.measures if mid not in busy}
 
 
 def _fallback(result: BatchResult, per_case) -> None:
