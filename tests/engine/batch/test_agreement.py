@@ -60,7 +60,7 @@ def _batch(result, org: int) -> tuple[dict, dict]:
     rows = {}
     for r in result.rows_of(org).tolist():
         outcome = OUTCOMES[result.outcome[r]]
-        rows[(pop.event_ids[result.event[r]], measures[result.measure[r]].measure.id)] = (
+        rows[(pop.event_id(result.event[r]), measures[result.measure[r]].measure.id)] = (
             ELIGIBILITY[result.eligibility[r]],
             KINDS[result.kind[r]],
             result.amount(r),

@@ -82,7 +82,7 @@ class Population:
     product_class: np.ndarray  # codes, -1: none
     # events, sorted by (org, date, id)
     event_org: np.ndarray
-    event_ids: list[str]
+    event_ids: list[str] | None  # None: "e<index>", generated when a row is opened
     event_type: np.ndarray  # codes of event type names
     event_day: np.ndarray  # date ordinals
     event_product: np.ndarray  # product index, -1: none
@@ -113,6 +113,9 @@ class Population:
     @property
     def n_events(self) -> int:
         return len(self.event_org)
+
+    def event_id(self, i: int) -> str:
+        return self.event_ids[i] if self.event_ids is not None else f"e{int(i):08d}"
 
     def column(self, name: str, storage: str) -> Column | None:
         col = self.attributes.get(name)
@@ -163,7 +166,7 @@ class Population:
             product = int(self.event_product[e])
             events.append(
                 Event(
-                    id=self.event_ids[e],
+                    id=self.event_id(e),
                     type=etype,
                     date=date.fromordinal(int(self.event_day[e])),
                     product_id=self.product_ids[product] if product >= 0 else None,
@@ -180,7 +183,7 @@ class Population:
                     programme=self.prior_programme[a],
                     amount=Decimal(int(self.prior_amount[a])) / CENTS,
                     date=date.fromordinal(int(self.prior_day[a])),
-                    event_id=self.event_ids[event] if event >= 0 else None,
+                    event_id=self.event_id(event) if event >= 0 else None,
                     product_id=self.product_ids[product] if product >= 0 else None,
                     subject=text(self.prior_subject_given[a]),
                 )

@@ -211,6 +211,30 @@ class BatchResult:
         r = np.concatenate([o[0] for o in out])
         return r, np.concatenate([o[1] for o in out]), np.concatenate([o[2] for o in out]), self.kind[r]
 
+    def max_obtainable_by_org(self) -> np.ndarray:
+        """Each organisation's overall most obtainable (exact and at-most figures), micro-yuan, int64."""
+        rows = self.counted() & (self.kind != KIND[AmountKind.at_least])
+        out = np.zeros(self.pop.n_orgs, dtype=np.int64)
+        org = self.org[rows]  # rows are in organisation order: one reduceat
+        if len(org):
+            starts = np.nonzero(first_of_runs(org))[0]
+            out[org[starts]] = np.add.reduceat(self.value[rows], starts)
+        return out
+
+    def by_measure_year(self) -> dict[tuple[str, int], tuple[int, int, int]]:
+        """(measure id, year) -> (exact, max_obtainable, at_least) in micro-yuan: what each measure costs a year."""
+        r, year, val, kind = self.parts()
+        key = self.measure[r] * 10_000 + year
+        out: dict[tuple[str, int], list[int]] = {}
+        exact = np.isin(kind, [KIND[AmountKind.exact], KIND[AmountKind.waiver]])
+        least = kind == KIND[AmountKind.at_least]
+        for slot, mask in ((0, exact), (1, ~least), (2, least)):
+            keys, sums = group_sums(key[mask], val[mask])
+            for k, total in zip(keys.tolist(), sums.tolist(), strict=True):
+                m, y = divmod(k, 10_000)
+                out.setdefault((self.compiled.measures[m].measure.id, y), [0, 0, 0])[slot] = total
+        return {k: tuple(v) for k, v in out.items()}
+
     def totals(self) -> dict[tuple[int, int | None], tuple[int, int, int]]:
         """(org, year; None overall) -> (exact, max_obtainable, at_least) in micro-yuan, group-wise sums."""
         out: dict[tuple[int, int | None], list[int]] = {}
@@ -276,7 +300,8 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         return _empty(pop, compiled, covered, fallback)
     measure = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in parts])
     event = np.concatenate([p[1] for p in parts])
-    order = np.lexsort((measure, event))
+    # processing order: events in order, then measures in rule order (parts are in rule order already)
+    order = np.argsort(event, kind="stable") if len(parts) > 1 else np.arange(len(event))
     measure, event = measure[order], event[order]
     elig = np.concatenate([p[2] for p in parts])[order]
     kind = np.concatenate([p[3] for p in parts])[order]
@@ -322,8 +347,7 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
             prior_keys = pop.prior_subject[pmask]
         if len(sel) == 0:
             continue
-        o2 = np.lexsort((sel, key))
-        sel, key = sel[o2], key[o2]
+        sel, key = _by_key(sel, key)
         adder = (elig[sel] == YES) & has[sel]
         heads = first_of_runs(key)
         first_pos = np.minimum.reduceat(np.where(adder, pos[sel], BIG), np.nonzero(heads)[0])
@@ -356,8 +380,7 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         if len(sel) == 0:
             continue
         key = subject[sel]
-        o2 = np.lexsort((sel, key))
-        sel, key = sel[o2], key[o2]
+        sel, key = _by_key(sel, key)
         # measures already paid to the subject before any row: prior awards
         prior_sel = np.isin(prior_midx, members) & (pop.prior_subject >= 0)
         prior_pairs = {
@@ -398,10 +421,9 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
             continue
         net = np.array([compiled.index[m] for m in spec.net_of if m in compiled.index], dtype=np.int64)
         counted = (elig == YES) & has & (outcome != EXCLUDED) & np.isin(measure, net)
-        sel = np.concatenate([mine, np.nonzero(counted)[0]])
+        sel = np.union1d(mine, np.nonzero(counted)[0])  # ascending: processing order
         key = subject[sel]
-        o2 = np.lexsort((sel, key))
-        sel, key = sel[o2], key[o2]
+        sel, key = _by_key(sel, key)
         x = np.where(counted[sel], value[sel], 0)
         inexact_entry = (
             counted[sel] & ~np.isin(kind[sel], [KIND[AmountKind.exact], KIND[AmountKind.waiver]])
@@ -478,8 +500,7 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
             cap.scope, org[sel], year[sel], pop.event_product[event[sel]], pop.event_subject[event[sel]]
         )
         sel, key = sel[key >= 0], key[key >= 0]
-        o2 = np.lexsort((sel, key))
-        sel, key = sel[o2], key[o2]
+        sel, key = _by_key(sel, key)
         pm = np.isin(prior_midx, members)
         pkey = _bucket(
             cap.scope,
@@ -497,6 +518,11 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
     base = np.where(has, value, 0)
     final = base.copy()
     rounds = 0
+    # with no contest and no row under two ceilings, one pass is the sequential answer
+    in_caps = np.zeros(n, dtype=np.int64)
+    for _cap, sel, *_ in caps:
+        in_caps[sel] += 1
+    one_pass = not contests and not (in_caps > 1).any()
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (reported)
         entering = (elig == YES) & has & ~np.isin(outcome, [LOST, EXCLUDED])
         current = np.where(np.isin(outcome, [LOST, EXCLUDED]), 0, base)
@@ -506,8 +532,8 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
             x = np.where(entering[sel], np.minimum(final[sel], limit), 0)
             before = sum_before(key, x)
             room = np.maximum(limit - prior - before, 0)
-            np.minimum.at(room_row, sel, room)
-            np.minimum.at(room_event, sel, room[ev_first])
+            room_row[sel] = np.minimum(room_row[sel], room)  # a row is once in a cap's rows
+            room_event[sel] = np.minimum(room_event[sel], room[ev_first])
         new_final = np.where(entering, np.minimum(current, room_row), current)
         peek = np.minimum(base, room_event)
         new_outcome = outcome.copy()
@@ -520,6 +546,9 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
             best = np.zeros(len(sides), dtype=bool)
             best[rank[first_of_runs(inv[rank])]] = True
             new_outcome[sides] = np.where(dominated, np.where(best, WON, LOST), UNRESOLVED)
+        if one_pass:
+            final = new_final
+            break
         if np.array_equal(new_final, final) and np.array_equal(new_outcome, outcome):
             break
         final, outcome = new_final, new_outcome
@@ -544,7 +573,8 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         cut = entering[sel] & (running[sel] > room)
         running[sel] = np.where(entering[sel], np.minimum(running[sel], room), running[sel])
         cut_by.append((sel, key, cut))
-    for _ in range(MAX_ROUNDS):
+    may_turn = any((cut & (kind[sel] == KIND[AmountKind.exact])).any() for sel, _, cut in cut_by)
+    for _ in range(MAX_ROUNDS if may_turn else 0):
         inexact = entering & ~exactish
         turned = np.zeros(n, dtype=bool)
         for sel, key, cut in cut_by:
@@ -573,6 +603,14 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
     return result
 
 
+def _by_key(sel: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows sorted by key, then by processing order (``sel`` is ascending); skips the sort when sorted."""
+    if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):
+        return sel, key
+    o = np.argsort(key, kind="stable")
+    return sel[o], key[o]
+
+
 def _plain(compiled: Compiled, top_ups: bool = False) -> set[str]:
     """Measures whose award is its raw figure: in no ceiling, no 就高从优, not once-per, not a top-up."""
     rules = compiled.rules
@@ -592,7 +630,7 @@ def _fallback(result: BatchResult, per_case) -> None:
     overlap_ids = {o.id: i for i, o in enumerate(compiled.rules.overlaps)}
     for o in orgs.tolist():
         rows = result.rows_of(o)
-        where = {(pop.event_ids[result.event[r]], int(result.measure[r])): r for r in rows.tolist()}
+        where = {(pop.event_id(result.event[r]), int(result.measure[r])): r for r in rows.tolist()}
         assessment = per_case(pop.case(o, compiled.catalogue))
         for e in assessment.entitlements:
             r = where[(e.event_id, compiled.index[e.measure_id])]
@@ -662,10 +700,14 @@ def _cap_when(fn, pop, catalogue, event, measure, sel, compiled):
 def _places(pop: Population, compiled: Compiled) -> dict[str, np.ndarray]:
     """Per measure, which organisations its applicant kinds and places cover."""
     v = pop.vocab.values
-    combos = np.stack([pop.org_province, pop.org_city, pop.org_district], axis=1)
-    uniq, inv = np.unique(combos, axis=0, return_inverse=True)
-    inv = inv.ravel()
-    places = [tuple(None if c < 0 else v[c] for c in row) for row in uniq.tolist()]
+    width = np.int64(len(v) + 1)
+    combos = ((pop.org_province + 1) * width + (pop.org_city + 1)) * width + (pop.org_district + 1)
+    uniq, inv = np.unique(combos, return_inverse=True)
+    places = []
+    for c in uniq.tolist():
+        rest, district = divmod(c, int(width))
+        province, city = divmod(rest, int(width))
+        places.append(tuple(None if x == 0 else v[x - 1] for x in (province, city, district)))
     out = {}
     for cm in compiled.measures:
         m = cm.measure

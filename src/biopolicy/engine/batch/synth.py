@@ -166,7 +166,7 @@ def generate(
         product_type=vocab.codes_of(p_type),
         product_class=vocab.codes_of(p_class),
         event_org=org.astype(np.int64),
-        event_ids=[f"e{i:08d}" for i in range(m)],
+        event_ids=None,  # e00000000, e00000001, … in (firm, date) order
         event_type=etype,
         event_day=day.astype(np.int64),
         event_product=product,
