@@ -15,12 +15,16 @@ def run_starts(keys: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(starts, np.arange(n), 0))
 
 
-def sum_before(groups: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """For rows sorted by group (then order): the sum of x over the earlier rows of the same group."""
+def sum_before(groups: np.ndarray, x: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
+    """For rows sorted by group (then order): the sum of x over the earlier rows of the same group.
+
+    ``first``: ``run_starts(groups)``, when the caller keeps it across calls.
+    """
     if len(x) == 0:
         return x.copy()
     cs = np.cumsum(x)
-    first = run_starts(groups)
+    if first is None:
+        first = run_starts(groups)
     return (cs - x) - (cs[first] - x[first])
 
 

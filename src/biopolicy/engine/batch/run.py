@@ -40,7 +40,14 @@ from biopolicy.engine.batch.compile import (
     spec_amount,
 )
 from biopolicy.engine.batch.compile import K as KIND
-from biopolicy.engine.batch.groups import first_of_runs, group_sums, lookup, run_starts_pair, sum_before
+from biopolicy.engine.batch.groups import (
+    first_of_runs,
+    group_sums,
+    lookup,
+    run_starts,
+    run_starts_pair,
+    sum_before,
+)
 from biopolicy.engine.batch.population import Population
 from biopolicy.rules.schema import AmountTable, CapScope, Measure, OncePer, RuleSet
 
@@ -496,9 +503,16 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         if cap.id in compiled.cap_when and len(sel):
             t, u = _cap_when(compiled.cap_when[cap.id], pop, catalogue, event, measure, sel, compiled)
             sel = sel[t | u]
-        key = _bucket(
-            cap.scope, org[sel], year[sel], pop.event_product[event[sel]], pop.event_subject[event[sel]]
-        )
+        if cap.scope == CapScope.product:
+            key = pop.event_product[event[sel]]
+        elif cap.scope == CapScope.subject:
+            key = subject[sel]
+        elif cap.scope == CapScope.subject_year:
+            key = subject[sel] * 10_000 + year[sel]
+        elif cap.scope == CapScope.applicant_year:
+            key = org[sel] * 10_000 + year[sel]
+        else:
+            key = org[sel]
         sel, key = sel[key >= 0], key[key >= 0]
         sel, key = _by_key(sel, key)
         pm = np.isin(prior_midx, members)
@@ -513,7 +527,7 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         limit = micro(cap.amount)
         prior = np.minimum(lookup(pk, ps, key), limit)
         ev_first = run_starts_pair(key, event[sel])  # rows of one event see the same ledger (peek)
-        caps.append((cap, sel, key, prior, limit, ev_first))
+        caps.append((cap, sel, key, prior, limit, ev_first, run_starts(key)))
 
     base = np.where(has, value, 0)
     final = base.copy()
@@ -528,9 +542,9 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         current = np.where(np.isin(outcome, [LOST, EXCLUDED]), 0, base)
         room_row = np.full(n, BIG)
         room_event = np.full(n, BIG)
-        for _cap, sel, key, prior, limit, ev_first in caps:
+        for _cap, sel, key, prior, limit, ev_first, first in caps:
             x = np.where(entering[sel], np.minimum(final[sel], limit), 0)
-            before = sum_before(key, x)
+            before = sum_before(key, x, first)
             room = np.maximum(limit - prior - before, 0)
             room_row[sel] = np.minimum(room_row[sel], room)  # a row is once in a cap's rows
             room_event[sel] = np.minimum(room_event[sel], room[ev_first])
@@ -567,9 +581,10 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
     entering = (elig == YES) & has & ~np.isin(outcome, [LOST, EXCLUDED])
     cut_by: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     running = np.where(entering, base, 0)
-    for _cap, sel, key, prior, limit, _ in caps:  # caps in rule order, as the per-case engine applies them
+    any_exact = any((entering[c[1]] & (kind[c[1]] == KIND[AmountKind.exact])).any() for c in caps)
+    for _cap, sel, key, prior, limit, _, first in caps if any_exact else []:  # in rule order, as applied
         x = np.where(entering[sel], np.minimum(value[sel], limit), 0)
-        room = np.maximum(limit - prior - sum_before(key, x), 0)
+        room = np.maximum(limit - prior - sum_before(key, x, first), 0)
         cut = entering[sel] & (running[sel] > room)
         running[sel] = np.where(entering[sel], np.minimum(running[sel], room), running[sel])
         cut_by.append((sel, key, cut))
@@ -578,7 +593,7 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         inexact = entering & ~exactish
         turned = np.zeros(n, dtype=bool)
         for sel, key, cut in cut_by:
-            seen = sum_before(key, inexact[sel].astype(np.int64)) > 0
+            seen = sum_before(key, inexact[sel].astype(np.int64), run_starts(key)) > 0
             turned[sel[cut & seen]] = True
         turned &= exactish & (kind == KIND[AmountKind.exact])
         if not turned.any():
@@ -668,17 +683,23 @@ def _empty(pop, compiled, covered, fallback) -> BatchResult:
 
 
 def _years(days: np.ndarray) -> np.ndarray:
-    d = (days - 719163).astype("datetime64[D]")
-    return d.astype("datetime64[Y]").astype(np.int64) + 1970
+    """Calendar years of date ordinals, through a table over the span of days present."""
+    if len(days) == 0:
+        return days.astype(np.int64)
+    lo, hi = int(days.min()), int(days.max())
+    span = np.arange(lo, hi + 1) - 719163
+    table = span.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    return table[days - lo]
 
 
 def _bucket(scope: CapScope, org, year, product, subject) -> np.ndarray:
+    """Each prior award's bucket of a ceiling (-1: none)."""
     if scope == CapScope.product:
-        return np.where(product >= 0, product, -1)
+        return product
     if scope == CapScope.subject:
         return subject
     if scope == CapScope.subject_year:
-        return subject * 10_000 + year
+        return np.where(subject >= 0, subject * 10_000 + year, -1)
     if scope == CapScope.applicant_year:
         return org * 10_000 + year
     return org.copy()
