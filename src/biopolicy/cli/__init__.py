@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "search": "biopolicy.cli.library:search",
     "measures": "biopolicy.cli.rules:measures",
     "assess": "biopolicy.cli.rules:assess",
+    "simulate": "biopolicy.cli.simulate:simulate",
 }
 
 # Domain errors a user can cause, and the exit code each gives.

@@ -65,6 +65,7 @@ RATES = {  # assumption: achievements a year, per product ("product") or per fir
     "annual_revenue_reported": ("firm", 1.0),
 }
 OTHER_FIRM_RATE = 0.05  # every other achievement of the catalogue, per firm and year
+MONEY_MEDIAN = {"fee_due": 5e6}  # assumption: fen; fees are about 5万元, other sums about 500万元 (5e8)
 
 ASSUMPTIONS = {
     "city_shares": CITY_SHARES,
@@ -77,6 +78,7 @@ ASSUMPTIONS = {
     "fact_present": PRESENT,
     "rates": RATES,
     "other_rate_per_firm": OTHER_FIRM_RATE,
+    "money_median_fen": {"default": 5e8, **MONEY_MEDIAN},
 }
 
 
@@ -233,7 +235,8 @@ def _attributes(
             use_hint = rng.random(k) < 0.5 if hinted else np.zeros(k, dtype=bool)
             t = spec.type
             if t == AttributeType.money:
-                values = (rng.lognormal(np.log(5e8), 1.5, size=k)).astype(np.int64)  # fen, median 500万元
+                median = MONEY_MEDIAN.get(type_name, 5e8)  # fen
+                values = rng.lognormal(np.log(median), 1.5, size=k).astype(np.int64)
                 if name == "revenue":
                     years = (day[rows] - date(2021, 12, 31).toordinal()) // 365
                     values = (revenue[org[rows]] * (1 + GROWTH) ** years).astype(np.int64)
