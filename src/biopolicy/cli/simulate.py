@@ -10,7 +10,7 @@ import click
 
 from biopolicy.cli.common import CliError, emit_json, json_option, out
 from biopolicy.domain.money import WAN
-from biopolicy.rules.reforms import ReformError
+from biopolicy.services.simulate import ReformError
 from biopolicy.services.simulate import simulate as run_simulation
 
 

@@ -22,8 +22,10 @@ from biopolicy.engine.assess import assess
 from biopolicy.engine.batch import compile_rules, evaluate
 from biopolicy.engine.batch.compile import MICRO
 from biopolicy.engine.batch.synth import ASSUMPTIONS, generate
-from biopolicy.rules.reforms import apply, load_reform
+from biopolicy.rules.reforms import ReformError, apply, load_reform
 from biopolicy.services.calculator import get_calculator
+
+__all__ = ["ASSUMPTION", "CostRow", "ReformError", "Simulation", "simulate"]
 
 ASSUMPTION = (
     "“最高不超过”的金额按上限计入，故各数为费用上限（审核时按实际核定，通常更少）；"
