@@ -38,6 +38,7 @@ import numpy as np
 
 from biopolicy.engine.assess import assess
 from biopolicy.engine.batch import Population, compile_rules, evaluate
+from biopolicy.engine.batch.groups import order_by
 from biopolicy.engine.batch.population import Column, Vocab
 from biopolicy.engine.batch.synth import generate
 from biopolicy.rules.schema import Cap, Measure, RuleSet
@@ -99,7 +100,7 @@ def run_numpy(rd_fen: np.ndarray, ent: np.ndarray) -> np.ndarray:
 def run_batch(rd_fen: np.ndarray, ent: np.ndarray, rules: RuleSet, catalogue) -> np.ndarray:
     n_ent = int(ent.max()) + 1
     vocab = Vocab()
-    order = np.argsort(ent, kind="stable")
+    order = order_by(ent)  # events in enterprise order: two linear radix passes
     day = date(2024, 6, 30).toordinal()
     n = len(ent)
     pop = Population(

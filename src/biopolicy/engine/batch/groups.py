@@ -61,3 +61,24 @@ def run_starts_pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     starts = np.ones(n, dtype=bool)
     starts[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     return np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+
+
+def among(values: np.ndarray, choices) -> np.ndarray:
+    """``np.isin`` for a handful of choices: one comparison each, no sort."""
+    choices = list(choices)
+    if len(choices) > 8:
+        return np.isin(values, choices)
+    out = np.zeros(len(values), dtype=bool)
+    for c in choices:
+        out |= values == c
+    return out
+
+
+def order_by(owner: np.ndarray) -> np.ndarray:
+    """A stable order of non-negative ints below 2^32 by value: two 16-bit radix passes (linear)."""
+    owner = np.asarray(owner)
+    if len(owner) == 0 or int(owner.max()) < 2**16:
+        return np.argsort(owner.astype(np.uint16), kind="stable")
+    low = np.argsort((owner & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (owner[low] >> 16).astype(np.uint16)
+    return low[np.argsort(high, kind="stable")]

@@ -41,6 +41,7 @@ from biopolicy.engine.batch.compile import (
 )
 from biopolicy.engine.batch.compile import K as KIND
 from biopolicy.engine.batch.groups import (
+    among,
     first_of_runs,
     group_sums,
     lookup,
@@ -197,7 +198,7 @@ class BatchResult:
 
     def counted(self) -> np.ndarray:
         """Rows whose figure goes into the totals' sums."""
-        rows = (self.eligibility == YES) & self.has & ~np.isin(self.outcome, [LOST, EXCLUDED, UNRESOLVED])
+        rows = (self.eligibility == YES) & self.has & ~among(self.outcome, (LOST, EXCLUDED, UNRESOLVED))
         return rows & (self.kind != KIND[AmountKind.unknown])
 
     def parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -233,7 +234,7 @@ class BatchResult:
         r, year, val, kind = self.parts()
         key = self.measure[r] * 10_000 + year
         out: dict[tuple[str, int], list[int]] = {}
-        exact = np.isin(kind, [KIND[AmountKind.exact], KIND[AmountKind.waiver]])
+        exact = among(kind, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
         least = kind == KIND[AmountKind.at_least]
         for slot, mask in ((0, exact), (1, ~least), (2, least)):
             keys, sums = group_sums(key[mask], val[mask])
@@ -252,7 +253,7 @@ class BatchResult:
             (overall, np.zeros(len(overall), np.int64), self.value[overall], self.kind[overall], False),
         ):
             key = self.org[rows] * 10_000 + years
-            exact = np.isin(kinds, [KIND[AmountKind.exact], KIND[AmountKind.waiver]])
+            exact = among(kinds, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
             least = kinds == KIND[AmountKind.at_least]
             for slot, mask in ((0, exact), (1, ~least), (2, least)):
                 keys, sums = group_sums(key[mask], values[mask])
@@ -378,7 +379,7 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         if o.kind != OverlapKind.excludes:
             continue
         members = np.array([compiled.index[m] for m in o.measures])
-        sel = np.nonzero(candidate & np.isin(measure, members))[0]
+        sel = np.nonzero(candidate & among(measure, members))[0]
         if len(o.measures) != 2 or not all(m in plain for m in o.measures):
             hits = np.concatenate([org[sel], pop.prior_org[np.isin(prior_midx, members)]])
             ids, counts = np.unique(hits, return_counts=True)
@@ -457,7 +458,7 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         if o.kind != OverlapKind.highest_only:
             continue
         members = [compiled.index[m] for m in o.measures]
-        in_o = np.nonzero(candidate & np.isin(measure, members))[0]
+        in_o = np.nonzero(candidate & among(measure, members))[0]
         if len(in_o) == 0:
             continue
         ev, cnt = np.unique(event[in_o], return_counts=True)
@@ -499,7 +500,7 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
     year = _years(day)
     for cap in rules.caps:
         members = [compiled.index[m] for m in cap.measures if m in compiled.index]
-        sel = np.nonzero(np.isin(measure, members))[0]
+        sel = np.nonzero(among(measure, members))[0]
         if cap.id in compiled.cap_when and len(sel):
             t, u = _cap_when(compiled.cap_when[cap.id], pop, catalogue, event, measure, sel, compiled)
             sel = sel[t | u]
@@ -538,8 +539,8 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         in_caps[sel] += 1
     one_pass = not contests and not (in_caps > 1).any()
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (reported)
-        entering = (elig == YES) & has & ~np.isin(outcome, [LOST, EXCLUDED])
-        current = np.where(np.isin(outcome, [LOST, EXCLUDED]), 0, base)
+        entering = (elig == YES) & has & ~among(outcome, (LOST, EXCLUDED))
+        current = np.where(among(outcome, (LOST, EXCLUDED)), 0, base)
         room_row = np.full(n, BIG)
         room_event = np.full(n, BIG)
         for _cap, sel, key, prior, limit, ev_first, first in caps:
@@ -571,14 +572,14 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
             hand_over(org[sides], "no_fixed_point")
         for _, sel, *_ in caps:
             hand_over(org[sel], "no_fixed_point")
-    value = np.where(np.isin(outcome, [LOST, EXCLUDED]), 0, np.where((elig == YES) & has, final, value))
+    value = np.where(among(outcome, (LOST, EXCLUDED)), 0, np.where((elig == YES) & has, final, value))
 
     # a once-per row that did not pay after all leaves the later ones open: the per-case engine decides
     hand_over(org[once_first & (outcome == LOST)], "once_per_lost")
 
     # exact figures cut by a ceiling holding a maximum become maxima
-    exactish = np.isin(kind, [KIND[AmountKind.exact], KIND[AmountKind.waiver]])
-    entering = (elig == YES) & has & ~np.isin(outcome, [LOST, EXCLUDED])
+    exactish = among(kind, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
+    entering = (elig == YES) & has & ~among(outcome, (LOST, EXCLUDED))
     cut_by: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     running = np.where(entering, base, 0)
     any_exact = any((entering[c[1]] & (kind[c[1]] == KIND[AmountKind.exact])).any() for c in caps)
@@ -742,7 +743,7 @@ def _judge(cm: CompiledMeasure, rows: Rows, place_ok: np.ndarray, compiled: Comp
     n = len(ev)
     org = pop.event_org[ev]
     kinds = np.array([pop.vocab.find(k.value) for k in m.applicant.kinds])
-    ok = np.isin(pop.org_kind[org], kinds) & place_ok[org]
+    ok = among(pop.org_kind[org], kinds.tolist()) & place_ok[org]
     window = compiled.rules.window(m)
     day = pop.event_day[ev]
     if window.from_:
