@@ -534,23 +534,26 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
     final = base.copy()
     rounds = 0
     # with no contest and no row under two ceilings, one pass is the sequential answer
-    in_caps = np.zeros(n, dtype=np.int64)
-    for _cap, sel, *_ in caps:
-        in_caps[sel] += 1
-    one_pass = not contests and not (in_caps > 1).any()
+    one_pass = not contests
+    if one_pass and len(caps) > 1:
+        in_caps = np.zeros(n, dtype=np.int64)
+        for _cap, sel, *_ in caps:
+            in_caps[sel] += 1
+        one_pass = not (in_caps > 1).any()
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (reported)
         entering = (elig == YES) & has & ~among(outcome, (LOST, EXCLUDED))
         current = np.where(among(outcome, (LOST, EXCLUDED)), 0, base)
         room_row = np.full(n, BIG)
-        room_event = np.full(n, BIG)
+        room_event = np.full(n, BIG) if contests else None  # the ledger before each event: for peek
         for _cap, sel, key, prior, limit, ev_first, first in caps:
             x = np.where(entering[sel], np.minimum(final[sel], limit), 0)
             before = sum_before(key, x, first)
             room = np.maximum(limit - prior - before, 0)
             room_row[sel] = np.minimum(room_row[sel], room)  # a row is once in a cap's rows
-            room_event[sel] = np.minimum(room_event[sel], room[ev_first])
+            if contests:
+                room_event[sel] = np.minimum(room_event[sel], room[ev_first])
         new_final = np.where(entering, np.minimum(current, room_row), current)
-        peek = np.minimum(base, room_event)
+        peek = np.minimum(base, room_event) if contests else None
         new_outcome = outcome.copy()
         for sides, inv, member, any_open, open_max, exact_side in contests:
             p = peek[sides]
@@ -575,7 +578,8 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
     value = np.where(among(outcome, (LOST, EXCLUDED)), 0, np.where((elig == YES) & has, final, value))
 
     # a once-per row that did not pay after all leaves the later ones open: the per-case engine decides
-    hand_over(org[once_first & (outcome == LOST)], "once_per_lost")
+    if once_first.any():
+        hand_over(org[once_first & (outcome == LOST)], "once_per_lost")
 
     # exact figures cut by a ceiling holding a maximum become maxima
     exactish = among(kind, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
