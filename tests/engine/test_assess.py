@@ -429,3 +429,36 @@ def test_together_must_name_measures_of_the_overlap_once_and_only_for_highest_on
         Overlap.model_validate(overlap(["a/m1", "b/m1"]) | {"together": [["a/m1", "c/m1"]]})
     with pytest.raises(ValidationError, match="只用于 highest_only"):
         Overlap.model_validate(overlap(["a/m1", "b/m1"], "excludes") | {"together": [["a/m1", "b/m1"]]})
+
+
+def _unresolved(catalogue, a_amount, b_amount):
+    rules = ruleset(
+        [measure("a/m1", a_amount), measure("b/m1", b_amount)],
+        overlaps=[overlap(["a/m1", "b/m1"])],
+    )
+    result = run(rules, case([stage("e1")]), catalogue)
+    assert {e.overlap.outcome for e in result.entitlements} == {"unresolved"}
+    return result.totals[-1]
+
+
+def test_an_unresolved_overlap_totals_the_highest_maximum_and_the_highest_guaranteed_figure(catalogue):
+    total = _unresolved(catalogue, {"kind": "exact", "value": "100"}, {"kind": "at_most", "cap": "600"})
+    assert (total.exact, total.max_obtainable, total.at_least) == (Decimal(100), Decimal(600), Decimal(0))
+    assert total.unresolved_overlaps == ["o1"]
+
+
+def test_an_unresolved_overlap_with_a_side_without_maximum_adds_its_floor_and_names_the_unknown_once(
+    catalogue,
+):
+    total = _unresolved(
+        catalogue,
+        {"kind": "unknown", "basis": "按有关规定"},
+        {"kind": "at_least", "rate": "50%", "base": "event.rd_investment"},
+    )
+    assert (total.exact, total.max_obtainable, total.at_least) == (Decimal(0), Decimal(0), Decimal(5_000_000))
+    assert total.unknown_measures == ["a/m1"]
+    total = _unresolved(
+        catalogue, {"kind": "exact", "value": "100"}, {"kind": "unknown", "basis": "按有关规定"}
+    )
+    assert (total.exact, total.max_obtainable, total.at_least) == (Decimal(100), Decimal(100), Decimal(0))
+    assert total.unknown_measures == ["b/m1"]

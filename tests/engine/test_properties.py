@@ -8,7 +8,10 @@ thresholds and ceilings are hit on both sides. What must hold for every case:
   what the ceiling leaves after prior awards;
 - the order in which events (and prior awards) are listed changes nothing;
 - adding a prior award never increases what can be obtained;
-- a measure whose amount the text leaves open never gets a number.
+- a measure whose amount the text leaves open never gets a number;
+- every total's guaranteed part is at most its maximum, and no total is below the largest exact award
+  it contains (an unresolved 就高从优 overlap adds one side, never nothing);
+- each measure without a number is named once per total.
 """
 
 from __future__ import annotations
@@ -365,6 +368,31 @@ def test_an_amount_the_text_leaves_open_never_becomes_a_number(data):
             assert e.amount.kind == "unknown" and e.amount.value is None, (e.measure_id, e.amount)
         if e.amount.kind == "unknown":
             assert e.amount.value is None, (e.measure_id, e.amount)
+
+
+def _exact_parts(e) -> list[tuple[int | None, Decimal]]:
+    """The exact figures an entitlement adds to each year's total and to the overall one (None)."""
+    counted = e.overlap is None or e.overlap.outcome not in ("lost", "excluded")
+    if e.eligibility != Eligibility.yes or not counted or e.amount.kind not in ("exact", "waiver"):
+        return []
+    if e.amount.value is None:
+        return []
+    parts = [(i.year, i.amount) for i in e.instalments] or [(int(e.event_date[:4]), e.amount.value)]
+    return [*parts, (None, e.amount.value)]
+
+
+@PROPERTY
+@given(cases())
+def test_a_total_guarantees_no_more_than_its_maximum_and_no_less_than_its_largest_exact_award(data):
+    result = assess(data)
+    largest: dict[int | None, Decimal] = {}
+    for e in result.entitlements:
+        for year, value in _exact_parts(e):
+            largest[year] = max(largest.get(year, Decimal(0)), Decimal(value))
+    for t in result.totals:
+        assert t.exact <= t.max_obtainable, (t.year, t.exact, t.max_obtainable)
+        assert t.exact >= largest.get(t.year, Decimal(0)), (t.year, t.exact, largest.get(t.year))
+        assert len(t.unknown_measures) == len(set(t.unknown_measures)), t.unknown_measures
 
 
 def test_the_generated_cases_reach_every_encoded_measure():

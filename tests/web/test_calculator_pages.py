@@ -115,7 +115,7 @@ def test_the_result_shows_amounts_clauses_steps_and_totals(client):
     assert 'href="/measures/xm-2023/m1-clinical"' in page
     assert "最高可得" in text and "不是承诺" in text
     assert "30,000,000元（3000万元） × 最高40% = 12,000,000元（1200万元）" in text  # the arithmetic
-    assert "就高从优" in text and "未计入合计" in text  # the overlap, in words
+    assert "就高从优" in text and "合计只计其中一方" in text  # the overlap, in words
     assert "资金来源：厦门市人民政府" in text  # who pays
     assert "分期发放" in text and "2027年" in text  # instalments and yearly totals
     assert "解读说明" in text

@@ -113,7 +113,7 @@ def explain(a: Assessment) -> None:
         if t.unknown_measures:
             parts.append(f"金额无法算出：{'、'.join(t.unknown_measures)}")
         if t.unresolved_overlaps:
-            parts.append(f"待定的就高不重复：{'、'.join(t.unresolved_overlaps)}（未计入）")
+            parts.append(f"待定的就高不重复：{'、'.join(t.unresolved_overlaps)}（只计其中一方）")
         console.print(f"  {label}：" + "；".join(parts))
     for note in a.notes:
         console.print(f"  注：{note}")

@@ -102,11 +102,13 @@ class Entitlement(BaseModel):
 
 class YearTotal(BaseModel):
     year: int | None  # None: the overall total
-    exact: Decimal = Decimal(0)  # the sum of exact amounts
+    # an unresolved 就高从优 overlap adds one side: the highest maximum and the highest exact figure
+    # among its sides (engine/totals.py says how a side without maximum counts)
+    exact: Decimal = Decimal(0)  # the sum of exact amounts: what the applicant gets for sure
     max_obtainable: Decimal = Decimal(0)  # exact amounts plus the maxima of at-most amounts
     at_least: Decimal = Decimal(0)  # floors of at-least amounts (no maximum stated)
-    unknown_measures: list[str] = Field(default_factory=list)  # amounts no number can be given for
-    unresolved_overlaps: list[str] = Field(default_factory=list)  # overlaps left open, not added up
+    unknown_measures: list[str] = Field(default_factory=list)  # amounts no number can be given for, once each
+    unresolved_overlaps: list[str] = Field(default_factory=list)  # overlaps left open: one side counted
 
     @field_serializer("exact", "max_obtainable", "at_least")
     def _money(self, v: Decimal) -> str:

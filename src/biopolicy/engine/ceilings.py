@@ -46,11 +46,24 @@ def apply_caps(w: Work, ledger: PaidLedger) -> None:
                 cap.clauses,
             )
             w.value = room
+            holders = ledger.holders(cap, key)
+            if holders:
+                w.say(_held_by(holders, taken), cap.clauses)
             if w.kind == AmountKind.exact and not ledger.all_exact(cap, key):
                 w.kind = AmountKind.at_most
                 w.say("此前已计金额中含“最高可得”，实际余额可能更多，故本项为最高可得", cap.clauses)
         else:
             w.say(f"{cap.label}：{scope}上限 {yuan(cap.amount)}，此前已计 {yuan(taken)}，未超过", cap.clauses)
+
+
+def _held_by(holders: list, taken: Decimal) -> str:
+    """Which awards took the room of a ceiling: the first few by name, then how many more."""
+    shown = []
+    for p in holders[:3]:
+        where = f"已获奖励 {p.paid_on}" if p.prior else f"事件 {p.event_id}"
+        shown.append(f"{p.name}（{where}，{yuan(p.value)}）")
+    more = f"等{len(holders)}项" if len(holders) > 3 else ""
+    return f"此前计入该上限的 {yuan(taken)} 来自：{'、'.join(shown)}{more}"
 
 
 def _scope_text(cap: Cap, year: int) -> str:

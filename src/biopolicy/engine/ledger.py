@@ -82,6 +82,7 @@ class PaidLedger:
         self.awards: list[PaidAward] = []
         self._sums: dict[tuple[str, Bucket], Decimal] = {}
         self._inexact: set[tuple[str, Bucket]] = set()
+        self._holders: dict[tuple[str, Bucket], list[PaidAward]] = defaultdict(list)
         self._by_subject: dict[str | None, list[PaidAward]] = defaultdict(list)
         self._by_event: dict[str | None, list[PaidAward]] = defaultdict(list)
         self._by_product: dict[str | None, list[PaidAward]] = defaultdict(list)
@@ -103,6 +104,7 @@ class PaidLedger:
                 continue
             slot = (cap.id, key)
             self._sums[slot] = self._sums.get(slot, Decimal(0)) + award.value
+            self._holders[slot].append(award)
             if not award.exact:
                 self._inexact.add(slot)
         self._by_subject[award.subject].append(award)
@@ -119,6 +121,10 @@ class PaidLedger:
     def taken(self, cap: Cap, key: Bucket) -> Decimal:
         """What the bucket ``key`` of ``cap`` already holds."""
         return self._sums.get((cap.id, key), Decimal(0))
+
+    def holders(self, cap: Cap, key: Bucket) -> list[PaidAward]:
+        """The awards in the bucket, in the order they were recorded: who took the room."""
+        return self._holders.get((cap.id, key), [])
 
     def all_exact(self, cap: Cap, key: Bucket) -> bool:
         """Whether every award in the bucket is an exact figure (none is only a maximum)."""

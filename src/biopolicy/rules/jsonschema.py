@@ -281,11 +281,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "YearTotal": {
         "": "一年（或总计）的合计；金额为以元为单位的十进制字符串",
         "year": "年份；null 为总计",
-        "exact": "确定金额之和",
-        "max_obtainable": "确定金额加上各“最高不超过”金额的最高可得之和",
-        "at_least": "只有下限（不少于）的金额之和",
-        "unknown_measures": "无法算出金额的措施",
-        "unresolved_overlaps": "未能确定取哪一项的重叠，未计入合计",
+        "exact": "确定金额之和；待定的就高从优重叠计其各方确定金额中最高者",
+        "max_obtainable": "确定金额加上各“最高不超过”金额的最高可得之和；待定的就高从优重叠计其各方最高可得中最高者（有一方没有上限时只计确定部分）",
+        "at_least": "只有下限（不少于）的金额之和；含待定重叠中没有上限一方的下限超出确定部分的数额",
+        "unknown_measures": "无法算出金额的措施，每项只列一次",
+        "unresolved_overlaps": "未能确定取哪一方的就高从优重叠：合计只计其中一方，各方并列待审核",
     },
     "Eligibility": {"": "是否适用：yes / no / unknown"},
     "OverlapResult": {
