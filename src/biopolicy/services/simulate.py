@@ -5,8 +5,8 @@ One use case: ``simulate(reform_file, seed, years)`` generates the calibrated sy
 batch engine (compiled once each), and returns the cost by measure and year, baseline beside
 reform. How to read the figures (``ASSUMPTION``): an "at most" amount (最高不超过) is counted at its
 maximum, so each figure is a ceiling on the cost, not a forecast; "at least" amounts are counted at
-their floor, separately; measures whose amount the text leaves open and overlaps left unresolved
-are counted by number, not money.
+their floor, separately; measures whose amount the text leaves open are not counted in money; an
+overlap left unresolved counts one side, the highest, under that side's measure (engine/totals.py).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = ["ASSUMPTION", "CostRow", "ReformError", "Simulation", "simulate"]
 
 ASSUMPTION = (
     "“最高不超过”的金额按上限计入，故各数为费用上限（审核时按实际核定，通常更少）；"
-    "“不少于”的金额按下限另列；原文未给出金额的措施和未能判定就高的重叠只计件数，不计金额。"
+    "“不少于”的金额按下限另列；原文未给出金额的措施不计金额；未能判定就高的重叠只计一方（最高者），计入该方措施。"
     "人口为按福州规划（fz-plan）公布数据校准的合成企业群体（282家规上企业、营业收入851亿元、2032个药品批文），"
     "其余比例为文档所列假设。"
 )

@@ -66,19 +66,20 @@ def _batch(result, org: int) -> tuple[dict, dict]:
             result.amount(r),
             outcome,
         )
-    if not result.covered[org]:
-        return rows, {}
-    totals = {
-        year: (
-            t["exact"],
-            t["max_obtainable"],
-            t["at_least"],
-            sorted(t["unknown_measures"]),
-            sorted(t["unresolved_overlaps"]),
+    return rows, _totals(result.org_totals(org))
+
+
+def _totals(year_totals) -> dict:
+    return {
+        t.year: (
+            t.exact,
+            t.max_obtainable,
+            t.at_least,
+            sorted(t.unknown_measures),
+            sorted(t.unresolved_overlaps),
         )
-        for year, t in result.org_totals(org).items()
+        for t in year_totals
     }
-    return rows, totals
 
 
 def _vector_totals(result, org: int) -> dict:

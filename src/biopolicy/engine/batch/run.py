@@ -21,11 +21,22 @@ Money is int64 micro-yuan (compile.MICRO). Nothing here does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 import numpy as np
 
-from biopolicy.domain.assessment import AmountKind, Eligibility, OverlapKind, OverlapResult
+from biopolicy.domain.assessment import (
+    AmountKind,
+    AmountResult,
+    Eligibility,
+    Entitlement,
+    Instalment,
+    OverlapKind,
+    OverlapOutcome,
+    OverlapResult,
+    YearTotal,
+)
 from biopolicy.domain.events import Catalogue
 from biopolicy.domain.places import covers
 from biopolicy.engine.batch.compile import (
@@ -50,6 +61,7 @@ from biopolicy.engine.batch.groups import (
     sum_before,
 )
 from biopolicy.engine.batch.population import Population
+from biopolicy.engine.totals import totals
 from biopolicy.rules.schema import AmountTable, CapScope, Measure, OncePer, RuleSet
 
 NO, YES, UNKNOWN = 0, 1, 2
@@ -124,6 +136,7 @@ class BatchResult:
     rounds: int = 0
     exact_values: dict[int, Decimal] = field(default_factory=dict)  # fallback rows finer than micro-yuan
     reasons: dict[str, int] = field(default_factory=dict)  # why organisations were handed over: how many
+    case_totals: dict[int, list] = field(default_factory=dict)  # fallback organisations: the per-case totals
     _org: np.ndarray | None = None
 
     @property
@@ -143,69 +156,65 @@ class BatchResult:
         lo, hi = np.searchsorted(self.org, [org, org + 1])
         return np.arange(lo, hi)
 
-    def org_totals(self, org: int) -> dict[int | None, dict]:
-        """One organisation's totals with the measures left open, as the per-case engine words them.
+    def org_totals(self, org: int) -> list[YearTotal]:
+        """One organisation's totals with the measures left open, worded as the per-case engine words them.
 
-        For a row someone opens: computed from that organisation's rows only.
+        For an organisation someone opens: its rows become entitlements (codes only, no steps) and
+        ``engine.totals`` adds them up; a fallback organisation keeps the per-case engine's totals.
         """
-        out: dict[int | None, dict] = {}
-        measures = self.compiled.measures
-        overlaps = self.compiled.rules.overlaps
-
-        def slot(year):
-            return out.setdefault(
-                year,
-                {
-                    "exact": Decimal(0),
-                    "max_obtainable": Decimal(0),
-                    "at_least": Decimal(0),
-                    "unknown_measures": [],
-                    "unresolved_overlaps": [],
-                },
-            )
-
+        if org in self.case_totals:
+            return self.case_totals[org]
+        measures, overlaps = self.compiled.measures, self.compiled.rules.overlaps
+        entitlements = []
         for r in self.rows_of(org).tolist():
-            if self.eligibility[r] != YES:
-                continue
             m = measures[self.measure[r]].measure
             value = self.amount(r)
-            year = _years(self.pop.event_day[self.event[r : r + 1]])[0].item()
-            if m.instalments:
-                parts = [
-                    (year + i, None if value is None else value * s)
-                    for i, s in enumerate(m.instalments.shares)
+            outcome = OUTCOMES[self.outcome[r]]
+            overlap = None
+            if outcome is not None:
+                o = overlaps[self.overlap_of[r]]
+                overlap = OverlapOutcome(
+                    overlap_id=o.id, kind=o.kind, outcome=outcome, reason="", with_measures=[], clauses=[]
+                )
+            day = date.fromordinal(int(self.pop.event_day[self.event[r]]))
+            instalments = []
+            if m.instalments and self.eligibility[r] != NO:
+                instalments = [
+                    Instalment(
+                        year=day.year + i, share=share, amount=None if value is None else value * share
+                    )
+                    for i, share in enumerate(m.instalments.shares)
                 ]
-            else:
-                parts = [(year, value)]
-            for y, v in [*parts, (None, value)]:
-                t = slot(y)  # a year appears even when its only award lost or was excluded
-                if self.outcome[r] in (LOST, EXCLUDED):
-                    continue
-                if self.outcome[r] == UNRESOLVED:
-                    oid = overlaps[self.overlap_of[r]].id
-                    if oid not in t["unresolved_overlaps"]:
-                        t["unresolved_overlaps"].append(oid)
-                elif KINDS[self.kind[r]] == AmountKind.unknown or v is None:
-                    t["unknown_measures"].append(m.id)
-                elif KINDS[self.kind[r]] == AmountKind.at_least:
-                    t["at_least"] += v
-                else:
-                    t["max_obtainable"] += v
-                    if KINDS[self.kind[r]] in (AmountKind.exact, AmountKind.waiver):
-                        t["exact"] += v
-        slot(None)
-        return out
+            entitlements.append(
+                Entitlement(
+                    measure_id=m.id,
+                    measure_title=m.title,
+                    doc_id=m.doc_id,
+                    event_id=self.pop.event_id(self.event[r]),
+                    event_date=day.isoformat(),
+                    planned=day > self.pop.as_of,
+                    eligibility=ELIGIBILITY[self.eligibility[r]],
+                    amount=AmountResult(kind=KINDS[self.kind[r]], value=value),
+                    clauses=m.clauses,
+                    steps=[],
+                    overlap=overlap,
+                    instalments=instalments,
+                )
+            )
+        return totals(entitlements)
 
-    def counted(self) -> np.ndarray:
-        """Rows whose figure goes into the totals' sums."""
-        rows = (self.eligibility == YES) & self.has & ~among(self.outcome, (LOST, EXCLUDED, UNRESOLVED))
-        return rows & (self.kind != KIND[AmountKind.unknown])
+    def contributions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(row, year, exact, max_obtainable, at_least) in micro-yuan: what each row adds to each year.
 
-    def parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(row, year, amount, kind) of every yearly part of a counted award: instalments spread it."""
-        rows = np.nonzero(self.counted())[0]
+        As engine/totals.py: lost and excluded sides add nothing; an unresolved 就高从优 group adds one
+        side (its highest maximum and highest exact figure; with a side without maximum, the highest
+        exact figure, and the rest of the highest floor as at least), attributed to the row with the
+        highest maximum. Instalments spread an award over their years.
+        """
+        yes = (self.eligibility == YES) & ~among(self.outcome, (LOST, EXCLUDED))
+        rows = np.nonzero(yes & self.has)[0]
         years = _years(self.pop.event_day[self.event[rows]])
-        out = []
+        parts_r, parts_y, parts_v = [], [], []
         plain = np.ones(len(rows), dtype=bool)
         for cm in self.compiled.measures:
             if cm.measure.instalments is None:
@@ -213,53 +222,94 @@ class BatchResult:
             sel = self.measure[rows] == cm.index
             plain &= ~sel
             for i, share in enumerate(cm.measure.instalments.shares):
-                r = rows[sel]
-                out.append((r, years[sel] + i, self.value[r] * rate_e4(share) // 10_000))
-        out.append((rows[plain], years[plain], self.value[rows[plain]]))
-        r = np.concatenate([o[0] for o in out])
-        return r, np.concatenate([o[1] for o in out]), np.concatenate([o[2] for o in out]), self.kind[r]
+                parts_r.append(rows[sel])
+                parts_y.append(years[sel] + i)
+                parts_v.append(self.value[rows[sel]] * rate_e4(share) // 10_000)
+        parts_r.append(rows[plain])
+        parts_y.append(years[plain])
+        parts_v.append(self.value[rows[plain]])
+        r, y, v = np.concatenate(parts_r), np.concatenate(parts_y), np.concatenate(parts_v)
+        kind = self.kind[r]
+        is_exact = among(kind, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
+        least = kind == KIND[AmountKind.at_least]
+        unknown = kind == KIND[AmountKind.unknown]
+        grouped = self.outcome[r] == UNRESOLVED
+        keep = ~grouped & ~unknown
+        out_r, out_y = [r[keep]], [y[keep]]
+        out_e = [np.where(is_exact, v, 0)[keep]]
+        out_m = [np.where(least, 0, v)[keep]]
+        out_l = [np.where(least, v, 0)[keep]]
+        # unresolved groups, per (overlap, event, year); unknown-amount sides arrive without a value
+        g_rows = np.nonzero(yes & (self.outcome == UNRESOLVED) & ~self.has)[0]
+        g_r = np.concatenate([r[grouped], g_rows])
+        if len(g_r):
+            g_y = np.concatenate([y[grouped], _years(self.pop.event_day[self.event[g_rows]])])
+            g_v = np.concatenate([v[grouped], np.zeros(len(g_rows), dtype=np.int64)])
+            # an instalment measure without a value is open in every instalment year: its first year suffices
+            g_k = self.kind[g_r]
+            no_max = ~self.has[g_r] | among(g_k, (KIND[AmountKind.unknown], KIND[AmountKind.at_least]))
+            g_exact = self.has[g_r] & among(g_k, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
+            top = np.where(no_max, -1, g_v)
+            sure = np.where(g_exact, g_v, 0)
+            floor = np.where(g_exact | (self.has[g_r] & (g_k == KIND[AmountKind.at_least])), g_v, 0)
+            key = (self.overlap_of[g_r] * (len(self.pop.event_day) + 1) + self.event[g_r]) * 10_000 + g_y
+            order = np.lexsort((-top, key))
+            key, g_r, g_y = key[order], g_r[order], g_y[order]
+            top, sure, floor, no_max = top[order], sure[order], floor[order], no_max[order]
+            heads = np.nonzero(first_of_runs(key))[0]
+            max_top = np.maximum.reduceat(top, heads)
+            max_sure = np.maximum.reduceat(sure, heads)
+            max_floor = np.maximum.reduceat(floor, heads)
+            open_ = np.logical_or.reduceat(no_max, heads)
+            out_r.append(g_r[heads])
+            out_y.append(g_y[heads])
+            out_e.append(max_sure)
+            out_m.append(np.where(open_, max_sure, max_top))
+            out_l.append(np.where(open_, np.maximum(max_floor - max_sure, 0), 0))
+        return (
+            np.concatenate(out_r),
+            np.concatenate(out_y),
+            np.concatenate(out_e),
+            np.concatenate(out_m),
+            np.concatenate(out_l),
+        )
 
     def max_obtainable_by_org(self) -> np.ndarray:
-        """Each organisation's overall most obtainable (exact and at-most figures), micro-yuan, int64."""
-        rows = self.counted() & (self.kind != KIND[AmountKind.at_least])
+        """Each organisation's most obtainable over all years, micro-yuan, int64."""
+        r, _, _, m, _ = self.contributions()
         out = np.zeros(self.pop.n_orgs, dtype=np.int64)
-        org = self.org[rows]  # rows are in organisation order: one reduceat
-        if len(org):
-            starts = np.nonzero(first_of_runs(org))[0]
-            out[org[starts]] = np.add.reduceat(self.value[rows], starts)
+        keys, sums = group_sums(self.org[r], m)
+        out[keys] = sums
         return out
 
     def by_measure_year(self) -> dict[tuple[str, int], tuple[int, int, int]]:
         """(measure id, year) -> (exact, max_obtainable, at_least) in micro-yuan: what each measure costs a year."""
-        r, year, val, kind = self.parts()
-        key = self.measure[r] * 10_000 + year
+        r, y, e, m, least = self.contributions()
+        key = self.measure[r] * 10_000 + y
         out: dict[tuple[str, int], list[int]] = {}
-        exact = among(kind, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
-        least = kind == KIND[AmountKind.at_least]
-        for slot, mask in ((0, exact), (1, ~least), (2, least)):
-            keys, sums = group_sums(key[mask], val[mask])
+        for slot, values in ((0, e), (1, m), (2, least)):
+            keys, sums = group_sums(key, values)
             for k, total in zip(keys.tolist(), sums.tolist(), strict=True):
-                m, y = divmod(k, 10_000)
-                out.setdefault((self.compiled.measures[m].measure.id, y), [0, 0, 0])[slot] = total
+                mi, year = divmod(k, 10_000)
+                out.setdefault((self.compiled.measures[mi].measure.id, year), [0, 0, 0])[slot] = total
         return {k: tuple(v) for k, v in out.items()}
 
     def totals(self) -> dict[tuple[int, int | None], tuple[int, int, int]]:
-        """(org, year; None overall) -> (exact, max_obtainable, at_least) in micro-yuan, group-wise sums."""
+        """(org, year; None overall) -> (exact, max_obtainable, at_least) in micro-yuan, group-wise sums.
+
+        The overall total is the sum of the years (instalments included), as engine/totals.py's is
+        of whole awards: the same money.
+        """
+        r, y, e, m, least = self.contributions()
         out: dict[tuple[int, int | None], list[int]] = {}
-        r, year, val, kind = self.parts()
-        overall = np.nonzero(self.counted())[0]
-        for rows, years, values, kinds, per_year in (
-            (r, year, val, kind, True),
-            (overall, np.zeros(len(overall), np.int64), self.value[overall], self.kind[overall], False),
-        ):
-            key = self.org[rows] * 10_000 + years
-            exact = among(kinds, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
-            least = kinds == KIND[AmountKind.at_least]
-            for slot, mask in ((0, exact), (1, ~least), (2, least)):
-                keys, sums = group_sums(key[mask], values[mask])
+        org = self.org[r]
+        for per_year in (True, False):
+            key = org * 10_000 + (y if per_year else 0)
+            for slot, values in ((0, e), (1, m), (2, least)):
+                keys, sums = group_sums(key, values)
                 for k, total in zip(keys.tolist(), sums.tolist(), strict=True):
-                    o, y = divmod(k, 10_000)
-                    out.setdefault((o, y if per_year else None), [0, 0, 0])[slot] = total
+                    o, year = divmod(k, 10_000)
+                    out.setdefault((o, year if per_year else None), [0, 0, 0])[slot] = total
         return {k: tuple(v) for k, v in out.items()}
 
 
@@ -652,6 +702,7 @@ def _fallback(result: BatchResult, per_case) -> None:
         rows = result.rows_of(o)
         where = {(pop.event_id(result.event[r]), int(result.measure[r])): r for r in rows.tolist()}
         assessment = per_case(pop.case(o, compiled.catalogue))
+        result.case_totals[o] = assessment.totals
         for e in assessment.entitlements:
             r = where[(e.event_id, compiled.index[e.measure_id])]
             result.eligibility[r] = ELIGIBILITY.index(e.eligibility)
