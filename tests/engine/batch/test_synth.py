@@ -49,3 +49,17 @@ def test_a_scaled_population_scales_the_firms_and_keeps_the_shares():
     s = generate(RULES, CATALOGUE, seed=1, scale=3)
     assert s.population.n_orgs == 3 * FIRMS and int(s.fuzhou.sum()) == 3 * FIRMS_FUZHOU
     assert Decimal(int(s.revenue_2021.sum())) / 100 == 3 * REVENUE_2021
+
+
+def test_an_opened_row_is_worded_by_the_per_case_engine_with_the_batch_figure():
+    from biopolicy.engine.assess import assess
+    from biopolicy.engine.batch import compile_rules, evaluate
+
+    pop = generate(RULES, CATALOGUE, seed=4).population
+    result = evaluate(pop, compile_rules(RULES, CATALOGUE), lambda c: assess(c, RULES, CATALOGUE))
+    paid = np.nonzero((result.eligibility == 1) & result.has & (result.value > 0))[0]
+    assert len(paid) > 20
+    for row in paid[:: max(1, len(paid) // 20)].tolist():
+        entitlement = result.explain(row, lambda c: assess(c, RULES, CATALOGUE))
+        assert entitlement.amount.value == result.amount(row)
+        assert entitlement.steps and all(step.text for step in entitlement.steps)

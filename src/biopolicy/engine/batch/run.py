@@ -156,6 +156,17 @@ class BatchResult:
         lo, hi = np.searchsorted(self.org, [org, org + 1])
         return np.arange(lo, hi)
 
+    def explain(self, row: int, per_case) -> Entitlement:
+        """One opened row in words: the per-case engine on its organisation's case, that row's entitlement.
+
+        The batch keeps codes; the trace's Chinese sentences are made only here, for a row someone opens.
+        """
+        case = self.pop.case(int(self.org[row]), self.compiled.catalogue)
+        event_id = self.pop.event_id(self.event[row])
+        measure_id = self.compiled.measures[self.measure[row]].measure.id
+        found = per_case(case).entitlements
+        return next(e for e in found if e.event_id == event_id and e.measure_id == measure_id)
+
     def org_totals(self, org: int) -> list[YearTotal]:
         """One organisation's totals with the measures left open, worded as the per-case engine words them.
 
