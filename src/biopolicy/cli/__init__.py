@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "audit": "biopolicy.cli.audit:audit",
     "admin": "biopolicy.cli.admin:admin",
     "users": "biopolicy.cli.users:users",
+    "simulate": "biopolicy.cli.simulate:simulate",
 }
 
 # Domain errors a user can cause, and the exit code each gives.

@@ -1,0 +1,254 @@
+"""The batch engine against hand-written numpy and OpenFisca, and the full rule set over 1M events.
+
+Run: .venv/bin/python bench/batch_bench.py [--sizes 100000 1000000] [--rounds 5] [--events 1000000]
+
+1. One rule, three ways, interleaved round by round (this machine is shared: compare ratios):
+   "award = min(40% × R&D, cap per phase), summed per enterprise and capped per enterprise",
+   N projects, N/10 enterprises, R&D lognormal (median about 9M yuan) in fen, 2024 figures of
+   ../shared/bench/openfisca (40%, 1000万元 per phase, 1亿元 per enterprise and year).
+   - numpy: hand-written, exact (micro-yuan, sums below 2^53): minimum, bincount, minimum;
+   - batch: the batch engine end to end from the same columns: a Population (sorting events by
+     enterprise), the one-measure rule set compiled, evaluate, per-enterprise totals;
+   - OpenFisca: the comparator system, end to end (building the simulation from the columns plus
+     calculating), in a subprocess with OpenFisca's own python (AGPL: kept out of this project),
+     when /work/.ofvenv/bin/python (or $OPENFISCA_PYTHON) exists.
+   All three must agree (exactly for numpy and batch; OpenFisca in floats, to 1e-6 relative).
+2. The full rule set (every measure of policies/) over a synthetic population of about 1M events
+   (engine/batch/synth.py, seed 1): time to generate, to evaluate (fallback included) and to add up
+   totals, peak memory (ru_maxrss), and how many organisations and rows took the per-case fallback.
+Results go to bench/README.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+
+from biopolicy.engine.assess import assess
+from biopolicy.engine.batch import Population, compile_rules, evaluate
+from biopolicy.engine.batch.groups import order_by
+from biopolicy.engine.batch.population import Column, Vocab
+from biopolicy.engine.batch.synth import generate
+from biopolicy.rules.schema import Cap, Measure, RuleSet
+from biopolicy.services.calculator import get_calculator
+
+OPENFISCA_SYSTEM = Path(os.environ.get("OPENFISCA_SYSTEM", "/work/shared/bench/openfisca"))
+OPENFISCA_PYTHON = Path(os.environ.get("OPENFISCA_PYTHON", "/work/.ofvenv/bin/python"))
+RUNNER = Path(__file__).with_name("openfisca_runner.py")
+RATE_E4, CAP_PHASE, CAP_ENT = 4000, 10_000_000, 100_000_000  # 40%; yuan
+MICRO = 1_000_000
+
+
+def one_rule() -> RuleSet:
+    measure = Measure.model_validate(
+        {
+            "id": "bench/rd",
+            "title": "研发投入奖励",
+            "clauses": ["bench/1"],
+            "excerpt": "按研发投入的40%给予奖励，每个阶段最高1000万元",
+            "applicant": {"kinds": ["enterprise"], "places": ["福建省"]},
+            "event": "clinical_stage_completed",
+            "amount": {
+                "kind": "at_most",
+                "rate": "40%",
+                "base": "event.rd_investment",
+                "cap": str(CAP_PHASE),
+            },
+        }
+    )
+    measure.doc_id = "bench"
+    cap = Cap.model_validate(
+        {
+            "id": "bench/enterprise",
+            "label": "单个企业每年最高1亿元",
+            "scope": "applicant_year",
+            "amount": str(CAP_ENT),
+            "measures": ["bench/rd"],
+            "clauses": ["bench/1"],
+            "excerpt": "单个企业每年最高1亿元",
+        }
+    )
+    return RuleSet(measures={"bench/rd": measure}, caps=[cap], overlaps=[], windows={}, version="bench")
+
+
+def columns(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    rd_fen = np.round(rng.lognormal(mean=16, sigma=1.5, size=n) * 100).astype(np.int64)
+    ent = rng.integers(0, n // 10, size=n)
+    ent[: n // 10] = np.arange(n // 10)  # every enterprise has at least one project
+    return rd_fen, ent
+
+
+def run_numpy(rd_fen: np.ndarray, ent: np.ndarray) -> np.ndarray:
+    per = np.minimum(rd_fen * RATE_E4, CAP_PHASE * MICRO)  # micro-yuan
+    total = np.bincount(ent, weights=per)  # exact: every sum is below 2^53
+    return np.minimum(total, CAP_ENT * MICRO).astype(np.int64)
+
+
+def run_batch(rd_fen: np.ndarray, ent: np.ndarray, rules: RuleSet, catalogue) -> np.ndarray:
+    n_ent = int(ent.max()) + 1
+    vocab = Vocab()
+    order = order_by(ent)  # events in enterprise order: two linear radix passes
+    day = date(2024, 6, 30).toordinal()
+    n = len(ent)
+    pop = Population(
+        vocab=vocab,
+        as_of=date(2024, 12, 31),
+        org_name=[""] * n_ent,
+        org_kind=np.full(n_ent, vocab.code("enterprise"), dtype=np.int32),
+        org_province=np.full(n_ent, vocab.code("福建省"), dtype=np.int32),
+        org_city=np.full(n_ent, vocab.code("福州市"), dtype=np.int32),
+        org_district=np.full(n_ent, -1, dtype=np.int32),
+        product_org=np.zeros(0, np.int64),
+        product_ids=[],
+        product_type=np.zeros(0, np.int32),
+        product_class=np.zeros(0, np.int32),
+        event_org=ent[order],
+        event_ids=None,
+        event_type=np.full(n, vocab.code("clinical_stage_completed"), dtype=np.int32),
+        event_day=np.full(n, day, dtype=np.int64),
+        event_product=np.full(n, -1, dtype=np.int64),
+        event_subject_given=np.full(n, -1, dtype=np.int64),
+        event_subject=np.arange(n, dtype=np.int64),
+        attributes={"rd_investment": Column("num", rd_fen[order], np.ones(n, dtype=bool))},
+    )
+    compiled = compile_rules(rules, catalogue)
+    return evaluate(pop, compiled).max_obtainable_by_org()
+
+
+def run_openfisca(path: Path) -> dict | None:
+    if not OPENFISCA_PYTHON.exists():
+        return None
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [str(OPENFISCA_PYTHON), str(RUNNER), str(OPENFISCA_SYSTEM), str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["process"] = time.perf_counter() - t0
+    return result
+
+
+def med(xs: list[float]) -> float:
+    return statistics.median(xs) * 1000
+
+
+def one_rule_bench(sizes: list[int], rounds: int) -> None:
+    calc = get_calculator()
+    rules = one_rule()
+    for n in sizes:
+        rd_fen, ent = columns(n)
+        times: dict[str, list[float]] = {
+            "numpy": [],
+            "batch": [],
+            "openfisca": [],
+            "of_build": [],
+            "of_calc": [],
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "columns.npz"
+            np.savez(path, rd_fen=rd_fen, ent=ent)
+            want = None
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                got_np = run_numpy(rd_fen, ent)
+                times["numpy"].append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                got_batch = run_batch(rd_fen, ent, rules, calc.catalogue)
+                times["batch"].append(time.perf_counter() - t0)
+                assert np.array_equal(got_np, got_batch), "batch and numpy disagree"
+                of = run_openfisca(path)
+                if of is not None:
+                    times["of_build"].append(of["build"])
+                    times["of_calc"].append(of["calculate"])
+                    times["openfisca"].append(of["build"] + of["calculate"])
+                    want = of["total"]
+            if want is not None:
+                total = float(Decimal(int(got_batch.sum())) / MICRO)
+                assert abs(want - total) <= 1e-6 * total, ("OpenFisca disagrees", want, total)
+        line = f"N={n:>9,} projects, {n // 10:,} enterprises, {rounds} rounds (median ms): "
+        line += f"numpy {med(times['numpy']):8.2f}  batch {med(times['batch']):8.2f}"
+        ratio = med(times["batch"]) / med(times["numpy"])
+        line += f"  batch/numpy {ratio:5.2f}x"
+        if times["openfisca"]:
+            line += (
+                f"  OpenFisca {med(times['openfisca']):8.2f} (build {med(times['of_build']):.2f}"
+                f" + calculate {med(times['of_calc']):.2f})  OpenFisca/batch {med(times['openfisca']) / med(times['batch']):5.2f}x"
+            )
+        else:
+            line += "  OpenFisca: not installed (see the docstring)"
+        print(line, flush=True)
+
+
+def full_rule_set(events: int, seed: int) -> None:
+    calc = get_calculator()
+    t0 = time.perf_counter()
+    compiled = compile_rules(calc.rules, calc.catalogue)
+    t1 = time.perf_counter()
+    per_unit = generate(calc.rules, calc.catalogue, seed=seed).population.n_events
+    synthetic = generate(calc.rules, calc.catalogue, seed=seed, scale=events / per_unit)
+    pop = synthetic.population
+    t2 = time.perf_counter()
+
+    def per_case(case):
+        return assess(case, calc.rules, calc.catalogue)
+
+    result = evaluate(pop, compiled, per_case)
+    t3 = time.perf_counter()
+    cost = result.by_measure_year()
+    by_org = result.max_obtainable_by_org()
+    t4 = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"full rule set: {len(calc.rules.measures)} measures, {pop.n_orgs:,} firms, {pop.n_events:,} events,"
+        f" {len(result.event):,} (event, measure) rows"
+    )
+    print(
+        f"  compile {1000 * (t1 - t0):.0f} ms, generate {t2 - t1:.2f} s, evaluate {t3 - t2:.2f} s"
+        f" ({result.rounds} rounds), totals {1000 * (t4 - t3):.0f} ms; evaluate+totals {t4 - t2:.2f} s;"
+        f" peak memory {peak:,.0f} MB"
+    )
+    print(
+        f"  per-case fallback: {int(result.fallback.sum()):,} organisations, {result.fallback_rows:,} rows"
+        f" ({100 * result.fallback_rows / max(len(result.event), 1):.2f}%); why: {result.reasons}"
+    )
+    total = sum(v[1] for v in cost.values()) / MICRO
+    print(
+        f"  most obtainable, all measures and years: {total / 1e8:,.2f} 亿元; firms with any: {(by_org > 0).sum():,}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-one-rule", action="store_true")
+    parser.add_argument("--skip-full", action="store_true")
+    args = parser.parse_args()
+    print(
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}"
+    )
+    if not args.skip_one_rule:
+        one_rule_bench(args.sizes, args.rounds)
+    if not args.skip_full:
+        full_rule_set(args.events, args.seed)
+
+
+if __name__ == "__main__":
+    main()

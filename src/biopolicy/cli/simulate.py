@@ -1,0 +1,71 @@
+"""``biopolicy simulate``: what the measures cost by measure and year, baseline beside a reform."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from biopolicy.cli.common import CliError, emit_json, json_option, out
+from biopolicy.domain.money import WAN
+from biopolicy.services.simulate import ReformError
+from biopolicy.services.simulate import simulate as run_simulation
+
+
+def wan(amount: Decimal) -> str:
+    """万元 to two decimals: a cost estimate, not a payment."""
+    return f"{(amount / WAN).quantize(Decimal('0.01')):,}万元"
+
+
+def _years(value: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", value.strip())
+    if not m:
+        raise CliError(f"--years 应写成 2024-2027 或 2025，收到“{value}”", exit_code=2)
+    first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+    if last < first or last - first > 20:
+        raise CliError(f"--years 的起止年份应从小到大、相差不超过20年，收到“{value}”", exit_code=2)
+    return first, last
+
+
+@click.command()
+@click.option(
+    "--reform",
+    "reform",
+    default=None,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="改革方案（policies/_reforms/*.yaml），与现行规则对比",
+)
+@click.option("--seed", default=0, type=int, show_default=True, help="合成人口的随机种子")
+@click.option("--years", "years_text", default="2024-2027", show_default=True, help="测算年份，如 2024-2027")
+@json_option
+def simulate(reform: Path | None, seed: int, years_text: str, as_json: bool) -> None:
+    """测算各措施每年的费用（上限），并与改革方案对比。"""
+    years = _years(years_text)
+    try:
+        result = run_simulation(reform, seed, years)
+    except ReformError as exc:
+        raise CliError("改革方案有误：\n" + "\n".join(exc.problems), exit_code=2) from None
+    if as_json:
+        emit_json(result)
+        return
+    console = out()
+    title = f"对比：{result.reform_title}" if result.reform_title else "现行规则"
+    console.print(
+        f"[bold]费用测算[/]（{years[0]}–{years[1]}年，{title}；合成人口 {result.firms} 家企业、{result.events} 个事件，种子 {seed}）"
+    )
+    by_year: dict[int, list] = {}
+    for row in result.rows:
+        by_year.setdefault(row.year, []).append(row)
+    for year, rows in sorted(by_year.items()):
+        base = sum((r.baseline for r in rows), Decimal(0))
+        new = sum((r.reform for r in rows), Decimal(0))
+        console.print(f"\n[bold]{year}年[/]  现行 {wan(base)}　改革 {wan(new)}　差额 {wan(new - base)}")
+        for r in sorted(rows, key=lambda r: -r.baseline):
+            if not (r.baseline or r.reform):
+                continue
+            diff = f"　差额 {wan(r.difference)}" if r.difference else ""
+            console.print(f"  {r.measure_id} {r.title}：现行 {wan(r.baseline)}　改革 {wan(r.reform)}{diff}")
+    console.print(f"\n说明：{result.assumption}")

@@ -1,0 +1,84 @@
+"""Group-wise operations over rows kept in processing order: the batch engine's only loops are here."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def run_starts(keys: np.ndarray) -> np.ndarray:
+    """For sorted keys, the index where each element's run of equal keys starts."""
+    n = len(keys)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = keys[1:] != keys[:-1]
+    return np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+
+
+def sum_before(groups: np.ndarray, x: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
+    """For rows sorted by group (then order): the sum of x over the earlier rows of the same group.
+
+    ``first``: ``run_starts(groups)``, when the caller keeps it across calls.
+    """
+    if len(x) == 0:
+        return x.copy()
+    cs = np.cumsum(x)
+    if first is None:
+        first = run_starts(groups)
+    return (cs - x) - (cs[first] - x[first])
+
+
+def first_of_runs(groups: np.ndarray) -> np.ndarray:
+    """Boolean: the first row of each run of equal keys."""
+    out = np.ones(len(groups), dtype=bool)
+    out[1:] = groups[1:] != groups[:-1]
+    return out
+
+
+def group_sums(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(unique keys, int64 sums), exact (no float weights)."""
+    if len(keys) == 0:
+        return keys[:0], values[:0]
+    order = np.argsort(keys, kind="stable")
+    k, v = keys[order], values[order]
+    starts = np.nonzero(first_of_runs(k))[0]
+    return k[starts], np.add.reduceat(v, starts)
+
+
+def lookup(keys: np.ndarray, sums: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The sum for each wanted key, 0 where the key has none."""
+    if len(keys) == 0:
+        return np.zeros(len(wanted), dtype=np.int64)
+    pos = np.clip(np.searchsorted(keys, wanted), 0, len(keys) - 1)
+    return np.where(keys[pos] == wanted, sums[pos], 0)
+
+
+def run_starts_pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For rows sorted by (a, b): the index where each row's run of equal (a, b) starts."""
+    n = len(a)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+
+
+def among(values: np.ndarray, choices) -> np.ndarray:
+    """``np.isin`` for a handful of choices: one comparison each, no sort."""
+    choices = list(choices)
+    if len(choices) > 8:
+        return np.isin(values, choices)
+    out = np.zeros(len(values), dtype=bool)
+    for c in choices:
+        out |= values == c
+    return out
+
+
+def order_by(owner: np.ndarray) -> np.ndarray:
+    """A stable order of non-negative ints below 2^32 by value: two 16-bit radix passes (linear)."""
+    owner = np.asarray(owner)
+    if len(owner) == 0 or int(owner.max()) < 2**16:
+        return np.argsort(owner.astype(np.uint16), kind="stable")
+    low = np.argsort((owner & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (owner[low] >> 16).astype(np.uint16)
+    return low[np.argsort(high, kind="stable")]

@@ -1,0 +1,852 @@
+"""Evaluate the whole rule set over a population, in columns, with the per-case engine's answers.
+
+Stages, in the per-case engine's order (engine/assess.py):
+1. judge every measure over the events of its type at once: applicant kind and place, in-force
+   window, conditions as three-valued masks, amount clauses and tables as selections;
+2. ``once_per``: group-wise first paid row per (measure, product or subject);
+3. 就高从优 (highest_only) between the rows of one event, and shared ceilings as group-wise
+   cumulative sums in (date, id, rule) order. The two depend on each other (an overlap compares
+   figures after the ceilings earlier events left, and only the winner takes from the ceiling), so
+   they are solved together by iterating to the fixed point: the sequential answer is the only
+   one (row i depends only on rows before it), and after k rounds the first k events of every
+   group are settled, so the fixed point is reached and is exact;
+4. exact figures cut by a ceiling that holds a maximum become maxima (again to a fixed point);
+5. organisations with what the columns do not express (top-ups, 不重复享受 exclusions, measures
+   of a ``together`` side both present, awards prior to an event netted against its overlap, money
+   below the micro-yuan) are assessed by the per-case engine, and their rows replaced; the result
+   says how many.
+Money is int64 micro-yuan (compile.MICRO). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+
+from biopolicy.domain.assessment import (
+    AmountKind,
+    AmountResult,
+    Eligibility,
+    Entitlement,
+    Instalment,
+    OverlapKind,
+    OverlapOutcome,
+    OverlapResult,
+    YearTotal,
+)
+from biopolicy.domain.events import Catalogue
+from biopolicy.domain.places import covers
+from biopolicy.engine.batch.compile import (
+    KINDS,
+    MICRO,
+    Raw,
+    Rows,
+    Unsupported,
+    condition,
+    micro,
+    rate_e4,
+    spec_amount,
+)
+from biopolicy.engine.batch.compile import K as KIND
+from biopolicy.engine.batch.groups import (
+    among,
+    first_of_runs,
+    group_sums,
+    lookup,
+    run_starts,
+    run_starts_pair,
+    sum_before,
+)
+from biopolicy.engine.batch.population import Population
+from biopolicy.engine.totals import totals
+from biopolicy.rules.schema import AmountTable, CapScope, Measure, OncePer, RuleSet
+
+NO, YES, UNKNOWN = 0, 1, 2
+ELIGIBILITY = [Eligibility.no, Eligibility.yes, Eligibility.unknown]
+NONE, WON, LOST, UNRESOLVED, EXCLUDED = 0, 1, 2, 3, 4
+OUTCOMES = [None, OverlapResult.won, OverlapResult.lost, OverlapResult.unresolved, OverlapResult.excluded]
+BIG = np.int64(2**62)
+MAX_ROUNDS = 200
+
+
+@dataclass
+class CompiledMeasure:
+    index: int
+    measure: Measure
+    conditions: object | None
+    table: list[tuple[object, object]] | None  # (row condition, spec)
+    error: str | None = None
+
+
+@dataclass
+class Compiled:
+    """The rule set compiled once per run (or once per process and reused)."""
+
+    rules: RuleSet
+    catalogue: Catalogue
+    measures: list[CompiledMeasure]
+    index: dict[str, int]
+    cap_when: dict[str, object]
+
+
+def compile_rules(rules: RuleSet, catalogue: Catalogue) -> Compiled:
+    out = []
+    for i, m in enumerate(rules.measures.values()):
+        cm = CompiledMeasure(i, m, None, None)
+        try:
+            cm.conditions = condition(m.conditions, m.categories) if m.conditions is not None else None
+            if isinstance(m.amount, AmountTable):
+                cm.table = [(condition(r.when, m.categories), r.amount) for r in m.amount.table]
+            for spec in m.amount_specs():
+                for v in (spec.value, spec.cap, spec.to):
+                    if v is not None:
+                        micro(v)
+                if spec.effective_rate is not None:
+                    rate_e4(spec.effective_rate)
+            if m.instalments:
+                for share in m.instalments.shares:
+                    rate_e4(share)
+        except Unsupported as exc:
+            cm.error = str(exc)
+        out.append(cm)
+    cap_when = {c.id: condition(c.when, {}) for c in rules.caps if c.when is not None}
+    return Compiled(rules, catalogue, out, {mid: i for i, mid in enumerate(rules.measures)}, cap_when)
+
+
+@dataclass
+class BatchResult:
+    """One row per (event, measure of its type) of the covered organisations, in processing order."""
+
+    pop: Population
+    compiled: Compiled
+    event: np.ndarray
+    measure: np.ndarray
+    eligibility: np.ndarray  # NO / YES / UNKNOWN
+    kind: np.ndarray  # index in compile.KINDS
+    value: np.ndarray  # micro-yuan; meaningful where has
+    has: np.ndarray
+    outcome: np.ndarray  # NONE / WON / LOST / UNRESOLVED / EXCLUDED
+    covered: np.ndarray  # per organisation
+    fallback: np.ndarray  # per organisation: assessed by the per-case engine
+    overlap_of: np.ndarray | None = None  # per row: index of the overlap its outcome comes from, -1
+    fallback_rows: int = 0
+    rounds: int = 0
+    exact_values: dict[int, Decimal] = field(default_factory=dict)  # fallback rows finer than micro-yuan
+    reasons: dict[str, int] = field(default_factory=dict)  # why organisations were handed over: how many
+    case_totals: dict[int, list] = field(default_factory=dict)  # fallback organisations: the per-case totals
+    _org: np.ndarray | None = None
+
+    @property
+    def org(self) -> np.ndarray:
+        if self._org is None:
+            self._org = self.pop.event_org[self.event]
+        return self._org
+
+    def amount(self, row: int) -> Decimal | None:
+        if not self.has[row]:
+            return None
+        if row in self.exact_values:
+            return self.exact_values[row]
+        return Decimal(int(self.value[row])) / MICRO
+
+    def rows_of(self, org: int) -> np.ndarray:
+        lo, hi = np.searchsorted(self.org, [org, org + 1])
+        return np.arange(lo, hi)
+
+    def explain(self, row: int, per_case) -> Entitlement:
+        """One opened row in words: the per-case engine on its organisation's case, that row's entitlement.
+
+        The batch keeps codes; the trace's Chinese sentences are made only here, for a row someone opens.
+        """
+        case = self.pop.case(int(self.org[row]), self.compiled.catalogue)
+        event_id = self.pop.event_id(self.event[row])
+        measure_id = self.compiled.measures[self.measure[row]].measure.id
+        found = per_case(case).entitlements
+        return next(e for e in found if e.event_id == event_id and e.measure_id == measure_id)
+
+    def org_totals(self, org: int) -> list[YearTotal]:
+        """One organisation's totals with the measures left open, worded as the per-case engine words them.
+
+        For an organisation someone opens: its rows become entitlements (codes only, no steps) and
+        ``engine.totals`` adds them up; a fallback organisation keeps the per-case engine's totals.
+        """
+        if org in self.case_totals:
+            return self.case_totals[org]
+        measures, overlaps = self.compiled.measures, self.compiled.rules.overlaps
+        entitlements = []
+        for r in self.rows_of(org).tolist():
+            m = measures[self.measure[r]].measure
+            value = self.amount(r)
+            outcome = OUTCOMES[self.outcome[r]]
+            overlap = None
+            if outcome is not None:
+                o = overlaps[self.overlap_of[r]]
+                overlap = OverlapOutcome(
+                    overlap_id=o.id, kind=o.kind, outcome=outcome, reason="", with_measures=[], clauses=[]
+                )
+            day = date.fromordinal(int(self.pop.event_day[self.event[r]]))
+            instalments = []
+            if m.instalments and self.eligibility[r] != NO:
+                instalments = [
+                    Instalment(
+                        year=day.year + i, share=share, amount=None if value is None else value * share
+                    )
+                    for i, share in enumerate(m.instalments.shares)
+                ]
+            entitlements.append(
+                Entitlement(
+                    measure_id=m.id,
+                    measure_title=m.title,
+                    doc_id=m.doc_id,
+                    event_id=self.pop.event_id(self.event[r]),
+                    event_date=day.isoformat(),
+                    planned=day > self.pop.as_of,
+                    eligibility=ELIGIBILITY[self.eligibility[r]],
+                    amount=AmountResult(kind=KINDS[self.kind[r]], value=value),
+                    clauses=m.clauses,
+                    steps=[],
+                    overlap=overlap,
+                    instalments=instalments,
+                )
+            )
+        return totals(entitlements)
+
+    def contributions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(row, year, exact, max_obtainable, at_least) in micro-yuan: what each row adds to each year.
+
+        As engine/totals.py: lost and excluded sides add nothing; an unresolved 就高从优 group adds one
+        side (its highest maximum and highest exact figure; with a side without maximum, the highest
+        exact figure, and the rest of the highest floor as at least), attributed to the row with the
+        highest maximum. Instalments spread an award over their years.
+        """
+        yes = (self.eligibility == YES) & ~among(self.outcome, (LOST, EXCLUDED))
+        rows = np.nonzero(yes & self.has)[0]
+        years = _years(self.pop.event_day[self.event[rows]])
+        parts_r, parts_y, parts_v = [], [], []
+        plain = np.ones(len(rows), dtype=bool)
+        for cm in self.compiled.measures:
+            if cm.measure.instalments is None:
+                continue
+            sel = self.measure[rows] == cm.index
+            plain &= ~sel
+            for i, share in enumerate(cm.measure.instalments.shares):
+                parts_r.append(rows[sel])
+                parts_y.append(years[sel] + i)
+                parts_v.append(self.value[rows[sel]] * rate_e4(share) // 10_000)
+        parts_r.append(rows[plain])
+        parts_y.append(years[plain])
+        parts_v.append(self.value[rows[plain]])
+        r, y, v = np.concatenate(parts_r), np.concatenate(parts_y), np.concatenate(parts_v)
+        kind = self.kind[r]
+        is_exact = among(kind, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
+        least = kind == KIND[AmountKind.at_least]
+        unknown = kind == KIND[AmountKind.unknown]
+        grouped = self.outcome[r] == UNRESOLVED
+        keep = ~grouped & ~unknown
+        out_r, out_y = [r[keep]], [y[keep]]
+        out_e = [np.where(is_exact, v, 0)[keep]]
+        out_m = [np.where(least, 0, v)[keep]]
+        out_l = [np.where(least, v, 0)[keep]]
+        # unresolved groups, per (overlap, event, year); unknown-amount sides arrive without a value
+        g_rows = np.nonzero(yes & (self.outcome == UNRESOLVED) & ~self.has)[0]
+        g_r = np.concatenate([r[grouped], g_rows])
+        if len(g_r):
+            g_y = np.concatenate([y[grouped], _years(self.pop.event_day[self.event[g_rows]])])
+            g_v = np.concatenate([v[grouped], np.zeros(len(g_rows), dtype=np.int64)])
+            # an instalment measure without a value is open in every instalment year: its first year suffices
+            g_k = self.kind[g_r]
+            no_max = ~self.has[g_r] | among(g_k, (KIND[AmountKind.unknown], KIND[AmountKind.at_least]))
+            g_exact = self.has[g_r] & among(g_k, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
+            top = np.where(no_max, -1, g_v)
+            sure = np.where(g_exact, g_v, 0)
+            floor = np.where(g_exact | (self.has[g_r] & (g_k == KIND[AmountKind.at_least])), g_v, 0)
+            key = (self.overlap_of[g_r] * (len(self.pop.event_day) + 1) + self.event[g_r]) * 10_000 + g_y
+            order = np.lexsort((-top, key))
+            key, g_r, g_y = key[order], g_r[order], g_y[order]
+            top, sure, floor, no_max = top[order], sure[order], floor[order], no_max[order]
+            heads = np.nonzero(first_of_runs(key))[0]
+            max_top = np.maximum.reduceat(top, heads)
+            max_sure = np.maximum.reduceat(sure, heads)
+            max_floor = np.maximum.reduceat(floor, heads)
+            open_ = np.logical_or.reduceat(no_max, heads)
+            out_r.append(g_r[heads])
+            out_y.append(g_y[heads])
+            out_e.append(max_sure)
+            out_m.append(np.where(open_, max_sure, max_top))
+            out_l.append(np.where(open_, np.maximum(max_floor - max_sure, 0), 0))
+        return (
+            np.concatenate(out_r),
+            np.concatenate(out_y),
+            np.concatenate(out_e),
+            np.concatenate(out_m),
+            np.concatenate(out_l),
+        )
+
+    def max_obtainable_by_org(self) -> np.ndarray:
+        """Each organisation's most obtainable over all years, micro-yuan, int64."""
+        r, _, _, m, _ = self.contributions()
+        out = np.zeros(self.pop.n_orgs, dtype=np.int64)
+        keys, sums = group_sums(self.org[r], m)
+        out[keys] = sums
+        return out
+
+    def by_measure_year(self) -> dict[tuple[str, int], tuple[int, int, int]]:
+        """(measure id, year) -> (exact, max_obtainable, at_least) in micro-yuan: what each measure costs a year."""
+        r, y, e, m, least = self.contributions()
+        key = self.measure[r] * 10_000 + y
+        out: dict[tuple[str, int], list[int]] = {}
+        for slot, values in ((0, e), (1, m), (2, least)):
+            keys, sums = group_sums(key, values)
+            for k, total in zip(keys.tolist(), sums.tolist(), strict=True):
+                mi, year = divmod(k, 10_000)
+                out.setdefault((self.compiled.measures[mi].measure.id, year), [0, 0, 0])[slot] = total
+        return {k: tuple(v) for k, v in out.items()}
+
+    def totals(self) -> dict[tuple[int, int | None], tuple[int, int, int]]:
+        """(org, year; None overall) -> (exact, max_obtainable, at_least) in micro-yuan, group-wise sums.
+
+        The overall total is the sum of the years (instalments included), as engine/totals.py's is
+        of whole awards: the same money.
+        """
+        r, y, e, m, least = self.contributions()
+        out: dict[tuple[int, int | None], list[int]] = {}
+        org = self.org[r]
+        for per_year in (True, False):
+            key = org * 10_000 + (y if per_year else 0)
+            for slot, values in ((0, e), (1, m), (2, least)):
+                keys, sums = group_sums(key, values)
+                for k, total in zip(keys.tolist(), sums.tolist(), strict=True):
+                    o, year = divmod(k, 10_000)
+                    out.setdefault((o, year if per_year else None), [0, 0, 0])[slot] = total
+        return {k: tuple(v) for k, v in out.items()}
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
+    """Every measure over every event of ``pop``; ``per_case(case)`` assesses a fallback organisation."""
+    rules, catalogue = compiled.rules, compiled.catalogue
+    covered_by = _places(pop, compiled)
+    covered = np.zeros(pop.n_orgs, dtype=bool)
+    for mask in covered_by.values():
+        covered |= mask
+    fallback = np.zeros(pop.n_orgs, dtype=bool) if pop.inexact is None else pop.inexact.copy()
+    reasons = {"inexact_money": int(fallback.sum())}
+
+    def hand_over(orgs: np.ndarray, reason: str) -> None:
+        """Hand organisations to the per-case engine, counting the new ones under ``reason``."""
+        orgs = np.unique(orgs)
+        fresh = orgs[~fallback[orgs]]
+        if len(fresh):
+            reasons[reason] = reasons.get(reason, 0) + len(fresh)
+            fallback[fresh] = True
+
+    parts = []
+    for cm in compiled.measures:
+        code = pop.vocab.find(cm.measure.event)
+        events = np.nonzero(pop.event_type == code)[0]
+        events = events[covered[pop.event_org[events]]]
+        if len(events) == 0:
+            continue
+        rows = Rows(pop, catalogue, cm.measure.event, events)
+        if cm.error is None:
+            try:
+                parts.append((cm.index, events, *_judge(cm, rows, covered_by[cm.measure.id], compiled)))
+                continue
+            except Unsupported as exc:
+                cm.error = str(exc)
+        hand_over(pop.event_org[events], "unsupported_measure")
+        n = len(events)
+        z = np.zeros(n, dtype=bool)
+        parts.append(
+            (cm.index, events, np.zeros(n, np.int8), np.zeros(n, np.int8), np.zeros(n, np.int64), z, z)
+        )
+    if not parts:
+        return _empty(pop, compiled, covered, fallback)
+    measure = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in parts])
+    event = np.concatenate([p[1] for p in parts])
+    # processing order: events in order, then measures in rule order (parts are in rule order already)
+    order = np.argsort(event, kind="stable") if len(parts) > 1 else np.arange(len(event))
+    measure, event = measure[order], event[order]
+    elig = np.concatenate([p[2] for p in parts])[order]
+    kind = np.concatenate([p[3] for p in parts])[order]
+    value = np.concatenate([p[4] for p in parts])[order]
+    has = np.concatenate([p[5] for p in parts])[order]
+    ceiling_only = np.concatenate([p[6] for p in parts])[order]
+    org = pop.event_org[event]
+    n = len(event)
+    pos = np.arange(n)
+    candidate = elig != NO
+
+    # organisations the columns do not take: together sides, awards prior to an event netted in its overlap
+    prior_midx = np.array([compiled.index.get(m, -1) if m else -1 for m in pop.prior_measure], dtype=np.int64)
+    plain = _plain(compiled)  # measures in no ceiling, no 就高从优, not once-per, not a top-up
+    plain_top = _plain(compiled, top_ups=True)
+    for o in rules.overlaps:
+        if o.kind == OverlapKind.excludes:
+            continue
+        members = np.array([compiled.index[m] for m in o.measures])
+        for group in o.together:
+            gm = np.array([compiled.index[m] for m in group])
+            sel = candidate & np.isin(measure, gm)
+            ev, cnt = np.unique(event[sel], return_counts=True)
+            hand_over(pop.event_org[ev[cnt >= 2]], "together")
+        netted = (pop.prior_event >= 0) & np.isin(prior_midx, members)
+        hand_over(pop.prior_org[netted], "prior_netted")
+
+    # once per product / subject: the first row that pays leaves nothing to the later ones
+    once_first = np.zeros(n, dtype=bool)  # the row a later one depends on having been paid
+    for cm in compiled.measures:
+        scope = cm.measure.once_per
+        if scope is None:
+            continue
+        sel = np.nonzero(candidate & (measure == cm.index))[0]
+        if scope == OncePer.product:
+            key = pop.event_product[event[sel]]
+            sel, key = sel[key >= 0], key[key >= 0]
+            pmask = (prior_midx == cm.index) & (pop.prior_bproduct >= 0)
+            prior_keys = pop.prior_bproduct[pmask]
+        else:
+            key = pop.event_subject[event[sel]]
+            pmask = (prior_midx == cm.index) & (pop.prior_subject >= 0)
+            prior_keys = pop.prior_subject[pmask]
+        if len(sel) == 0:
+            continue
+        sel, key = _by_key(sel, key)
+        adder = (elig[sel] == YES) & has[sel]
+        heads = first_of_runs(key)
+        first_pos = np.minimum.reduceat(np.where(adder, pos[sel], BIG), np.nonzero(heads)[0])
+        first_pos = first_pos[np.cumsum(heads) - 1]
+        later = pos[sel] > first_pos
+        fails = later | np.isin(key, prior_keys)
+        gone = sel[fails]
+        elig[gone] = NO
+        kind[gone] = KIND[AmountKind.unknown]
+        has[gone] = False
+        value[gone] = 0
+        with_later = np.unique(first_pos[later])
+        once_first[sel[(pos[sel] == first_pos) & np.isin(first_pos, with_later)]] = True
+    candidate = elig != NO
+
+    # 不重复享受 (excludes) between two plain measures: per subject, the first paid wins
+    outcome = np.zeros(n, dtype=np.int8)
+    overlap_of = np.full(n, -1, dtype=np.int64)  # the overlap a row's outcome comes from
+    subject = pop.event_subject[event]
+    for oi, o in enumerate(rules.overlaps):
+        if o.kind != OverlapKind.excludes:
+            continue
+        members = np.array([compiled.index[m] for m in o.measures])
+        sel = np.nonzero(candidate & among(measure, members))[0]
+        if len(o.measures) != 2 or not all(m in plain for m in o.measures):
+            hits = np.concatenate([org[sel], pop.prior_org[np.isin(prior_midx, members)]])
+            ids, counts = np.unique(hits, return_counts=True)
+            hand_over(ids[counts >= 2], "excludes")
+            continue
+        if len(sel) == 0:
+            continue
+        key = subject[sel]
+        sel, key = _by_key(sel, key)
+        # measures already paid to the subject before any row: prior awards
+        prior_sel = np.isin(prior_midx, members) & (pop.prior_subject >= 0)
+        prior_pairs = {
+            (k, mi)
+            for k, mi in zip(
+                pop.prior_subject[prior_sel].tolist(), prior_midx[prior_sel].tolist(), strict=True
+            )
+        }
+        other = {int(members[0]): int(members[1]), int(members[1]): int(members[0])}
+        by_prior = np.array(
+            [
+                (k, other[mi]) in prior_pairs
+                for k, mi in zip(key.tolist(), measure[sel].tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
+        entering = (elig[sel] == YES) & has[sel] & ~by_prior
+        heads = first_of_runs(key)
+        first = np.minimum.reduceat(np.where(entering, pos[sel], BIG), np.nonzero(heads)[0])
+        first = first[np.cumsum(heads) - 1]
+        first_measure = np.where(first < BIG, measure[np.minimum(first, n - 1)], -1)
+        excluded = by_prior | ((pos[sel] > first) & (measure[sel] != first_measure))
+        gone = sel[excluded]
+        outcome[gone] = EXCLUDED
+        overlap_of[gone] = oi
+        value[gone] = 0
+
+    # 补足至 (top-up) net of plain measures: what the subject was paid under them before this event
+    for cm in compiled.measures:
+        spec = cm.measure.amount_specs()[0]
+        if spec.kind != AmountKind.top_up:
+            continue
+        mine = np.nonzero(candidate & (measure == cm.index))[0]
+        if len(mine) == 0:
+            continue
+        if cm.measure.id not in plain_top or not all(m in plain for m in spec.net_of):
+            hand_over(org[mine], "top_up")
+            continue
+        net = np.array([compiled.index[m] for m in spec.net_of if m in compiled.index], dtype=np.int64)
+        counted = (elig == YES) & has & (outcome != EXCLUDED) & np.isin(measure, net)
+        sel = np.union1d(mine, np.nonzero(counted)[0])  # ascending: processing order
+        key = subject[sel]
+        sel, key = _by_key(sel, key)
+        x = np.where(counted[sel], value[sel], 0)
+        inexact_entry = (
+            counted[sel] & ~np.isin(kind[sel], [KIND[AmountKind.exact], KIND[AmountKind.waiver]])
+        ).astype(np.int64)
+        at_event = run_starts_pair(key, event[sel])  # the ledger as it stood before this event
+        before = sum_before(key, x)[at_event]
+        inexact_before = sum_before(key, inexact_entry)[at_event]
+        psel = np.isin(prior_midx, net) | (
+            np.array([p is not None for p in pop.prior_programme], dtype=bool) & spec.net_of_programmes
+        )
+        psel &= pop.prior_subject >= 0
+        pk, ps = group_sums(pop.prior_subject[psel], pop.prior_amount[psel] * (MICRO // 100))
+        paid = before + lookup(pk, ps, key)
+        is_mine = np.isin(sel, mine)
+        value[sel[is_mine]] = np.maximum(micro(spec.to) - paid[is_mine], 0)
+        has[sel[is_mine]] = True
+        kind[sel[is_mine]] = np.where(
+            inexact_before[is_mine] > 0, KIND[AmountKind.at_least], KIND[AmountKind.exact]
+        )
+
+    # 就高从优: the events where two sides of one overlap meet
+    contests = []  # (rows of the contest, contest id per row, overlap member index per row, static unresolved)
+    for oi, o in enumerate(rules.overlaps):
+        if o.kind != OverlapKind.highest_only:
+            continue
+        members = [compiled.index[m] for m in o.measures]
+        in_o = np.nonzero(candidate & among(measure, members))[0]
+        if len(in_o) == 0:
+            continue
+        ev, cnt = np.unique(event[in_o], return_counts=True)
+        contested = in_o[np.isin(event[in_o], ev[cnt >= 2])]
+        sides = contested[elig[contested] == YES]
+        if len(sides) == 0:
+            continue
+        cid = event[sides]
+        hand_over(
+            org[sides[overlap_of[sides] >= 0]], "two_overlaps"
+        )  # a row in two contests: the per-case engine
+        overlap_of[sides] = oi
+        place = np.full(len(compiled.measures), -1)
+        place[members] = np.arange(len(members))
+        member = place[measure[sides]]  # position in o.measures: ties go to the first declared
+        open_ = ~has[sides] | (kind[sides] == KIND[AmountKind.at_least]) | ceiling_only[sides]
+        unrankable = ~has[sides] | (kind[sides] == KIND[AmountKind.at_least])
+        ids, inv = np.unique(cid, return_inverse=True)
+        any_unrankable = np.zeros(len(ids), dtype=bool)
+        np.logical_or.at(any_unrankable, inv, unrankable)
+        any_open = np.zeros(len(ids), dtype=bool)
+        np.logical_or.at(any_open, inv, open_)
+        exact_side = ~open_ & (kind[sides] == KIND[AmountKind.exact])
+        any_exact = np.zeros(len(ids), dtype=bool)
+        np.logical_or.at(any_exact, inv, exact_side)
+        open_max = np.zeros(len(ids), dtype=np.int64)
+        np.maximum.at(open_max, inv, np.where(open_ & has[sides], value[sides], 0))
+        static_unresolved = (any_unrankable | (any_open & ~any_exact))[inv]
+        outcome[sides[static_unresolved]] = UNRESOLVED
+        dyn = ~static_unresolved
+        if np.any(dyn):
+            contests.append(
+                (sides[dyn], inv[dyn], member[dyn], any_open[inv[dyn]], open_max[inv[dyn]], exact_side[dyn])
+            )
+
+    # ceilings: each cap's rows, sorted once by bucket then order
+    caps = []
+    day = pop.event_day[event]
+    year = _years(day)
+    for cap in rules.caps:
+        members = [compiled.index[m] for m in cap.measures if m in compiled.index]
+        sel = np.nonzero(among(measure, members))[0]
+        if cap.id in compiled.cap_when and len(sel):
+            t, u = _cap_when(compiled.cap_when[cap.id], pop, catalogue, event, measure, sel, compiled)
+            sel = sel[t | u]
+        if cap.scope == CapScope.product:
+            key = pop.event_product[event[sel]]
+        elif cap.scope == CapScope.subject:
+            key = subject[sel]
+        elif cap.scope == CapScope.subject_year:
+            key = subject[sel] * 10_000 + year[sel]
+        elif cap.scope == CapScope.applicant_year:
+            key = org[sel] * 10_000 + year[sel]
+        else:
+            key = org[sel]
+        sel, key = sel[key >= 0], key[key >= 0]
+        sel, key = _by_key(sel, key)
+        pm = np.isin(prior_midx, members)
+        pkey = _bucket(
+            cap.scope,
+            pop.prior_org[pm],
+            _years(pop.prior_day[pm]),
+            pop.prior_bproduct[pm],
+            pop.prior_subject[pm],
+        )
+        pk, ps = group_sums(pkey[pkey >= 0], pop.prior_amount[pm][pkey >= 0] * (MICRO // 100))
+        limit = micro(cap.amount)
+        prior = np.minimum(lookup(pk, ps, key), limit)
+        ev_first = run_starts_pair(key, event[sel])  # rows of one event see the same ledger (peek)
+        caps.append((cap, sel, key, prior, limit, ev_first, run_starts(key)))
+
+    base = np.where(has, value, 0)
+    final = base.copy()
+    rounds = 0
+    # with no contest and no row under two ceilings, one pass is the sequential answer
+    one_pass = not contests
+    if one_pass and len(caps) > 1:
+        in_caps = np.zeros(n, dtype=np.int64)
+        for _cap, sel, *_ in caps:
+            in_caps[sel] += 1
+        one_pass = not (in_caps > 1).any()
+    for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (reported)
+        entering = (elig == YES) & has & ~among(outcome, (LOST, EXCLUDED))
+        current = np.where(among(outcome, (LOST, EXCLUDED)), 0, base)
+        room_row = np.full(n, BIG)
+        room_event = np.full(n, BIG) if contests else None  # the ledger before each event: for peek
+        for _cap, sel, key, prior, limit, ev_first, first in caps:
+            x = np.where(entering[sel], np.minimum(final[sel], limit), 0)
+            before = sum_before(key, x, first)
+            room = np.maximum(limit - prior - before, 0)
+            room_row[sel] = np.minimum(room_row[sel], room)  # a row is once in a cap's rows
+            if contests:
+                room_event[sel] = np.minimum(room_event[sel], room[ev_first])
+        new_final = np.where(entering, np.minimum(current, room_row), current)
+        peek = np.minimum(base, room_event) if contests else None
+        new_outcome = outcome.copy()
+        for sides, inv, member, any_open, open_max, exact_side in contests:
+            p = peek[sides]
+            exact_max = np.zeros(inv.max() + 1, dtype=np.int64) - 1
+            np.maximum.at(exact_max, inv, np.where(exact_side, p, -1))
+            dominated = ~any_open | (exact_max[inv] >= open_max)
+            rank = np.lexsort((member, ceiling_only[sides], -p, inv))
+            best = np.zeros(len(sides), dtype=bool)
+            best[rank[first_of_runs(inv[rank])]] = True
+            new_outcome[sides] = np.where(dominated, np.where(best, WON, LOST), UNRESOLVED)
+        if one_pass:
+            final = new_final
+            break
+        if np.array_equal(new_final, final) and np.array_equal(new_outcome, outcome):
+            break
+        final, outcome = new_final, new_outcome
+    else:  # no fixed point within the rounds: the per-case engine takes the organisations in contest
+        for sides, *_ in contests:
+            hand_over(org[sides], "no_fixed_point")
+        for _, sel, *_ in caps:
+            hand_over(org[sel], "no_fixed_point")
+    value = np.where(among(outcome, (LOST, EXCLUDED)), 0, np.where((elig == YES) & has, final, value))
+
+    # a once-per row that did not pay after all leaves the later ones open: the per-case engine decides
+    if once_first.any():
+        hand_over(org[once_first & (outcome == LOST)], "once_per_lost")
+
+    # exact figures cut by a ceiling holding a maximum become maxima
+    exactish = among(kind, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
+    entering = (elig == YES) & has & ~among(outcome, (LOST, EXCLUDED))
+    cut_by: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    running = np.where(entering, base, 0)
+    any_exact = any((entering[c[1]] & (kind[c[1]] == KIND[AmountKind.exact])).any() for c in caps)
+    for _cap, sel, key, prior, limit, _, first in caps if any_exact else []:  # in rule order, as applied
+        x = np.where(entering[sel], np.minimum(value[sel], limit), 0)
+        room = np.maximum(limit - prior - sum_before(key, x, first), 0)
+        cut = entering[sel] & (running[sel] > room)
+        running[sel] = np.where(entering[sel], np.minimum(running[sel], room), running[sel])
+        cut_by.append((sel, key, cut))
+    may_turn = any((cut & (kind[sel] == KIND[AmountKind.exact])).any() for sel, _, cut in cut_by)
+    for _ in range(MAX_ROUNDS if may_turn else 0):
+        inexact = entering & ~exactish
+        turned = np.zeros(n, dtype=bool)
+        for sel, key, cut in cut_by:
+            seen = sum_before(key, inexact[sel].astype(np.int64), run_starts(key)) > 0
+            turned[sel[cut & seen]] = True
+        turned &= exactish & (kind == KIND[AmountKind.exact])
+        if not turned.any():
+            break
+        kind[turned] = KIND[AmountKind.at_most]
+        exactish &= ~turned
+
+    # instalments that do not fall on whole micro-yuan
+    for cm in compiled.measures:
+        if cm.measure.instalments:
+            sel = (measure == cm.index) & has & (elig == YES)
+            for share in cm.measure.instalments.shares:
+                hand_over(org[sel & (value * rate_e4(share) % 10_000 != 0)], "instalment_fraction")
+
+    result = BatchResult(
+        pop, compiled, event, measure, elig, kind, value, has, outcome, covered, fallback, rounds=rounds
+    )
+    result.overlap_of = overlap_of
+    result.reasons = {k: v for k, v in reasons.items() if v}
+    if per_case is not None:
+        _fallback(result, per_case)
+    return result
+
+
+def _by_key(sel: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows sorted by key, then by processing order (``sel`` is ascending); skips the sort when sorted."""
+    if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):
+        return sel, key
+    o = np.argsort(key, kind="stable")
+    return sel[o], key[o]
+
+
+def _plain(compiled: Compiled, top_ups: bool = False) -> set[str]:
+    """Measures whose award is its raw figure: in no ceiling, no 就高从优, not once-per, not a top-up."""
+    rules = compiled.rules
+    busy = {m for c in rules.caps for m in c.measures}
+    busy |= {m for o in rules.overlaps if o.kind == OverlapKind.highest_only for m in o.measures}
+    busy |= {m.id for m in rules.measures.values() if m.once_per is not None}
+    in_excludes = [m for o in rules.overlaps if o.kind == OverlapKind.excludes for m in o.measures]
+    busy |= {m for m in in_excludes if in_excludes.count(m) > 1}
+    if not top_ups:
+        busy |= {m.id for m in rules.measures.values() if m.amount_specs()[0].kind == AmountKind.top_up}
+    return {mid for mid in rules.measures if mid not in busy}
+
+
+def _fallback(result: BatchResult, per_case) -> None:
+    pop, compiled = result.pop, result.compiled
+    orgs = np.nonzero(result.fallback & result.covered)[0]
+    overlap_ids = {o.id: i for i, o in enumerate(compiled.rules.overlaps)}
+    for o in orgs.tolist():
+        rows = result.rows_of(o)
+        where = {(pop.event_id(result.event[r]), int(result.measure[r])): r for r in rows.tolist()}
+        assessment = per_case(pop.case(o, compiled.catalogue))
+        result.case_totals[o] = assessment.totals
+        for e in assessment.entitlements:
+            r = where[(e.event_id, compiled.index[e.measure_id])]
+            result.eligibility[r] = ELIGIBILITY.index(e.eligibility)
+            result.kind[r] = KINDS.index(e.amount.kind)
+            result.has[r] = e.amount.value is not None
+            result.outcome[r] = OUTCOMES.index(e.overlap.outcome if e.overlap else None)
+            result.overlap_of[r] = overlap_ids[e.overlap.overlap_id] if e.overlap else -1
+            if e.amount.value is not None:
+                m = e.amount.value * MICRO
+                result.value[r] = int(m)
+                if m != m.to_integral_value():
+                    result.exact_values[r] = e.amount.value
+            else:
+                result.value[r] = 0
+        result.fallback_rows += len(rows)
+
+
+def _empty(pop, compiled, covered, fallback) -> BatchResult:
+    z = np.zeros(0, dtype=np.int64)
+    return BatchResult(
+        pop,
+        compiled,
+        z,
+        z,
+        z.astype(np.int8),
+        z.astype(np.int8),
+        z,
+        z.astype(bool),
+        z.astype(np.int8),
+        covered,
+        fallback,
+        overlap_of=z,
+    )
+
+
+def _years(days: np.ndarray) -> np.ndarray:
+    """Calendar years of date ordinals, through a table over the span of days present."""
+    if len(days) == 0:
+        return days.astype(np.int64)
+    lo, hi = int(days.min()), int(days.max())
+    span = np.arange(lo, hi + 1) - 719163
+    table = span.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    return table[days - lo]
+
+
+def _bucket(scope: CapScope, org, year, product, subject) -> np.ndarray:
+    """Each prior award's bucket of a ceiling (-1: none)."""
+    if scope == CapScope.product:
+        return product
+    if scope == CapScope.subject:
+        return subject
+    if scope == CapScope.subject_year:
+        return np.where(subject >= 0, subject * 10_000 + year, -1)
+    if scope == CapScope.applicant_year:
+        return org * 10_000 + year
+    return org.copy()
+
+
+def _cap_when(fn, pop, catalogue, event, measure, sel, compiled):
+    """A cap's condition over the rows in ``sel``, per event type (facts are read per type)."""
+    t = np.zeros(len(sel), dtype=bool)
+    u = np.zeros(len(sel), dtype=bool)
+    types = pop.event_type[event[sel]]
+    for code in np.unique(types).tolist():
+        part = types == code
+        rows = Rows(pop, catalogue, pop.vocab.values[code], event[sel][part])
+        tt, uu = fn(rows)
+        t[part], u[part] = tt, uu
+    return t, u
+
+
+def _places(pop: Population, compiled: Compiled) -> dict[str, np.ndarray]:
+    """Per measure, which organisations its applicant kinds and places cover."""
+    v = pop.vocab.values
+    width = np.int64(len(v) + 1)
+    combos = ((pop.org_province + 1) * width + (pop.org_city + 1)) * width + (pop.org_district + 1)
+    uniq, inv = np.unique(combos, return_inverse=True)
+    places = []
+    for c in uniq.tolist():
+        rest, district = divmod(c, int(width))
+        province, city = divmod(rest, int(width))
+        places.append(tuple(None if x == 0 else v[x - 1] for x in (province, city, district)))
+    out = {}
+    for cm in compiled.measures:
+        m = cm.measure
+        ok = np.array([any(covers(p, *pl) for p in m.applicant.places) for pl in places], dtype=bool)
+        out[m.id] = ok[inv] if len(inv) else np.zeros(0, dtype=bool)
+    return out
+
+
+def _judge(cm: CompiledMeasure, rows: Rows, place_ok: np.ndarray, compiled: Compiled):
+    m, pop, ev = cm.measure, rows.pop, rows.events
+    n = len(ev)
+    org = pop.event_org[ev]
+    kinds = np.array([pop.vocab.find(k.value) for k in m.applicant.kinds])
+    ok = among(pop.org_kind[org], kinds.tolist()) & place_ok[org]
+    window = compiled.rules.window(m)
+    day = pop.event_day[ev]
+    if window.from_:
+        ok &= day >= window.from_.toordinal()
+    if window.to:
+        ok &= day <= window.to.toordinal()
+    elig = np.where(ok, YES, NO).astype(np.int8)
+    if cm.conditions is not None:
+        t, u = cm.conditions(rows)
+        elig[ok & ~t & ~u] = NO
+        elig[ok & u] = UNKNOWN
+    if cm.table is None:
+        raw = spec_amount(m.amount, rows)
+    else:
+        raw = Raw(
+            np.full(n, KIND[AmountKind.unknown], np.int8),
+            np.zeros(n, np.int64),
+            np.zeros(n, bool),
+            np.zeros(n, bool),
+            np.zeros(n, bool),
+        )
+        chosen = np.zeros(n, dtype=bool)
+        unsure = np.zeros(n, dtype=bool)
+        for when, spec in cm.table:
+            t, u = when(rows)
+            take = t & ~unsure & ~chosen
+            if take.any():
+                part = spec_amount(spec, rows)
+                for name in ("kind", "value", "has", "ceiling_only", "missing"):
+                    getattr(raw, name)[take] = getattr(part, name)[take]
+            chosen |= take
+            unsure |= u & ~chosen
+        raw.missing |= unsure & ~chosen
+        elig[~chosen & ~unsure] = NO  # no row of the table applies
+    elig[(elig == YES) & raw.missing & ~raw.has] = UNKNOWN
+    no = elig == NO
+    kind = np.where(no, KIND[AmountKind.unknown], raw.kind).astype(np.int8)
+    has = raw.has & ~no
+    value = np.where(has, raw.value, 0)
+    return elig, kind, value, has, raw.ceiling_only & has
