@@ -47,7 +47,7 @@ def typical_case() -> dict:
                 "product_id": "p1",
                 "stage": "phase_2",
                 "rd_investment": "30000000",
-                "transferred_locally": True,
+                "transferred_city": "厦门市",
             },
             {
                 "id": "e2",
@@ -85,7 +85,7 @@ def large_case() -> dict:
                 "product_id": f"p{i % 5 + 1}",
                 "stage": stages[i % len(stages)],
                 "rd_investment": str(5_000_000 * (i % 7 + 1)),
-                "transferred_locally": True,
+                "transferred_city": "厦门市",
             }
         )
     case["events"] = events

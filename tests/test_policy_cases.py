@@ -1,7 +1,8 @@
 """One runner for every ``policies/*/tests.yaml``: named cases in, entitlements and clauses out.
 
 Each case is a sentence that states what it proves; its input is a case in the case format,
-assessed against all policies; its ``expect`` lists the entitlements it checks.
+assessed against all policies; its ``expect`` lists the entitlements it checks, or, for a case the
+calculator must refuse, ``refused``: words that must each stand in one of the problems it names.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from biopolicy.domain.case import CaseError
 from biopolicy.services.calculator import get_calculator
 
 POLICIES = Path(__file__).resolve().parents[1] / "policies"
@@ -38,8 +40,14 @@ def _word(value):
 @pytest.mark.parametrize("spec", list(_cases()))
 def test_policy_case(spec):
     calc = get_calculator()
-    result = calc.assess(spec["case"], as_of=None)
     expect = spec["expect"]
+    if "refused" in expect:
+        with pytest.raises(CaseError) as refused:
+            calc.assess(spec["case"], as_of=None)
+        for text in _texts(expect, "refused"):
+            assert any(text in p for p in refused.value.problems), refused.value.problems
+        return
+    result = calc.assess(spec["case"], as_of=None)
     by_key = {(e.measure_id, e.event_id): e for e in result.entitlements}
     for want in expect.get("entitlements", []):
         key = (want["measure_id"], want["event_id"])

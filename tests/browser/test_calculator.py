@@ -35,7 +35,7 @@ def clinical_row(page, i: int, date: str, stage: str, rd: str) -> None:
     field(page, f"e{i}.registration_class").select_option("1")
     field(page, f"e{i}.attr.stage").select_option(stage)
     field(page, f"e{i}.attr.rd_investment").fill(rd)
-    page.locator(f'[name="e{i}.attr.transferred_locally"][value="true"]').check()
+    field(page, f"e{i}.attr.transferred_city").select_option("厦门市")
 
 
 def add_row(page) -> int:

@@ -80,7 +80,7 @@ def test_issuers_of_003_and_the_unsigned_documents(doc_of):
         ("fj-2023-7", date(2023, 9, 4), date(2023, 9, 4), date(2025, 12, 31)),
         ("xm-2023", None, date(2023, 11, 20), date(2026, 12, 31)),
         ("xm-2025-1", date(2025, 4, 29), date(2025, 4, 29), date(2026, 12, 31)),
-        ("fj-yj-2025-30", date(2025, 8, 7), None, None),
+        ("fj-yj-2025-30", date(2025, 8, 7), date(2025, 8, 7), None),  # from its issue date, no end
         ("fz-plan", None, None, None),
     ],
 )
@@ -93,6 +93,8 @@ def test_dates_and_in_force_window(doc_of, doc_id, issued, start, end):
 def test_in_force_notes_say_how_the_window_was_read(doc_of):
     assert "印发日期" in doc_of("fj-2023-7").in_force_note  # the start is the issue date, not stated
     assert "未载明有效期" in doc_of("fj-yj-2025-30").in_force_note
+    assert "自印发日期2025-08-07起适用" in doc_of("fj-yj-2025-30").in_force_note
+    assert "继续适用" in doc_of("fj-yj-2025-30").in_force_note
     assert "未载明" in doc_of("fz-plan").in_force_note
 
 
@@ -121,5 +123,8 @@ def test_in_force_readings():
     only_end = in_force("本措施执行至2025年12月31日。", date(2023, 9, 4))
     assert (only_end.start, only_end.end) == (date(2023, 9, 4), date(2025, 12, 31))
     assert "起始日取印发日期" in only_end.note
-    none = in_force("", date(2025, 8, 7))
+    issued_only = in_force("", date(2025, 8, 7))  # no window stated: from the issue date, no end
+    assert (issued_only.start, issued_only.end) == (date(2025, 8, 7), None)
+    assert "未载明有效期" in issued_only.note and "继续适用" in issued_only.note
+    none = in_force("", None)
     assert (none.start, none.end) == (None, None) and "未载明有效期" in none.note

@@ -319,7 +319,7 @@ def test_a_winner_names_an_overlapping_measure_whose_eligibility_is_still_open(c
             measure(
                 "b/m1",
                 {"kind": "exact", "value": "900"},
-                conditions={"fact": "event.transferred_locally", "eq": True},
+                conditions={"fact": "event.transferred_city", "eq": "厦门市"},
             ),
         ],
         overlaps=[overlap(["a/m1", "b/m1"])],

@@ -75,7 +75,6 @@ def _rule_figures() -> list[Decimal]:
 
 
 FIGURES = _rule_figures()
-REGISTRATION_CLASSES = ["1", "2", "2.2", "3", "3.1", "4", "5.1", "II", "III"]
 SUBJECTS = ["平台甲", "平台乙"]  # few, so that awards share subjects, products and ceilings
 PRODUCT_IDS = ["p1", "p2"]
 
@@ -226,16 +225,16 @@ def cases(draw) -> dict:
     kinds = [k.value for k in first.applicant.kinds]
     kind = draw(_mostly(st.sampled_from(kinds), st.sampled_from([k.value for k in ApplicantKind])))
     applicant = {"kind": kind, "name": "某申请人", **_place(draw, first.applicant.places)}
-    products = [
-        {
-            "id": pid,
-            "type": draw(_product_values(first, "product.type", sorted(CATALOGUE.product_types))),
-            "registration_class": draw(
-                _product_values(first, "product.registration_class", REGISTRATION_CLASSES)
-            ),
-        }
-        for pid in PRODUCT_IDS
-    ]
+    products = []
+    for pid in PRODUCT_IDS:
+        product_type = draw(_product_values(first, "product.type", sorted(CATALOGUE.product_types)))
+        product = {"id": pid, "type": product_type}
+        classes = sorted(CATALOGUE.registration_classes.get(product_type, {}))  # a class of its type
+        if classes:
+            product["registration_class"] = draw(
+                _product_values(first, "product.registration_class", classes)
+            )
+        products.append(product)
     planned = []
     for i, m in enumerate(targets):
         for _ in range(draw(st.integers(min_value=1, max_value=3 if i == 0 else 1))):

@@ -390,3 +390,23 @@ def test_refuses_an_enum_value_the_catalogue_does_not_list(corpus, policies):
     cond = {"all": [{"fact": "event.level", "eq": "cty"}, {"fact": "event.milestone", "eq": "accepted"}]}
     _edit(policies, lambda d: _measure(d, "xm-2023/m16-city-accepted").update(conditions=cond))
     assert any("cty" in p for p in _refused(corpus, policies))
+
+
+# ---------------------------------------------------------------- registration classes
+
+
+def test_refuses_a_registration_class_the_catalogue_does_not_have(corpus, policies):
+    def typo(data: dict) -> None:
+        _measure(data, "xm-2023/m2-innovative-device")["conditions"]["all"][1]["eq"] = "3类"
+
+    _edit(policies, typo)
+    problems = _about(_refused(corpus, policies), "xm-2023/m2-innovative-device")
+    assert any("product.registration_class 的取值“3类”无效" in p and "III" in p for p in problems), problems
+
+
+def test_accepts_a_registration_class_of_the_catalogue(corpus, policies):
+    def other(data: dict) -> None:
+        _measure(data, "xm-2023/m2-innovative-device")["conditions"]["all"][1]["eq"] = "II"
+
+    _edit(policies, other)
+    _load(corpus, policies)

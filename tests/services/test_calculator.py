@@ -21,7 +21,7 @@ def base_case(**changes):
                 "product_id": "p1",
                 "stage": "phase_2",
                 "rd_investment": "30000000",
-                "transferred_locally": True,
+                "transferred_city": "厦门市",
             }
         ],
         "as_of": "2026-03-02",
@@ -46,6 +46,25 @@ def test_a_valid_case_is_assessed():
     assert any(e.measure_id == "xm-2023/m1-clinical" for e in result.entitlements)
 
 
+@pytest.mark.parametrize("written", ["III类", "Ⅲ", "三类", "第三类", "3", "III"])
+def test_a_device_class_however_written_gets_the_class_iii_award(written):
+    case = base_case(
+        products=[{"id": "d1", "type": "device", "registration_class": written}],
+        events=[
+            {
+                "id": "e1",
+                "type": "first_industrialisation",
+                "date": "2026-03-01",
+                "product_id": "d1",
+                "cumulative_sales": "600000",
+            }
+        ],
+    )
+    result = get_calculator().assess(case)
+    got = next(e for e in result.entitlements if e.measure_id == "xm-2023/m2-device")
+    assert got.amount.value == 1000000
+
+
 @pytest.mark.parametrize(
     ("data", "field", "words"),
     [
@@ -55,11 +74,21 @@ def test_a_valid_case_is_assessed():
         (base_case(events=event(date="2026-02-30")), "events[0].date", "YYYY-MM-DD"),
         (base_case(events=event(stage="phase_4")), "events[0].stage", "preclinical"),
         (
-            base_case(events=event(transferred_locally="yes")),
-            "events[0].transferred_locally",
+            base_case(events=event(introduced="yes")),
+            "events[0].introduced",
             "true 或 false",
         ),
         (base_case(events=event(colour="red")), "events[0].colour", "没有属性 colour"),
+        (
+            base_case(products=[{"id": "p1", "type": "chemical", "registration_class": "9"}]),
+            "products[0].registration_class",
+            "应为 1（境内外均未上市的创新药）",
+        ),
+        (
+            base_case(events=event(transferred_city="上海市")),
+            "events[0].transferred_city",
+            "福建省外",
+        ),
         (base_case(events=event(product_id="p9")), "events[0].product_id", "没有 id 为“p9”的产品"),
         (base_case(as_of="tomorrow"), "as_of", "YYYY-MM-DD"),
         ({k: v for k, v in base_case().items() if k != "applicant"}, "applicant", "缺少必填字段"),

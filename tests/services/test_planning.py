@@ -27,7 +27,7 @@ def case(event_date: str, as_of: str, award_date: str | None = None) -> dict:
                 "product_id": "p1",
                 "stage": "phase_2",
                 "rd_investment": "30000000",
-                "transferred_locally": True,
+                "transferred_city": "厦门市",
             }
         ],
         "as_of": as_of,

@@ -51,7 +51,7 @@ def phase2(**extra):
         "e0.registration_class": "1",
         "e0.attr.stage": "phase_2",
         "e0.attr.rd_investment": "30000000",
-        "e0.attr.transferred_locally": "true",
+        "e0.attr.transferred_city": "厦门市",
     }
     return fields | extra
 
@@ -72,7 +72,11 @@ def test_each_event_type_row_follows_the_catalogue(catalogue):
     fields = {f.name: f for f in clinical.fields}
     assert fields["rd_investment"].type == "money" and "万元" in fields["rd_investment"].hint
     assert ("phase_2", "Ⅱ期临床试验") in fields["stage"].options
-    assert fields["transferred_locally"].type == "bool"
+    assert fields["introduced"].type == "bool"
+    assert (
+        fields["transferred_city"].type == "enum"
+        and ("福州市", "福州市") in fields["transferred_city"].options
+    )
     talent = specs["talent_recruited"]
     assert talent.has_subject and not talent.has_product
     assert {f.name: f.type for f in talent.fields} == {"role": "enum", "recruited_on": "date"}
@@ -100,7 +104,7 @@ def test_a_filled_form_becomes_the_case_the_api_takes(catalogue):
                 "date": "2025-06-30",
                 "stage": "phase_2",
                 "rd_investment": "30000000",
-                "transferred_locally": True,
+                "transferred_city": "厦门市",
                 "product_id": "p1",
             }
         ],
@@ -114,11 +118,11 @@ def test_a_filled_form_becomes_the_case_the_api_takes(catalogue):
 def test_blank_rows_and_unknown_answers_are_left_out(catalogue):
     form, b = built(
         catalogue,
-        phase2(**{"e0.attr.transferred_locally": "", "e0.attr.stage": "", "e3.type": "", "e3.date": ""}),
+        phase2(**{"e0.attr.transferred_city": "", "e0.attr.stage": "", "e3.type": "", "e3.date": ""}),
     )
     assert form.errors == {}
     assert len(b.case["events"]) == 1
-    assert "stage" not in b.case["events"][0] and "transferred_locally" not in b.case["events"][0]
+    assert "stage" not in b.case["events"][0] and "transferred_city" not in b.case["events"][0]
 
 
 def test_rows_naming_the_same_product_share_it(catalogue):
@@ -207,7 +211,8 @@ def test_dates_are_read_as_people_write_them(text, day):
         ({"e0.attr.rd_investment": "-5"}, "e0.attr.rd_investment", "不能为负数"),
         ({"e0.attr.rd_investment": "很多"}, "e0.attr.rd_investment", "金额应为数字"),
         ({"e0.attr.stage": "phase_4"}, "e0.attr.stage", "Ⅱ期临床试验"),
-        ({"e0.attr.transferred_locally": "maybe"}, "e0.attr.transferred_locally", "不清楚"),
+        ({"e0.attr.introduced": "maybe"}, "e0.attr.introduced", "不清楚"),
+        ({"e0.attr.transferred_city": "北京市"}, "e0.attr.transferred_city", "福建省外"),
         ({"e0.registration_class": "9"}, "e0.registration_class", "注册分类"),
         ({"e0.product_type": ""}, "e0.product_type", "产品类型"),
         ({"name": "名" * 500}, "name", "内容过长"),
@@ -303,7 +308,7 @@ def test_a_case_fills_the_form_back(catalogue):
     )
     row = form.rows[0]
     assert row.get("attr.rd_investment") == "30000000"
-    assert row.get("attr.transferred_locally") == "true"
+    assert row.get("attr.transferred_city") == "厦门市"
     assert (row.get("product_type"), row.get("registration_class"), row.get("product_name")) == (
         "chemical",
         "1",

@@ -39,7 +39,7 @@ def enterprise(**extra):
         "e0.registration_class": "1",
         "e0.attr.stage": "phase_2",
         "e0.attr.rd_investment": "3000万",
-        "e0.attr.transferred_locally": "true",
+        "e0.attr.transferred_city": "厦门市",
         "e1.type": "talent_recruited",
         "e1.date": "2025-08-01",
         "e1.subject": "张三",
@@ -96,7 +96,7 @@ def test_a_row_shows_only_its_types_fields_with_labels_units_and_choices(client)
     row0 = page.split('id="e0"', 1)[1].split('id="e1"', 1)[0]
     assert "该阶段研发投入（元）" in row0 and '<span class="calc-unit">元</span>' in row0 and "万元" in row0
     assert ">Ⅱ期临床试验<" in row0 and ">化学药<" in row0 and ">1类（创新药）<" in row0
-    assert 'type="radio" name="e0.attr.transferred_locally" value=""' in row0 and "不清楚" in row0
+    assert 'type="radio" name="e0.attr.introduced" value=""' in row0 and "不清楚" in row0
     assert "e0.attr.role" not in row0 and "e0.subject" not in row0
     row1 = page.split('id="e1"', 1)[1].split("</fieldset>", 1)[0]
     assert 'name="e1.attr.recruited_on"' in row1 and 'type="date"' in row1 and "e1.product_type" not in row1
@@ -123,11 +123,14 @@ def test_the_result_shows_amounts_clauses_steps_and_totals(client):
 
 
 def test_facts_a_measure_still_needs_are_named_by_their_labels(client):
-    unsure = {"e0.attr.rd_investment": "", "e0.attr.transferred_locally": ""}
+    unsure = {"e0.attr.rd_investment": "", "e0.attr.transferred_city": ""}
     text = text_of(client.post("/calculator", data=enterprise(**unsure)).text)
     assert "补充信息后可能适用" in text
-    assert "还需提供： 在本地（本市/本省）转化 、" in text and " 该阶段研发投入（元） " in text
-    assert "event.rd_investment" not in text and "event.transferred_locally" not in text
+    assert (
+        "还需提供： 转化所在地（设区市；在福建省外转化的选“福建省外”） 、" in text
+        and " 该阶段研发投入（元） " in text
+    )
+    assert "event.rd_investment" not in text and "event.transferred_city" not in text
     page = client.post("/calculator", data=enterprise(**unsure)).text
     fix = re.search(r'<a class="calc-need" href="([^"]+)">该阶段研发投入（元）</a>', page).group(1)
     assert html.unescape(fix).startswith("/calculator?c=") and fix.endswith("#e0.attr.rd_investment")
@@ -289,7 +292,7 @@ MALFORMED_POSTS = {
     "huge money": (enterprise(**{"e0.attr.rd_investment": "9" * 400}), "内容过长"),
     "unknown event type": (enterprise(**{"e0.type": "moon_landing"}), "未知的成果类型"),
     "unknown enum value": (enterprise(**{"e0.attr.stage": "phase_9"}), "阶段应为"),
-    "unknown bool value": (enterprise(**{"e0.attr.transferred_locally": "yes"}), "不清楚"),
+    "unknown bool value": (enterprise(**{"e0.attr.introduced": "yes"}), "不清楚"),
     "unknown product type": (enterprise(**{"e0.product_type": "spaceship"}), "未知的产品类型"),
     "unknown registration class": (enterprise(**{"e0.registration_class": "99"}), "注册分类请从列表中选择"),
     "bad integer": (enterprise(**{"e1.type": "gcp_specialty_added", "e1.attr.count": "-2"}), "非负整数"),
@@ -437,7 +440,7 @@ def test_a_hand_made_share_link_in_the_apis_looser_forms_is_shown(client):
                 "product_id": "x",
                 "stage": "phase_2",
                 "rd_investment": "30,000,000",
-                "transferred_locally": True,
+                "transferred_city": "厦门市",
             },
             {"id": "t", "type": "talent_recruited", "date": "2025-08-01", "recruited_on": "2024-03-01"},
         ],
@@ -557,7 +560,7 @@ def phase3_2026(**extra):
         "e0.product_name": "甲片",
         "e0.attr.stage": "phase_3",
         "e0.attr.rd_investment": "8000万",
-        "e0.attr.transferred_locally": "true",
+        "e0.attr.transferred_city": "厦门市",
         "action": "assess",
     }
     return fields | extra

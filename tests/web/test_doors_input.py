@@ -30,7 +30,7 @@ CASE = {
             "product_id": "p1",
             "stage": "phase_2",
             "rd_investment": "30000000",
-            "transferred_locally": True,
+            "transferred_city": "厦门市",
         }
     ],
     "prior_awards": [
@@ -143,7 +143,7 @@ def form(**extra) -> dict:
         "e0.registration_class": "1",
         "e0.attr.stage": "phase_2",
         "e0.attr.rd_investment": "3000万",
-        "e0.attr.transferred_locally": "true",
+        "e0.attr.transferred_city": "厦门市",
         "action": "assess",
     }
     return fields | extra
@@ -337,7 +337,7 @@ PATHS = [
     "events__0__date",
     "events__0__stage",
     "events__0__rd_investment",
-    "events__0__transferred_locally",
+    "events__0__transferred_city",
     "prior_awards",
     "prior_awards__0",
     "prior_awards__0__amount",

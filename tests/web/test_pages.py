@@ -176,10 +176,12 @@ def test_overview_counts_follow_the_chosen_date(client):
     early = client.get("/api/v1/overview", params={"as_of": "2023-01-01"}).json()
     by_status = {c["status"]: c for c in early["counts"]}
     assert by_status["in_force"]["documents"] == 0
-    assert by_status["not_yet"]["documents"] == 3
-    assert by_status["no_window"]["documents"] == 2
+    assert by_status["not_yet"]["documents"] == 4  # fj-yj-2025-30 applies from its issue date
+    assert by_status["no_window"]["documents"] == 1  # fz-plan: no window, no issue date
     late = client.get("/api/v1/overview", params={"as_of": "2027-01-01"}).json()
-    assert {c["status"]: c["documents"] for c in late["counts"]}["expired"] == 3
+    late_counts = {c["status"]: c["documents"] for c in late["counts"]}
+    assert late_counts["expired"] == 3
+    assert late_counts["in_force"] == 1  # fj-yj-2025-30 states no end: it keeps applying
 
 
 def test_api_docs_still_work(client):

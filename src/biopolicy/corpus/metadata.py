@@ -96,5 +96,12 @@ def in_force(closing_text: str, issued: date | None) -> InForce:
     if end:
         return InForce(None, end, f"原文只写明执行至{end.isoformat()}，未写起始日。")
     if start:
-        return InForce(start, None, f"原文写明自{start.isoformat()}起施行，未写截止日。")
+        return InForce(start, None, f"原文写明自{start.isoformat()}起施行，未写截止日，继续适用。")
+    if issued:
+        # a document cannot apply before it was issued; with no stated end it keeps applying
+        return InForce(
+            issued,
+            None,
+            f"原文未载明有效期：自印发日期{issued.isoformat()}起适用，此前的事项不适用；未规定截止日，继续适用。",
+        )
     return InForce(None, None, "原文未载明有效期。")

@@ -213,7 +213,7 @@ def _fail(w: Work, reason: str) -> Work:
 
 def _window_text(window, d: date) -> str:
     start = str(window.from_) if window.from_ else "未规定"
-    end = str(window.to) if window.to else "未规定"
+    end = str(window.to) if window.to else "原文未规定截止日，继续适用"
     if not window.from_ and not window.to:
         return f"原文未规定有效期；按事件日期 {d} 视为适用"
     return f"事件日期 {d} 在有效期（{start} 至 {end}）内"

@@ -23,10 +23,18 @@ def check_case(case: Case, rules: RuleSet, catalogue: Catalogue) -> Case:
     if place:
         problems.append(place)
     product_ids = {p.id for p in case.products}
+    products = []
     for i, product in enumerate(case.products):
         if product.type not in catalogue.product_types:
             allowed = "、".join(catalogue.product_types)
             problems.append(f"products[{i}].type：未知的产品类型“{product.type}”，应为 {allowed} 之一")
+        elif product.registration_class is not None:
+            try:
+                written = catalogue.registration_class(product.type, product.registration_class)
+                product = product.model_copy(update={"registration_class": written})
+            except ValueError as exc:
+                problems.append(f"products[{i}].registration_class：{exc}")
+        products.append(product)
     if len(product_ids) != len(case.products):
         problems.append("products：产品 id 不能重复")
     events = []
@@ -62,7 +70,7 @@ def check_case(case: Case, rules: RuleSet, catalogue: Catalogue) -> Case:
             problems.append(f"prior_awards[{i}].event_id：events 中没有 id 为“{award.event_id}”的事件")
     if problems:
         raise CaseError(problems)
-    return case.model_copy(update={"events": events})
+    return case.model_copy(update={"products": products, "events": events})
 
 
 def _typed(value: Any, spec: AttributeSpec, field: str) -> Any:

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from biopolicy.domain.registration import includes
 from biopolicy.engine.facts import MISSING, Situation
 from biopolicy.rules.schema import All, AnyOf, CategoryRef, Compare, Condition, Not
 
@@ -86,14 +87,16 @@ def _compare(c: Compare, s: Situation) -> Verdict:
 
 def _test(c: Compare, value: Any, s: Situation) -> bool:
     op, operand = c.operator, c.operand
+    # a registration class includes its sub-classes: "1" holds for a TCM 1.1 compound preparation
+    same = _within_class if c.fact == "product.registration_class" else _same
     if op == "eq":
-        return _same(value, operand)
+        return same(value, operand)
     if op == "ne":
-        return not _same(value, operand)
+        return not same(value, operand)
     if op == "in_":
-        return any(_same(value, o) for o in operand)
+        return any(same(value, o) for o in operand)
     if op == "not_in":
-        return not any(_same(value, o) for o in operand)
+        return not any(same(value, o) for o in operand)
     if op == "within_years":
         return isinstance(value, date) and value <= s.event.date <= _add_years(value, operand)
     number = Decimal(str(value))
@@ -109,6 +112,10 @@ def _same(value: Any, operand: Any) -> bool:
     if isinstance(value, bool) or isinstance(operand, bool):
         return value is operand or value == operand
     return str(value) == str(operand)
+
+
+def _within_class(value: Any, operand: Any) -> bool:
+    return includes(str(operand), str(value))
 
 
 def _add_years(d: date, years: int) -> date:

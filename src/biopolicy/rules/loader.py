@@ -186,6 +186,7 @@ def _check_cap_condition(cap: Cap, catalogue: Catalogue) -> list[str]:
             problems.append(f"when：上限的条件不能引用类别“{leaf.category}”，请直接写出产品或事件的条件")
         elif not leaf.fact.startswith("event."):
             problems += _check_fact_path(leaf, {}, catalogue)
+            problems += _check_values(leaf, {}, catalogue)
     return problems
 
 
@@ -302,6 +303,8 @@ def _check_values(leaf: Compare, attributes: dict, catalogue: Catalogue) -> list
         allowed = set(catalogue.product_types)
     elif leaf.fact == "applicant.kind":
         allowed = {k.value for k in ApplicantKind}
+    elif leaf.fact == "product.registration_class":
+        allowed = catalogue.all_registration_classes
     else:
         return []
     operand = leaf.operand if isinstance(leaf.operand, list) else [leaf.operand]

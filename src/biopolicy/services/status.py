@@ -46,13 +46,13 @@ class InForce:
 
     @property
     def window_text(self) -> str:
-        """The window in words: 2023-11-20 至 2026-12-31, 至 2025-12-31, 自 2025-04-29 起, 未规定有效期."""
+        """The window in words: 2023-11-20 至 2026-12-31, 至 2025-12-31, 自 2025-08-07 起（未规定截止日）, 未规定有效期."""
         if self.start and self.end:
             return f"{self.start.isoformat()} 至 {self.end.isoformat()}"
         if self.end:
             return f"至 {self.end.isoformat()}"
         if self.start:
-            return f"自 {self.start.isoformat()} 起"
+            return f"自 {self.start.isoformat()} 起（未规定截止日）"
         return LABELS[Status.no_window]
 
 

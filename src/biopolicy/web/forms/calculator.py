@@ -44,21 +44,32 @@ MAX_TEXT = 200  # characters in any one field
 MAX_TOKEN = 60_000  # characters of a share-link payload
 GENERAL = "_form"  # the key of problems that belong to no one field
 
-# The registration classes a product row offers; the rules compare these strings.
+# The registration classes a product row offers; the rules compare these strings. Which classes a
+# product type has is data (registration_classes in the event catalogue): the calculator refuses a
+# class its type does not have, and a class includes its sub-classes (1.1 is a class 1 drug).
 REGISTRATION_CLASSES: tuple[tuple[str, str], ...] = (
     ("1", "1类（创新药）"),
+    ("1.1", "1.1类（创新药；中药为中药复方制剂）"),
+    ("1.2", "1.2类（创新药；中药为提取物及其制剂）"),
+    ("1.3", "1.3类（创新药；中药为新药材及其制剂）"),
+    ("1.4", "1.4类（创新型疫苗）"),
     ("2", "2类（改良型新药）"),
     ("2.1", "2.1类（改良型新药）"),
     ("2.2", "2.2类（改良型新药）"),
     ("2.3", "2.3类（改良型新药）"),
     ("2.4", "2.4类（改良型新药）"),
+    ("2.5", "2.5类（改良型疫苗）"),
+    ("2.6", "2.6类（改良型疫苗）"),
     ("3", "3类（仿制药；中药为古代经典名方中药复方制剂）"),
-    ("3.1", "3.1类（中药古代经典名方复方制剂）"),
-    ("3.2", "3.2类（中药古代经典名方复方制剂）"),
+    ("3.1", "3.1类（中药古代经典名方复方制剂；生物制品为境外已上市）"),
+    ("3.2", "3.2类（中药古代经典名方复方制剂；生物制品为境外已上市）"),
+    ("3.3", "3.3类（生物制品：境内已上市疫苗或生物类似药）"),
+    ("3.4", "3.4类（生物制品：其他）"),
     ("4", "4类（仿制药）"),
     ("5", "5类（境外上市药品境内上市）"),
     ("5.1", "5.1类"),
     ("5.2", "5.2类"),
+    ("I", "第一类医疗器械"),
     ("II", "第二类医疗器械"),
     ("III", "第三类医疗器械"),
 )

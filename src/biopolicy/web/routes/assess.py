@@ -26,7 +26,7 @@ EXAMPLE = {
             "product_id": "p1",
             "stage": "phase_2",
             "rd_investment": "30000000",
-            "transferred_locally": True,
+            "transferred_city": "厦门市",
         }
     ],
     "as_of": "2026-03-02",
