@@ -74,7 +74,7 @@ def test_the_form_offers_places_kinds_and_every_event_type(client):
     for event_type in get_calculator().catalogue.events:
         assert f'<template id="calc-fields-{event_type}">' in page
     assert 'name="e0.type"' in page and 'name="e0.date"' in page
-    assert "添加事件" in page and 'value="add"' in page
+    assert "添加成果" in page and 'value="add"' in page
     assert "calculator.js" in page and "calculator.css" in page
 
 
@@ -95,7 +95,7 @@ def test_a_row_shows_only_its_types_fields_with_labels_units_and_choices(client)
     page = client.post("/calculator", data=enterprise(action="refresh")).text
     row0 = page.split('id="e0"', 1)[1].split('id="e1"', 1)[0]
     assert "该阶段研发投入（元）" in row0 and '<span class="calc-unit">元</span>' in row0 and "万元" in row0
-    assert ">Ⅱ期临床试验<" in row0 and ">化学药<" in row0 and ">1类（创新药）<" in row0
+    assert ">Ⅱ期临床试验<" in row0 and ">化学药<" in row0 and ">1类：境内外均未上市的创新药<" in row0
     assert 'type="radio" name="e0.attr.introduced" value=""' in row0 and "不清楚" in row0
     assert "e0.attr.role" not in row0 and "e0.subject" not in row0
     row1 = page.split('id="e1"', 1)[1].split("</fieldset>", 1)[0]

@@ -106,6 +106,7 @@ class EventFormSpec:
     has_product: bool  # the achievement is about a drug or device: the row asks for its product
     has_subject: bool  # about a person, platform or centre: the row asks for its name
     fields: tuple[FieldSpec, ...]
+    yearly: bool = False  # a figure for a year (年度): the row asks for the year, not a day
 
 
 def form_specs(catalogue: Catalogue) -> dict[str, EventFormSpec]:
@@ -128,13 +129,28 @@ def _event_spec(t: EventType) -> EventFormSpec:
         has_product="product_id" in t.example,
         has_subject="product_id" not in t.example,
         fields=tuple(fields),
+        yearly=is_yearly(t),
     )
+
+
+def is_yearly(t: EventType) -> bool:
+    """An event type that reports a year's figure (年度服务收入, 年度营业收入): its date is the
+    year's last day, so the form asks for the year."""
+    return "年度" in t.label
+
+
+def year_of(text: str) -> date | None:
+    """A year written alone (2025, 2025年) as the year's last day."""
+    m = re.fullmatch(r"(\d{4})年?(度)?", text.strip())
+    if not m or not 1900 <= int(m.group(1)) <= 2999:
+        return None
+    return date(int(m.group(1)), 12, 31)
 
 
 _HINTS = {
     AttributeType.money: "以元为单位，如 30000000（即3000万元）；也可写“3000万”",
-    AttributeType.decimal: "数字",
-    AttributeType.int: "非负整数",
+    AttributeType.decimal: "填写数字，如 1.5",
+    AttributeType.int: "填写数字，如 3",
     AttributeType.bool: "",
     AttributeType.date: "",
     AttributeType.enum: "",
@@ -475,11 +491,21 @@ def _event(form: CalculatorForm, i: int, row: EventRow, specs: dict[str, EventFo
         form.error(f"{where}.type", "请选择成果类型")
     elif spec is None:
         form.error(f"{where}.type", "未知的成果类型，请从列表中选择")
-    parsed = parse_date(when) if when else None
+    yearly = spec is not None and spec.yearly
+    parsed = (year_of(when) or (parse_date(when) if yearly else None)) if yearly else parse_date(when)
+    parsed = parsed if when else None
     if not when:
-        form.error(f"{where}.date", "请填写成果的日期（计划中的成果填预计日期）")
+        form.error(
+            f"{where}.date",
+            "请填写年度，如 2025" if yearly else "请填写成果的日期（计划中的成果填预计日期）",
+        )
     elif parsed is None:
-        form.error(f"{where}.date", "日期应写成 YYYY-MM-DD，如 2025-06-30（预计月份可写 2026-06）")
+        form.error(
+            f"{where}.date",
+            "年度应写成四位年份，如 2025"
+            if yearly
+            else "日期应写成 YYYY-MM-DD，如 2025-06-30（预计月份可写 2026-06）",
+        )
     if spec is None:
         return None
     event: dict[str, Any] = {"type": type_, "date": parsed.isoformat() if parsed else when}

@@ -30,6 +30,7 @@ from biopolicy.domain.places import CITIES, XIAMEN_DISTRICTS
 from biopolicy.services.calculator import Calculator, parse_case
 from biopolicy.services.describe import fact_label
 from biopolicy.services.exports import ExportUnavailable, sheet_of, to_pdf, to_xlsx
+from biopolicy.services.finding import event_types_for_kind
 from biopolicy.services.planning import Planning, plan
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.forms.calculator import (
@@ -290,6 +291,9 @@ def _form_page(
         "specs": form_specs(calculator.catalogue),
         "product_types": calculator.catalogue.product_types,
         "registration_classes": REGISTRATION_CLASSES,
+        "classes_by_type": classes_by_type(calculator),
+        "event_kinds": event_kinds(calculator),
+        "offered_events": set(event_types_for_kind(calculator, form.kind or None)),
         "kinds": [(k.value, label) for k, label in APPLICANT_KIND_LABELS.items()],
         "cities": CITIES,
         "districts": XIAMEN_DISTRICTS,
@@ -312,6 +316,22 @@ def _form_page(
         "rules_version": calculator.rules.version,
     }
     return templates.TemplateResponse(request, "calculator.html", context, status_code=status_code)
+
+
+def classes_by_type(calculator: Calculator) -> dict[str, list[tuple[str, str]]]:
+    """Each product type's registration classes as the form offers them (the catalogue's data)."""
+    return {
+        ptype: [(v, f"{v}类：{label}" if v[:1].isdigit() else label) for v, label in classes.items()]
+        for ptype, classes in calculator.catalogue.registration_classes.items()
+    }
+
+
+def event_kinds(calculator: Calculator) -> dict[str, list[str]]:
+    """For each achievement, the applicant kinds some measure pays for it."""
+    out: dict[str, set[str]] = {}
+    for m in calculator.measures():
+        out.setdefault(m.event, set()).update(k.value for k in m.applicant.kinds)
+    return {event: sorted(kinds) for event, kinds in out.items()}
 
 
 def _editable(form: CalculatorForm, case: dict[str, Any]) -> CalculatorForm:
