@@ -99,7 +99,9 @@ def test_measure_list_filters_by_kind_event_level_and_status(client):
     assert all(i.startswith("xm") for i in ids(city="厦门市"))
     rules = get_calculator().rules
     day = date(2024, 6, 30)
-    starts_later = {m.id for m in get_calculator().measures() if (w := rules.window(m)).from_ and w.from_ > day}
+    starts_later = {
+        m.id for m in get_calculator().measures() if (w := rules.window(m)).from_ and w.from_ > day
+    }
     assert starts_later and ids(status="not_yet", as_of=day.isoformat()) == starts_later
 
 

@@ -220,3 +220,27 @@ def sorted_documents(documents: list[Document], as_of: date) -> list[Document]:
         documents,
         key=lambda d: (order[document_in_force(d, as_of).status], -(d.issued or date.min).toordinal(), d.id),
     )
+
+
+EXPIRY_NOTICE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Expiring:
+    """A document in force on ``as_of`` whose window ends within ``EXPIRY_NOTICE_DAYS``."""
+
+    doc: Document
+    end: date
+    days_left: int
+
+
+def expiring_documents(library: Library, as_of: date, days: int = EXPIRY_NOTICE_DAYS) -> list[Expiring]:
+    """Documents in force on ``as_of`` that end within ``days`` (the last day counts), soonest first."""
+    out = []
+    for doc in library.documents():
+        status = document_in_force(doc, as_of).status
+        if status == Status.in_force and doc.in_force_to is not None:
+            left = (doc.in_force_to - as_of).days
+            if 0 <= left <= days:
+                out.append(Expiring(doc, doc.in_force_to, left))
+    return sorted(out, key=lambda e: (e.end, e.doc.id))
