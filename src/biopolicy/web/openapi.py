@@ -74,7 +74,7 @@ def _list_filter_values(app: FastAPI, spec: dict[str, Any]) -> None:
                 if param.get("in") == "query" and param.get("name") in values:
                     schema = param.setdefault("schema", {})
                     target = next((s for s in schema.get("anyOf", []) if s.get("type") == "string"), schema)
-                    target["enum"] = values[param["name"]]
+                    target["enum"] = ["", *values[param["name"]]]  # empty: no filter, as a form sends it
 
 
 def truthful_openapi(app: FastAPI, max_body_bytes: int) -> dict[str, Any]:
