@@ -36,9 +36,9 @@ def builds(monkeypatch) -> list[int]:
     built: list[int] = []
 
     class Counting(SearchIndex):
-        def __init__(self, clauses) -> None:
+        def __init__(self, clauses, synonyms=None) -> None:
             built.append(1)
-            super().__init__(clauses)
+            super().__init__(clauses, synonyms)
 
     monkeypatch.setattr(index_cache, "SearchIndex", Counting)
     return built
@@ -206,3 +206,12 @@ def test_jieba_dictionary_saved_in_pieces_loads_back_the_same_and_damage_rebuild
     damaged = jieba.Tokenizer()
     search._load_dictionary(type("J", (), {"dt": damaged, "__version__": jieba.__version__}), tmp_path)
     assert damaged.FREQ == reference.FREQ
+
+
+def test_another_synonym_table_is_another_key():
+    from biopolicy.corpus.synonyms import Synonyms
+
+    clauses = build_fake_corpus().all_clauses()
+    one = Synonyms.of({"phase-3": ["三期", "Ⅲ期"]})
+    two = Synonyms.of({"phase-3": ["三期", "Ⅲ期", "3期"]})
+    assert len({cache_key(clauses), cache_key(clauses, one), cache_key(clauses, two)}) == 3

@@ -164,10 +164,10 @@ def test_searches_during_preparation_wait_for_the_one_build(fake_corpus, monkeyp
     calls: list[int] = []
     real = library_module.load_or_build
 
-    def slow(clauses, cache_dir):
+    def slow(clauses, cache_dir, synonyms=None):
         calls.append(1)
         time.sleep(0.3)
-        return real(clauses, cache_dir)
+        return real(clauses, cache_dir, synonyms)
 
     monkeypatch.setattr(library_module, "load_or_build", slow)
     library = Library.from_corpus(fake_corpus)

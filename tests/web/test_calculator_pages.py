@@ -7,7 +7,7 @@ import base64
 import html
 import json
 import re
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from biopolicy.services.calculator import get_calculator
 from biopolicy.web.app import create_app
-from biopolicy.web.forms.calculator import encode_case
+from biopolicy.web.forms.calculator import decode_case, decode_token, encode_case
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_the_form_offers_places_kinds_and_every_event_type(client):
     for event_type in get_calculator().catalogue.events:
         assert f'<template id="calc-fields-{event_type}">' in page
     assert 'name="e0.type"' in page and 'name="e0.date"' in page
-    assert "添加事件" in page and 'value="add"' in page
+    assert "添加成果" in page and 'value="add"' in page
     assert "calculator.js" in page and "calculator.css" in page
 
 
@@ -95,7 +95,7 @@ def test_a_row_shows_only_its_types_fields_with_labels_units_and_choices(client)
     page = client.post("/calculator", data=enterprise(action="refresh")).text
     row0 = page.split('id="e0"', 1)[1].split('id="e1"', 1)[0]
     assert "该阶段研发投入（元）" in row0 and '<span class="calc-unit">元</span>' in row0 and "万元" in row0
-    assert ">Ⅱ期临床试验<" in row0 and ">化学药<" in row0 and ">1类（创新药）<" in row0
+    assert ">Ⅱ期临床试验<" in row0 and ">化学药<" in row0 and ">1类：境内外均未上市的创新药<" in row0
     assert 'type="radio" name="e0.attr.introduced" value=""' in row0 and "不清楚" in row0
     assert "e0.attr.role" not in row0 and "e0.subject" not in row0
     row1 = page.split('id="e1"', 1)[1].split("</fieldset>", 1)[0]
@@ -163,19 +163,47 @@ def test_a_planned_milestone_shows_what_it_would_bring_and_what_expires_first(cl
 def test_the_share_link_reproduces_the_result_and_warns_when_the_rules_changed(client):
     first = client.post("/calculator", data=enterprise()).text
     path = link(first, "calc-share-link")
-    query = parse_qs(urlparse(path).query)
-    assert query["v"] == [get_calculator().rules.version]
-    case = json.loads(base64.urlsafe_b64decode(query["c"][0] + "=" * (-len(query["c"][0]) % 4)))
+    token = parse_qs(urlparse(path).query)["c"][0]
+    case, version = decode_token(token)
+    assert version == get_calculator().rules.version
     assert case["events"][0]["rd_investment"] == "30000000"
     again = client.get(path)
     assert again.status_code == 200
     amounts = re.compile(r'class="calc-wan"[^>]*>([^<]+)<')
     assert amounts.findall(again.text) == amounts.findall(first)
     assert "政策规则已于生成此链接后更新" not in again.text
-    old = path.replace(f"v={query['v'][0]}", "v=000000000000")
+    old = "/calculator/result?" + urlencode({"c": encode_case(case, "000000000000")})
     stale = client.get(old)
     assert stale.status_code == 200 and "政策规则已于生成此链接后更新，结果可能不同" in stale.text
     assert amounts.findall(stale.text) == amounts.findall(first)
+
+
+def test_the_result_address_is_compact_and_never_the_case_in_plain_base64(client):
+    response = client.post("/calculator", data=enterprise(), follow_redirects=False)
+    assert response.status_code == 303  # Post/Redirect/Get: a reload never resubmits the form
+    location = response.headers["location"]
+    assert location.startswith("/calculator/result?c=z1")
+    token = parse_qs(urlparse(location).query)["c"][0]
+    case, _ = decode_token(token)
+    plain = base64.urlsafe_b64encode(json.dumps(case, ensure_ascii=False).encode()).decode()
+    assert len(token) < len(plain) * 0.7
+    assert "eyJ" not in token  # no JSON object in plain base64 inside it
+    assert encode_case(case, "v") == encode_case(dict(reversed(list(case.items()))), "v")  # canonical: stable
+    assert client.get(location).status_code == 200
+
+
+def test_a_link_made_before_the_compact_token_still_opens(client):
+    first = client.post("/calculator", data=enterprise()).text
+    token = parse_qs(urlparse(link(first, "calc-share-link")).query)["c"][0]
+    case, version = decode_token(token)
+    legacy = base64.urlsafe_b64encode(json.dumps(case, ensure_ascii=False).encode()).decode().rstrip("=")
+    old = client.get("/calculator/result?" + urlencode({"c": legacy, "v": version}))
+    assert old.status_code == 200 and "政策规则已于生成此链接后更新" not in old.text
+
+
+def test_a_damaged_compact_token_is_explained(client):
+    response = client.get("/calculator/result?c=z1AAAA")
+    assert response.status_code == 400 and "链接已损坏" in response.text
 
 
 def test_the_json_download_is_the_apis_answer(client):
@@ -184,7 +212,7 @@ def test_the_json_download_is_the_apis_answer(client):
     assert download.status_code == 200
     assert "attachment" in download.headers["content-disposition"]
     token = parse_qs(urlparse(link(page, "calc-json")).query)["c"][0]
-    case = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    case = decode_case(token)
     assert download.json() == client.post("/api/v1/assess", json=case).json()
 
 

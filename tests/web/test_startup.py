@@ -17,10 +17,10 @@ def test_the_app_answers_while_the_search_index_is_prepared_and_a_search_waits(f
     started = threading.Event()
     real = library_module.load_or_build
 
-    def gated(clauses, cache_dir):
+    def gated(clauses, cache_dir, synonyms=None):
         started.set()
         assert release.wait(30), "the test never released the build"
-        return real(clauses, cache_dir)
+        return real(clauses, cache_dir, synonyms)
 
     monkeypatch.setattr(library_module, "load_or_build", gated)
     library = Library.from_corpus(fake_corpus)

@@ -8,7 +8,8 @@ index depends on:
 - every clause as parsed (id, document, parent, kind, title, text): a changed source file, a changed
   ``document.yaml`` or a changed parser gives other clauses and so another key;
 - the code that builds the index (the source of ``corpus/search.py``) and the cache format;
-- jieba's version (its dictionary decides the words) and the marshal format.
+- jieba's version (its dictionary decides the words) and the marshal format;
+- the synonym table (``policies/_catalogue/synonyms.yaml``) and the code that applies it.
 
 A file with another key is not read; a file whose payload does not match its checksum, or that
 does not fit the clauses, is ignored and rebuilt (file format: ``corpus/cachefile.py``). Files of
@@ -26,7 +27,9 @@ from importlib import metadata
 from pathlib import Path
 
 from biopolicy.corpus import cachefile, search
+from biopolicy.corpus import synonyms as synonyms_module
 from biopolicy.corpus.search import SearchIndex
+from biopolicy.corpus.synonyms import Synonyms
 from biopolicy.domain import Clause
 
 __all__ = ["FORMAT", "PREFIX", "cache_key", "cache_path", "load_or_build"]
@@ -38,9 +41,11 @@ PREFIX = "search-index-"
 KIND = b"search-index"
 
 
-def cache_key(clauses: Iterable[Clause]) -> str:
+def cache_key(clauses: Iterable[Clause], synonyms: Synonyms | None = None) -> str:
     """The hex digest naming the index of these clauses built by this code."""
     h = hashlib.sha256()
+    h.update(f"synonyms {synonyms.digest if synonyms and synonyms.groups else '-'}\0".encode())
+    h.update(Path(synonyms_module.__file__).read_bytes())
     for part in (f"format {FORMAT}", f"marshal {marshal.version}", f"jieba {_jieba_version()}"):
         h.update(part.encode() + b"\0")
     h.update(Path(search.__file__).read_bytes())
@@ -55,20 +60,22 @@ def cache_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / f"{PREFIX}{key[:32]}.bin"
 
 
-def load_or_build(clauses: Iterable[Clause], cache_dir: Path | None) -> SearchIndex:
+def load_or_build(
+    clauses: Iterable[Clause], cache_dir: Path | None, synonyms: Synonyms | None = None
+) -> SearchIndex:
     """The index of ``clauses``: from the cache when it holds this key, else built and saved."""
     clauses = list(clauses)
     if cache_dir is None:
-        return SearchIndex(clauses)
-    key = cache_key(clauses)
+        return SearchIndex(clauses, synonyms)
+    key = cache_key(clauses, synonyms)
     path = cache_path(cache_dir, key)
     state = _read(path, key)
     if state is not None:
         try:
-            return SearchIndex.from_state(clauses, state)
+            return SearchIndex.from_state(clauses, state, synonyms)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
             log.warning("search index cache %s unusable (%s); rebuilding", path, exc)
-    index = SearchIndex(clauses)
+    index = SearchIndex(clauses, synonyms)
     _write(path, key, index.state())
     return index
 

@@ -33,6 +33,11 @@ before saturation), an idf damped for terms found in every document, and three a
 - floor: hits under ``RELATIVE_FLOOR`` (5%) of the best score are dropped; they match a fragment
   of the query (工作 for 工作日) when other clauses match all of it.
 
+Synonyms (corpus/synonyms.py, ``policies/_catalogue/synonyms.yaml``): a clause also gets one
+``s:<group>`` term per variant of a group it contains (三期, Ⅲ期, III期 and 3期 are one term), and a
+query's variant is a concept looked up by that term alone, so any way of writing it finds every
+other; its snippet marks whichever variant the clause uses.
+
 All per-term BM25 weights are computed at build time, so a query is a few dictionary look-ups and
 additions over the matching clauses, plus one snippet per returned hit. What a build computes can
 be saved and loaded again (``state()`` / ``from_state()``; ``corpus/index_cache.py`` keeps it on
@@ -55,9 +60,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from biopolicy.domain import Clause, ClauseKind, SearchHit
+
+if TYPE_CHECKING:
+    from biopolicy.corpus.synonyms import Synonyms
 
 __all__ = ["MAX_QUERY_LENGTH", "QueryError", "SearchIndex", "normalise", "concepts", "index_terms"]
 
@@ -200,6 +208,7 @@ class Concept:
     text: str
     terms: tuple[tuple[str, float], ...]  # (term, weight in the concept's score)
     parts: tuple[str, ...]  # the terms that count towards coverage (bigrams, or the one term)
+    variants: tuple[str, ...] = ()  # a synonym group's ways of writing it, marked in snippets
 
 
 def _concept(text: str) -> Concept:
@@ -230,14 +239,27 @@ def _split_cjk(run: str) -> list[str]:
     return pieces
 
 
-def concepts(query: str) -> list[Concept]:
-    """The concepts of a query, in order, without duplicates or (if others remain) stop characters."""
+def concepts(query: str, synonyms: Synonyms | None = None) -> list[Concept]:
+    """The concepts of a query, in order, without duplicates or (if others remain) stop characters.
+    A variant of a synonym group is one concept, looked up by its group's term."""
+    folded = normalise(query)
+    found: list[Concept] = []
+    if synonyms is not None:
+        pieces, last = [], 0
+        for start, end, gid in synonyms.find(folded):
+            term = "s:" + gid
+            if all(c.parts != (term,) for c in found):
+                found.append(Concept(folded[start:end], ((term, 1.0),), (term,), synonyms.variants(gid)))
+            pieces.append(folded[last:start])
+            last = end
+        pieces.append(folded[last:])
+        folded = " ".join(pieces)
     texts: list[str] = []
-    for run in _RUN.findall(normalise(query)):
+    for run in _RUN.findall(folded):
         texts.extend(_split_cjk(run) if _IS_CJK.match(run) else [run])
     unique = list(dict.fromkeys(texts))
     content = [t for t in unique if t not in STOP_CHARS]
-    return [_concept(t) for t in (content or unique)]
+    return found + [_concept(t) for t in (content or (unique if not found else []))]
 
 
 def _phrases(query: str) -> list[str]:
@@ -265,16 +287,18 @@ class _Doc:
 class SearchIndex:
     """BM25 over clause text and title, built once, queried many times."""
 
-    def __init__(self, clauses: Iterable[Clause]) -> None:
+    def __init__(self, clauses: Iterable[Clause], synonyms: Synonyms | None = None) -> None:
         _init_jieba()
+        self._synonyms = synonyms
         self._set(_prepare(list(clauses)), None)
 
     def _set(self, docs: list[_Doc], postings: dict[str, list[tuple[int, float]]] | None) -> None:
         self._docs = docs
+        self._position = {d.clause.id: i for i, d in enumerate(docs)}
         # Flat per-clause lists: the query loop reads these for hundreds of clauses.
         self._doc_of = [d.clause.doc_id for d in docs]
         self._prior = [d.prior for d in docs]
-        self._postings = _build_postings(docs) if postings is None else postings
+        self._postings = _build_postings(docs, self._synonyms) if postings is None else postings
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -293,7 +317,9 @@ class SearchIndex:
         }
 
     @classmethod
-    def from_state(cls, clauses: Iterable[Clause], state: dict[str, Any]) -> SearchIndex:
+    def from_state(
+        cls, clauses: Iterable[Clause], state: dict[str, Any], synonyms: Synonyms | None = None
+    ) -> SearchIndex:
         """The index ``state()`` described, over the same clauses in the same order; ValueError
         when the state does not fit them (then build the index instead)."""
         clauses = list(clauses)
@@ -309,16 +335,17 @@ class SearchIndex:
         if not all(0 <= i < n for plist in postings.values() for i, _ in plist):
             raise ValueError("saved search index refers to a clause it does not have")
         index = cls.__new__(cls)
+        index._synonyms = synonyms
         index._set(docs, postings)
         return index
 
     def search(self, query: str, limit: int = 20, doc_id: str | None = None) -> list[SearchHit]:
         """Clauses matching ``query``, best first; ``doc_id`` keeps one document's clauses."""
         _validate(query, limit)
-        wanted = concepts(query)
+        wanted = concepts(query, self._synonyms)
         if not wanted:
             return []  # only punctuation: nothing to look for
-        raw, coverage = self._candidates(wanted, doc_id)
+        raw, coverage = self._candidates(wanted, None if doc_id is None else {doc_id})
         prior = self._prior
         base = {i: r * coverage[i] * coverage[i] * prior[i] for i, r in raw.items()}
         kept = _drop_redundant_containers(self._docs, coverage)
@@ -326,6 +353,37 @@ class SearchIndex:
         ranked = self._top(kept, base, _phrases(query), limit)
         floor = ranked[0][1] * RELATIVE_FLOOR if ranked else 0.0
         return [self._hit(i, score, wanted) for i, score in ranked if score >= floor]
+
+    def search_page(
+        self,
+        query: str,
+        offset: int,
+        limit: int,
+        doc_ids: Iterable[str] | None = None,
+        clause_ids: Iterable[str] | None = None,
+    ) -> tuple[int, list[SearchHit]]:
+        """(how many clauses match, the ``limit`` best from ``offset`` on); ``doc_ids`` /
+        ``clause_ids``: only clauses of these documents / with these ids."""
+        _validate(query, limit)
+        if offset < 0:
+            raise QueryError(f"起始位置不能为负数，收到 {offset}")
+        wanted = concepts(query, self._synonyms)
+        if not wanted:
+            return 0, []  # only punctuation: nothing to look for
+        allowed = None
+        if clause_ids is not None:
+            allowed = {self._position[c] for c in clause_ids if c in self._position}
+        raw, coverage = self._candidates(wanted, None if doc_ids is None else set(doc_ids), allowed)
+        prior = self._prior
+        base = {i: r * coverage[i] * coverage[i] * prior[i] for i, r in raw.items()}
+        kept = _drop_redundant_containers(self._docs, coverage)
+        kept.sort(key=lambda i: (-base[i], i))
+        # every kept clause ranked: to count them and to reach any page (a query is fast enough)
+        ranked = self._top(kept, base, _phrases(query), max(len(kept), 1))
+        floor = ranked[0][1] * RELATIVE_FLOOR if ranked else 0.0
+        ranked = [(i, score) for i, score in ranked if score >= floor]
+        page = ranked[offset : offset + limit]
+        return len(ranked), [self._hit(i, score, wanted) for i, score in page]
 
     def _top(
         self, kept: list[int], base: dict[int, float], phrases: list[str], limit: int
@@ -349,7 +407,7 @@ class SearchIndex:
         return [(-neg, score) for score, neg in sorted(heap, reverse=True)]
 
     def _candidates(
-        self, wanted: list[Concept], doc_id: str | None
+        self, wanted: list[Concept], doc_ids: set[str] | None, allowed: set[int] | None = None
     ) -> tuple[dict[int, float], dict[int, float]]:
         """BM25 sum and coverage of every clause matching at least one term.
 
@@ -365,7 +423,9 @@ class SearchIndex:
             for term, weight in concept.terms:
                 counts = term in concept.parts
                 for i, impact in self._postings.get(term, ()):
-                    if doc_id is not None and in_doc[i] != doc_id:
+                    if doc_ids is not None and in_doc[i] not in doc_ids:
+                        continue
+                    if allowed is not None and i not in allowed:
                         continue
                     raw[i] += weight * impact
                     if counts:
@@ -430,12 +490,16 @@ def _ancestors(clause: Clause, clauses: list[Clause], position: dict[str, int]) 
     return tuple(chain)
 
 
-def _build_postings(docs: list[_Doc]) -> dict[str, list[tuple[int, float]]]:
+def _build_postings(docs: list[_Doc], synonyms: Synonyms | None = None) -> dict[str, list[tuple[int, float]]]:
     """term -> [(clause index, BM25 weight of the term in that clause)], weights precomputed."""
     tfs: list[Counter[str]] = []
     for d in docs:
         tf = index_terms(d.norm)
-        for term, n in index_terms(d.norm_title).items():
+        title_terms = index_terms(d.norm_title)
+        if synonyms is not None:
+            tf.update(synonyms.terms(d.norm))
+            title_terms.update(synonyms.terms(d.norm_title))
+        for term, n in title_terms.items():
             tf[term] += TITLE_WEIGHT * n
         tfs.append(tf)
     n_clauses = len(docs)
@@ -494,8 +558,13 @@ def _spans(norm: str, wanted: list[Concept]) -> list[tuple[int, int, int]]:
     bigrams, so a partial match is still visible."""
     spans: list[tuple[int, int, int]] = []
     for k, concept in enumerate(wanted):
-        pieces = [concept.text]
-        if concept.text not in norm and len(concept.text) > 2 and _IS_CJK.match(concept.text):
+        pieces = list(concept.variants) or [concept.text]
+        if (
+            not concept.variants
+            and concept.text not in norm
+            and len(concept.text) > 2
+            and _IS_CJK.match(concept.text)
+        ):
             pieces = [concept.text[i : i + 2] for i in range(len(concept.text) - 1)]
         for piece in pieces:
             at = norm.find(piece)

@@ -193,7 +193,7 @@ def instalments(m: Measure) -> str | None:
     if m.instalments is None:
         return None
     shares = "、".join(percent(s) for s in m.instalments.shares)
-    text = f"分{len(m.instalments.shares)}年拨付，各年比例 {shares}（首笔在事件当年）"
+    text = f"分{len(m.instalments.shares)}年拨付，各年比例 {shares}（首笔在成果当年）"
     return text + (f"；{m.instalments.note}" if m.instalments.note else "")
 
 

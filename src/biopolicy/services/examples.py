@@ -80,7 +80,7 @@ _PRIOR_FIELDS = {
     "level": "层级",
     "amount": "金额（元）",
     "date": "日期",
-    "event_id": "对应事件",
+    "event_id": "对应成果",
     "product_id": "产品",
     "subject": "事项",
 }
@@ -101,7 +101,7 @@ def case_facts(case: dict[str, Any], catalogue: Catalogue) -> list[tuple[str, st
         extra = "，".join(f"{label} {p[k]}" for k, label in _PRODUCT_FIELDS.items() if p.get(k))
         lines.append((f"产品 {p.get('id', '')}", ptype + (f"（{extra}）" if extra else "")))
     for e in case.get("events") or []:
-        lines.append((f"事件 {e.get('id', '')}", _event_text(e, catalogue)))
+        lines.append((f"成果 {e.get('id', '')}", _event_text(e, catalogue)))
     for a in case.get("prior_awards") or []:
         lines.append(
             ("已获奖励", "，".join(f"{label} {a[k]}" for k, label in _PRIOR_FIELDS.items() if a.get(k)))

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Protocol
 
 from biopolicy.corpus.index_cache import load_or_build
-from biopolicy.corpus.loader import load_corpus
+from biopolicy.corpus.loader import default_policies_dir, load_corpus
 from biopolicy.corpus.search import MAX_QUERY_LENGTH, QueryError, use_jieba_cache_dir
+from biopolicy.corpus.synonyms import Synonyms, load_synonyms
 from biopolicy.domain import Clause, Corpus, Document, LoadError, SearchHit
 from biopolicy.settings import get_settings
 
@@ -62,14 +63,26 @@ class Index(Protocol):
         self, query: str, limit: int = DEFAULT_LIMIT, doc_id: str | None = None
     ) -> list[SearchHit]: ...
 
+    def search_page(
+        self, query: str, offset: int, limit: int, doc_ids: object = None, clause_ids: object = None
+    ) -> tuple[int, list[SearchHit]]: ...
+
 
 class Library:
     """Documents, clauses and search over one loaded corpus."""
 
-    def __init__(self, corpus: Corpus, index: Index | None = None, *, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        index: Index | None = None,
+        *,
+        cache_dir: Path | None = None,
+        synonyms: Synonyms | None = None,
+    ) -> None:
         """``index``: the search index to use; else it is built on first search, kept in
-        ``cache_dir`` when one is given."""
+        ``cache_dir`` when one is given, with ``synonyms`` (ways of writing the same thing)."""
         self._corpus = corpus
+        self._synonyms = synonyms
         self._index = index
         self._cache_dir = cache_dir
         self._index_lock = threading.Lock()
@@ -78,8 +91,10 @@ class Library:
             self._children[clause.parent_id].append(clause)
 
     @classmethod
-    def from_corpus(cls, corpus: Corpus, cache_dir: Path | None = None) -> Library:
-        return cls(corpus, cache_dir=cache_dir)
+    def from_corpus(
+        cls, corpus: Corpus, cache_dir: Path | None = None, synonyms: Synonyms | None = None
+    ) -> Library:
+        return cls(corpus, cache_dir=cache_dir, synonyms=synonyms)
 
     @property
     def search_ready(self) -> bool:
@@ -90,7 +105,7 @@ class Library:
         if self._index is None:
             with self._index_lock:  # one build; concurrent searches wait for it
                 if self._index is None:
-                    self._index = load_or_build(self._corpus.all_clauses(), self._cache_dir)
+                    self._index = load_or_build(self._corpus.all_clauses(), self._cache_dir, self._synonyms)
         return self._index
 
     def prepare_search(self) -> None:
@@ -146,6 +161,28 @@ class Library:
         except QueryError as exc:
             raise InvalidQuery(str(exc), field="q") from exc
 
+    def search_page(
+        self,
+        query: str,
+        page: int = 1,
+        per_page: int = DEFAULT_LIMIT,
+        doc_ids: set[str] | None = None,
+        clause_ids: set[str] | None = None,
+    ) -> tuple[int, list[SearchHit]]:
+        """(how many clauses match, those of page ``page``, 1-based); ``doc_ids`` / ``clause_ids``
+        keep only those documents' clauses / those clauses."""
+        if not 1 <= per_page <= MAX_LIMIT:
+            raise InvalidQuery(f"每页条数须在 1 到 {MAX_LIMIT} 之间，收到 {per_page}", field="limit")
+        if page < 1:
+            raise InvalidQuery(f"页码须为正整数，收到 {page}", field="page")
+        index = self._search_index()
+        try:
+            return index.search_page(query, (page - 1) * per_page, per_page, doc_ids, clause_ids)
+        except InvalidQuery:
+            raise
+        except QueryError as exc:
+            raise InvalidQuery(str(exc), field="q") from exc
+
 
 def load_library(policies_dir: Path | None = None, cache_dir: Path | None = None) -> Library:
     """Load the corpus from ``policies_dir`` (default: settings.policies, $BIOPOLICY_POLICIES, else the repository's
@@ -155,7 +192,10 @@ def load_library(policies_dir: Path | None = None, cache_dir: Path | None = None
     policies_dir = policies_dir or settings.policies
     cache_dir = cache_dir or settings.cache_dir
     use_jieba_cache_dir(cache_dir)
-    return Library.from_corpus(load_corpus(policies_dir), cache_dir=cache_dir)
+    synonyms, errors = load_synonyms(Path(policies_dir) if policies_dir else default_policies_dir())
+    corpus = load_corpus(policies_dir)
+    corpus.errors.extend(errors)  # reported with the documents that failed to load
+    return Library.from_corpus(corpus, cache_dir=cache_dir, synonyms=synonyms)
 
 
 @cache

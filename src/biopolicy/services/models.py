@@ -199,7 +199,10 @@ class SearchHitOut(BaseModel):
 class SearchResults(BaseModel):
     query: str
     doc: str | None = Field(description="只检索这一文件；null 表示全部")
-    limit: int
+    limit: int = Field(description="每页条数")
+    page: int = Field(default=1, description="页码，从 1 起")
+    total: int = Field(default=0, description="符合条件的条款总数")
+    pages: int = Field(default=1, description="总页数")
     hits: list[SearchHitOut]
 
     @classmethod
@@ -210,9 +213,18 @@ class SearchResults(BaseModel):
         limit: int,
         hits: list[SearchHit],
         clause_of: Callable[[str], Clause],
+        page: int = 1,
+        total: int | None = None,
     ) -> SearchResults:
+        total = len(hits) if total is None else total
         return cls(
-            query=query, doc=doc, limit=limit, hits=[SearchHitOut.of(h, clause_of(h.clause_id)) for h in hits]
+            query=query,
+            doc=doc,
+            limit=limit,
+            page=page,
+            total=total,
+            pages=max(1, -(-total // limit)),
+            hits=[SearchHitOut.of(h, clause_of(h.clause_id)) for h in hits],
         )
 
 

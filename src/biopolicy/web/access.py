@@ -86,6 +86,9 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/calculator": {"GET": PUBLIC, "POST": COMPUTES_ONLY},
     "/calculator/result": {"GET": PUBLIC},
     "/calculator/result.json": {"GET": PUBLIC},
+    "/calculator/result.xlsx": {"GET": PUBLIC},  # 测算单: the anonymous result, as a file
+    "/calculator/result.pdf": {"GET": PUBLIC},
+    "/favicon.ico": {"GET": PUBLIC},
     "/api/v1/": {"GET": PUBLIC},
     "/api/v1/documents": {"GET": PUBLIC},
     "/api/v1/documents/{doc_id}": {"GET": PUBLIC},

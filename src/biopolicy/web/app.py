@@ -16,13 +16,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from biopolicy import __version__
 from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.library import Library, get_library
 from biopolicy.settings import Settings, get_settings
 from biopolicy.web import access
+from biopolicy.web.assets import CachedStaticFiles, favicon_route
 from biopolicy.web.errors import install_error_handlers
 from biopolicy.web.pages import STATIC_DIR
 from biopolicy.web.pages import accounts as account_pages
@@ -104,11 +105,13 @@ def create_app(
     access.install(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
+    app.add_api_route("/favicon.ico", favicon_route(STATIC_DIR), methods=["GET"], include_in_schema=False)
     for router in PAGE_ROUTERS:
         app.include_router(router, include_in_schema=False)
     app.add_api_route(API_PREFIX + "/", home, methods=["GET"], summary="服务信息", tags=["服务"])
     install_doors(app, settings)  # limits, trusted hosts, security headers, offline docs, true OpenAPI
+    app.add_middleware(GZipMiddleware, minimum_size=500)  # pages, JSON and static assets, when asked for
     return app
 
 

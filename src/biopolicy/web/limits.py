@@ -15,5 +15,5 @@ def check_case_size(case: Any, settings: Settings) -> None:
     events = case.get("events") if isinstance(case, dict) else None
     if isinstance(events, list) and len(events) > settings.max_events:
         raise CaseError(
-            [f"events：一个案例最多 {settings.max_events} 项成果（事件），收到 {len(events)} 项；请分批测算"]
+            [f"events：一个案例最多 {settings.max_events} 项成果，收到 {len(events)} 项；请分批测算"]
         )

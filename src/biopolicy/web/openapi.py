@@ -50,6 +50,33 @@ def _error(description: str, ref: dict[str, str]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ref}}}
 
 
+def _list_filter_values(app: FastAPI, spec: dict[str, Any]) -> None:
+    """The values the search and measure filters take (services/finding.py); the achievements
+    are those of the loaded catalogue."""
+    from biopolicy.domain.case import APPLICANT_KIND_LABELS
+    from biopolicy.domain.places import CITIES
+    from biopolicy.services.finding import LEVELS, STATUSES
+
+    values: dict[str, list[str]] = {
+        "level": list(LEVELS),
+        "city": list(CITIES),
+        "status": list(STATUSES),
+        "kind": [k.value for k in APPLICANT_KIND_LABELS],
+    }
+    calculator = getattr(app.state, "calculator", None)
+    if calculator is not None:
+        values["event"] = list(calculator.catalogue.events)
+    for path, operations in spec.get("paths", {}).items():
+        if path not in ("/api/v1/search", "/api/v1/explanations"):
+            continue
+        for op in operations.values():
+            for param in op.get("parameters", []):
+                if param.get("in") == "query" and param.get("name") in values:
+                    schema = param.setdefault("schema", {})
+                    target = next((s for s in schema.get("anyOf", []) if s.get("type") == "string"), schema)
+                    target["enum"] = ["", *values[param["name"]]]  # empty: no filter, as a form sends it
+
+
 def truthful_openapi(app: FastAPI, max_body_bytes: int) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -61,6 +88,7 @@ def truthful_openapi(app: FastAPI, max_body_bytes: int) -> dict[str, Any]:
         tags=app.openapi_tags,
     )
     error_ref = _add_model(spec, ErrorBody)
+    _list_filter_values(app, spec)
     with_input = {
         (path, method)
         for route in app.routes

@@ -25,6 +25,7 @@ import binascii
 import calendar
 import json
 import re
+import zlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -105,6 +106,7 @@ class EventFormSpec:
     has_product: bool  # the achievement is about a drug or device: the row asks for its product
     has_subject: bool  # about a person, platform or centre: the row asks for its name
     fields: tuple[FieldSpec, ...]
+    yearly: bool = False  # a figure for a year (年度): the row asks for the year, not a day
 
 
 def form_specs(catalogue: Catalogue) -> dict[str, EventFormSpec]:
@@ -127,13 +129,28 @@ def _event_spec(t: EventType) -> EventFormSpec:
         has_product="product_id" in t.example,
         has_subject="product_id" not in t.example,
         fields=tuple(fields),
+        yearly=is_yearly(t),
     )
+
+
+def is_yearly(t: EventType) -> bool:
+    """An event type that reports a year's figure (年度服务收入, 年度营业收入): its date is the
+    year's last day, so the form asks for the year."""
+    return "年度" in t.label
+
+
+def year_of(text: str) -> date | None:
+    """A year written alone (2025, 2025年) as the year's last day."""
+    m = re.fullmatch(r"(\d{4})年?(度)?", text.strip())
+    if not m or not 1900 <= int(m.group(1)) <= 2999:
+        return None
+    return date(int(m.group(1)), 12, 31)
 
 
 _HINTS = {
     AttributeType.money: "以元为单位，如 30000000（即3000万元）；也可写“3000万”",
-    AttributeType.decimal: "数字",
-    AttributeType.int: "非负整数",
+    AttributeType.decimal: "填写数字，如 1.5",
+    AttributeType.int: "填写数字，如 3",
     AttributeType.bool: "",
     AttributeType.date: "",
     AttributeType.enum: "",
@@ -474,11 +491,21 @@ def _event(form: CalculatorForm, i: int, row: EventRow, specs: dict[str, EventFo
         form.error(f"{where}.type", "请选择成果类型")
     elif spec is None:
         form.error(f"{where}.type", "未知的成果类型，请从列表中选择")
-    parsed = parse_date(when) if when else None
+    yearly = spec is not None and spec.yearly
+    parsed = (year_of(when) or (parse_date(when) if yearly else None)) if yearly else parse_date(when)
+    parsed = parsed if when else None
     if not when:
-        form.error(f"{where}.date", "请填写成果的日期（计划中的成果填预计日期）")
+        form.error(
+            f"{where}.date",
+            "请填写年度，如 2025" if yearly else "请填写成果的日期（计划中的成果填预计日期）",
+        )
     elif parsed is None:
-        form.error(f"{where}.date", "日期应写成 YYYY-MM-DD，如 2025-06-30（预计月份可写 2026-06）")
+        form.error(
+            f"{where}.date",
+            "年度应写成四位年份，如 2025"
+            if yearly
+            else "日期应写成 YYYY-MM-DD，如 2025-06-30（预计月份可写 2026-06）",
+        )
     if spec is None:
         return None
     event: dict[str, Any] = {"type": type_, "date": parsed.isoformat() if parsed else when}
@@ -785,13 +812,29 @@ class ShareLinkError(ValueError):
     """A share link whose payload cannot be read; the message says so in Chinese."""
 
 
-def encode_case(case: Mapping[str, Any]) -> str:
-    """Compact JSON, UTF-8, base64url without padding."""
-    raw = json.dumps(case, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+TOKEN_PREFIX = "z1"  # format 1: raw DEFLATE of "<rules version>\n<canonical JSON>", base64url
+
+
+def encode_case(case: Mapping[str, Any], rules_version: str = "") -> str:
+    """A compact, stable token for a case: its canonical JSON (sorted keys, no spaces) with the
+    rules version it was assessed under, DEFLATE-compressed, base64url without padding, after
+    ``z1``. The same case gives the same token; a typical case is a few hundred characters.
+
+    Chosen over a database row keyed by a digest: an anonymous result keeps its address without
+    anything stored on the server (no table to grow, no migration beside the accounts' ones),
+    and the token is never the whole case in plain base64."""
+    canonical = json.dumps(case, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    raw = packer.compress(f"{rules_version}\n{canonical}".encode()) + packer.flush()
+    return TOKEN_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 def decode_case(token: str) -> dict[str, Any]:
+    return decode_token(token)[0]
+
+
+def decode_token(token: str) -> tuple[dict[str, Any], str | None]:
+    """(the case, the rules version the link was made under, or None for an old link)."""
     token = token.strip()
     if not token:
         raise ShareLinkError("链接中没有案例（参数 c 为空）")
@@ -799,10 +842,25 @@ def decode_case(token: str) -> dict[str, Any]:
         raise ShareLinkError(f"链接中的案例过长（{len(token)} 个字符，最多 {MAX_TOKEN} 个）")
     if not re.fullmatch(r"[A-Za-z0-9_-]+=*", token):
         raise ShareLinkError("链接已损坏：案例参数含有 base64url 以外的字符，请完整复制链接")
+    packed = token.startswith(TOKEN_PREFIX)
+    body = token[len(TOKEN_PREFIX) :] if packed else token  # links made before z1: plain base64url JSON
     try:
-        raw = base64.urlsafe_b64decode(token.rstrip("=") + "=" * (-len(token.rstrip("=")) % 4))
+        raw = base64.urlsafe_b64decode(body.rstrip("=") + "=" * (-len(body.rstrip("=")) % 4))
     except (binascii.Error, ValueError):
         raise ShareLinkError("链接已损坏：案例参数无法按 base64url 解码，请完整复制链接") from None
+    version = None
+    if packed:
+        unpacker = zlib.decompressobj(-15)
+        try:
+            raw = unpacker.decompress(raw, MAX_TOKEN * 20)  # a bomb stops at 1.2 MB
+        except zlib.error:
+            raise ShareLinkError("链接已损坏：案例无法解压，请完整复制链接") from None
+        if unpacker.unconsumed_tail:
+            raise ShareLinkError("链接中的案例过大") from None
+        head, sep, raw = raw.partition(b"\n")
+        if not sep:
+            raise ShareLinkError("链接已损坏：缺少规则版本") from None
+        version = head.decode("ascii", errors="replace") or None
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -811,4 +869,4 @@ def decode_case(token: str) -> dict[str, Any]:
         raise ShareLinkError("链接已损坏：解码后不是有效的 JSON") from None
     if not isinstance(data, dict):
         raise ShareLinkError("链接中的案例应为一个 JSON 对象（含 applicant、events、as_of）")
-    return data
+    return data, version

@@ -12,6 +12,8 @@ from typing import Any
 import jinja2
 from fastapi.templating import Jinja2Templates
 
+from biopolicy.web.assets import asset_version
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -22,7 +24,12 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 def _path_for(context: Any, name: str, /, **path_params: Any) -> str:
     """``url_for`` in templates gives a path (``/static/app.css``), never an absolute URL: an
     absolute one would be built from the Host header a client sent."""
-    return str(context["request"].app.url_path_for(name, **path_params))
+    path = str(context["request"].app.url_path_for(name, **path_params))
+    if name == "static":  # versioned by content: cached for good, a new address when it changes
+        version = asset_version(STATIC_DIR, path_params.get("path", ""))
+        if version is not None:
+            path += f"?v={version}"
+    return path
 
 
 templates.env.globals["url_for"] = _path_for

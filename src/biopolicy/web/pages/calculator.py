@@ -1,13 +1,15 @@
 """政策计算器: the calculator in the browser, the twin of POST /api/v1/assess.
 
 - GET  /calculator                 the form (``?c=`` fills it from a share link, to edit that case)
-- POST /calculator                 the form submitted: the result page, or the form again with every
-                                   problem next to its field; ``action=add`` / ``remove:N`` /
+- POST /calculator                 the form submitted: 303 to the result's address (so a reload never
+                                   resubmits), or the form again with every problem next to its field; ``action=add`` / ``remove:N`` /
                                    ``add-award`` / ``remove-award:N`` / ``refresh`` re-render the
                                    form (the form works without JavaScript)
-- GET  /calculator/result?c=&v=    the share link: the case (compact JSON, base64url) re-run, with a
-                                   warning when the rules version ``v`` is not the current one
+- GET  /calculator/result?c=       the result's address: the case (a compact token, forms/calculator.py
+                                   ``encode_case``) re-run, with a warning when the rules version
+                                   the token carries is not the current one
 - GET  /calculator/result.json?c=  the same JSON as POST /api/v1/assess
+- GET  /calculator/result.xlsx?c=  测算单 as a spreadsheet; .pdf: the same as a PDF (services/exports.py)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement
 from biopolicy.domain.case import APPLICANT_KIND_LABELS, Case, CaseError
@@ -27,8 +29,10 @@ from biopolicy.domain.money import WAN, decimal_str, parse_money, percent, wan
 from biopolicy.domain.places import CITIES, XIAMEN_DISTRICTS
 from biopolicy.services.calculator import Calculator, parse_case
 from biopolicy.services.describe import fact_label
+from biopolicy.services.exports import ExportUnavailable, sheet_of, to_pdf, to_xlsx
+from biopolicy.services.finding import event_types_for_kind
 from biopolicy.services.planning import Planning, plan
-from biopolicy.web.deps import CalculatorDep
+from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.forms.calculator import (
     AWARD_LEVELS,
     BOOL_CHOICES,
@@ -48,6 +52,7 @@ from biopolicy.web.forms.calculator import (
     build_case,
     case_to_form,
     decode_case,
+    decode_token,
     encode_case,
     form_specs,
     read_form,
@@ -135,7 +140,17 @@ async def calculator_submit(request: Request, calculator: CalculatorDep) -> Resp
     if action == "refresh":
         return _form_page(request, calculator, form)
     built = build_case(form, calculator.catalogue, date.today(), calculator.rules.measures)
-    return _assess_or_form(request, calculator, form, built)
+    if built.case is None:
+        return _form_page(request, calculator, form, status_code=422)
+    try:
+        check_case_size(built.case, request.app.state.settings)
+        calculator.assess(built.case)
+    except CaseError as exc:
+        attach_problems(form, exc.problems, built)
+        return _form_page(request, calculator, form, status_code=422)
+    # Post/Redirect/Get: the result lives at its own address; reloading it never resubmits
+    token = encode_case(built.case, calculator.rules.version)
+    return RedirectResponse(f"/calculator/result?{urlencode({'c': token})}", status_code=303)
 
 
 @router.get("/calculator/result", response_class=HTMLResponse)
@@ -143,14 +158,63 @@ def calculator_result(
     request: Request, calculator: CalculatorDep, c: CodeQuery = "", v: VersionQuery = ""
 ) -> Response:
     try:
-        case = decode_case(c)
+        case, version = decode_token(c)
     except ShareLinkError as exc:
         form = blank_form(date.today())
         form.error(GENERAL, f"无法打开这个测算链接：{exc}。可以在下面重新填写。")
         return _form_page(request, calculator, form, status_code=400)
     form = _editable(case_to_form(case), case)
     built = Built(case, list(range(len(form.rows))), _product_rows(case), list(range(len(form.awards))))
-    return _assess_or_form(request, calculator, form, built, link_version=v or None)
+    return _assess_or_form(request, calculator, form, built, link_version=version or v or None)
+
+
+@router.get("/calculator/result.xlsx")
+def calculator_result_xlsx(
+    request: Request, calculator: CalculatorDep, library: LibraryDep, c: CodeQuery = ""
+) -> Response:
+    """测算单 as an XLSX workbook."""
+    return _export(request, calculator, library, c, "xlsx")
+
+
+@router.get("/calculator/result.pdf")
+def calculator_result_pdf(
+    request: Request, calculator: CalculatorDep, library: LibraryDep, c: CodeQuery = ""
+) -> Response:
+    """测算单 as a PDF with its Chinese font embedded."""
+    return _export(request, calculator, library, c, "pdf")
+
+
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def _export(request: Request, calculator: Calculator, library: Any, c: str, kind: str) -> Response:
+    try:
+        case = decode_case(c)
+    except ShareLinkError as exc:
+        return _plain_error(400, f"无法打开这个测算链接：{exc}")
+    check_case_size(case, request.app.state.settings)
+    try:
+        assessment = calculator.assess(case)
+    except CaseError as exc:
+        return _plain_error(422, "；".join(exc.problems))
+    sheet = sheet_of(case, assessment, calculator, library, date.today())
+    try:
+        body = to_xlsx(sheet) if kind == "xlsx" else to_pdf(sheet)
+    except ExportUnavailable as exc:
+        return _plain_error(503, str(exc))
+    name = f"policy-assessment-{assessment.as_of}.{kind}"
+    return Response(
+        body,
+        media_type=EXPORT_TYPES[kind],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _plain_error(status: int, message: str) -> Response:
+    return Response(message, status_code=status, media_type="text/plain; charset=utf-8")
 
 
 @router.get("/calculator/result.json")
@@ -191,8 +255,8 @@ def _assess_or_form(
         attach_problems(form, exc.problems, built)
         return _form_page(request, calculator, form, status_code=422)
     view = result_view(calculator, built.case, assessment)
-    token = encode_case(built.case)
-    query = urlencode({"c": token, "v": calculator.rules.version})
+    token = encode_case(built.case, calculator.rules.version)
+    query = urlencode({"c": token})
     context = {
         "title": "测算结果",
         "view": view,
@@ -201,6 +265,8 @@ def _assess_or_form(
         # the public address from settings, never the Host header a client sent
         "share_url": f"{request.app.state.settings.base_url.rstrip('/')}/calculator/result?{query}",
         "json_path": f"/calculator/result.json?{urlencode({'c': token})}",
+        "xlsx_path": f"/calculator/result.xlsx?{urlencode({'c': token})}",
+        "pdf_path": f"/calculator/result.pdf?{urlencode({'c': token})}",
         "edit_path": f"/calculator?{urlencode({'c': token})}",
         "case_token": token,  # the 保存测算 button (_save_case.html)
         "stale": link_version is not None and link_version != calculator.rules.version,
@@ -226,6 +292,9 @@ def _form_page(
         "specs": form_specs(calculator.catalogue),
         "product_types": calculator.catalogue.product_types,
         "registration_classes": REGISTRATION_CLASSES,
+        "classes_by_type": classes_by_type(calculator),
+        "event_kinds": event_kinds(calculator),
+        "offered_events": set(event_types_for_kind(calculator, form.kind or None)),
         "kinds": [(k.value, label) for k, label in APPLICANT_KIND_LABELS.items()],
         "cities": CITIES,
         "districts": XIAMEN_DISTRICTS,
@@ -248,6 +317,22 @@ def _form_page(
         "rules_version": calculator.rules.version,
     }
     return templates.TemplateResponse(request, "calculator.html", context, status_code=status_code)
+
+
+def classes_by_type(calculator: Calculator) -> dict[str, list[tuple[str, str]]]:
+    """Each product type's registration classes as the form offers them (the catalogue's data)."""
+    return {
+        ptype: [(v, f"{v}类：{label}" if v[:1].isdigit() else label) for v, label in classes.items()]
+        for ptype, classes in calculator.catalogue.registration_classes.items()
+    }
+
+
+def event_kinds(calculator: Calculator) -> dict[str, list[str]]:
+    """For each achievement, the applicant kinds some measure pays for it."""
+    out: dict[str, set[str]] = {}
+    for m in calculator.measures():
+        out.setdefault(m.event, set()).update(k.value for k in m.applicant.kinds)
+    return {event: sorted(kinds) for event, kinds in out.items()}
 
 
 def _editable(form: CalculatorForm, case: dict[str, Any]) -> CalculatorForm:

@@ -8,6 +8,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from biopolicy.services.finding import expiring_documents
 from biopolicy.services.overview import get_overview
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.pages.render import render
@@ -17,5 +18,7 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse)
 def home_page(request: Request, library: LibraryDep, calculator: CalculatorDep) -> HTMLResponse:
-    overview = get_overview(library, calculator, as_of=date.today())
-    return render(request, "home.html", title="首页", overview=overview)
+    today = date.today()
+    overview = get_overview(library, calculator, as_of=today)
+    expiring = expiring_documents(library, today)
+    return render(request, "home.html", title="首页", overview=overview, expiring=expiring)

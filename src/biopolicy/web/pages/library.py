@@ -12,11 +12,14 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from biopolicy.services.finding import search_clauses, sorted_documents
 from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LENGTH, NotFound, QueryError
+from biopolicy.services.models import SearchResults
 from biopolicy.services.status import document_in_force
 from biopolicy.web.deps import CalculatorDep, LibraryDep
+from biopolicy.web.pages.finding import choices, query_without_page, read_filters
 from biopolicy.web.pages.render import not_found_page, render
-from biopolicy.web.routes import documents, search
+from biopolicy.web.routes import documents
 
 router = APIRouter()
 
@@ -25,6 +28,8 @@ router = APIRouter()
 def documents_page(request: Request, library: LibraryDep, calculator: CalculatorDep) -> HTMLResponse:
     listing = documents.list_documents(library)
     today = date.today()
+    order = [d.id for d in sorted_documents(library.documents(), today)]  # in force first
+    listing.documents.sort(key=lambda d: order.index(d.id))
     status = {d.id: document_in_force(library.document(d.id), today) for d in listing.documents}
     counts = {d.id: len(calculator.measures(d.id)) for d in listing.documents}
     return render(
@@ -74,29 +79,42 @@ def clause_page(
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, library: LibraryDep) -> HTMLResponse:
+def search_page(request: Request, library: LibraryDep, calculator: CalculatorDep) -> HTMLResponse:
     params = request.query_params
     q = params.get("q")
     doc = params.get("doc") or None
-    errors: dict[str, str] = {}
+    filters, errors = read_filters(params, calculator)
     limit = DEFAULT_LIMIT
-    raw_limit = params.get("limit")
-    if raw_limit:
+    page = 1
+    for name, what in (("limit", "每页条数"), ("page", "页码")):
+        raw = params.get(name)
+        if not raw:
+            continue
+        top = MAX_LIMIT if name == "limit" else 10_000
         try:
-            limit = int(raw_limit)
+            value = int(raw)
         except ValueError:
-            errors["limit"] = f"返回条数须为 1 到 {MAX_LIMIT} 之间的整数，收到 {raw_limit[:20]}"
+            errors[name] = f"{what}须为 1 到 {top} 之间的整数，收到 {raw[:20]}"
+            continue
+        if not 1 <= value <= top:
+            errors[name] = f"{what}须在 1 到 {top} 之间，收到 {value}"
+        elif name == "limit":
+            limit = value
         else:
-            if not 1 <= limit <= MAX_LIMIT:
-                errors["limit"] = f"返回条数须在 1 到 {MAX_LIMIT} 之间，收到 {limit}"
+            page = value
     results = None
     if q is not None and not errors:
         try:
-            results = search.search(library, q, limit=limit, doc=doc)
+            found = search_clauses(library, calculator, q, filters, page=page, per_page=limit, doc_id=doc)
+            results = SearchResults.of(
+                q, doc, limit, found.items, library.clause, page=page, total=found.total
+            )
         except NotFound:
             errors["doc"] = f"没有这份文件：{doc}"
         except QueryError as exc:
             errors[getattr(exc, "field", "q")] = str(exc)
+    titles = {d.id: d.title for d in library.documents()}
+    names = {h.clause_id: hit_name(library, h.clause_id) for h in (results.hits if results else [])}
     return render(
         request,
         "search.html",
@@ -107,9 +125,30 @@ def search_page(request: Request, library: LibraryDep) -> HTMLResponse:
         results=results,
         errors=errors,
         documents=library.documents(),
+        titles=titles,
+        names=names,
+        filters=filters,
+        choices=choices(calculator, filters.kind),
+        base=f"/search?{query_without_page(params)}",
+        api=f"/api/v1/search?{query_without_page(params)}",
         max_length=MAX_QUERY_LENGTH,
         status_code=422 if errors else 200,
     )
+
+
+def hit_name(library, clause_id: str) -> str:
+    """A clause as a reader names it: its label and title, a paragraph by its measure's
+    (``（十五）支持临床试验 第1段``), never the clause id."""
+    clause = library.clause(clause_id)
+    own = f"{clause.label or ''}{clause.title or ''}"
+    if own:
+        return own
+    parent = library.clause(clause.parent_id) if clause.parent_id else None
+    if parent is not None:
+        siblings = [c.id for c in library.children(parent.id)]
+        where = f" 第{siblings.index(clause.id) + 1}段" if clause.id in siblings else ""
+        return f"{parent.label or ''}{parent.title or ''}{where}" or clause.kind.value
+    return clause.text[:30]
 
 
 def _clause_name(label: str | None, title: str | None, ident: str) -> str:

@@ -39,22 +39,34 @@ def overview_page(request: Request, library: LibraryDep, calculator: CalculatorD
 
 
 def timeline(overview: Overview) -> dict:
-    """The chart's data: one row per document or measure with a window; open ends stay open."""
+    """The chart's data: one row per document with a window, titled, with the titles of its
+    measures; a measure whose own window differs from its document's gets a row of its own under
+    it. Open ends stay open. Documents without a window are left out (the table lists them)."""
+    measures: dict[str, list] = {}
+    for m in overview.measures:
+        measures.setdefault(m.doc_id, []).append(m)
     rows = []
-    for kind, items in (("文件", overview.documents), ("措施", overview.measures)):
-        for item in items:
-            if item.start is None and item.end is None:
-                continue
-            rows.append(
-                {
-                    "id": item.id,
-                    "title": item.title,
-                    "kind": kind,
-                    "start": item.start.isoformat() if item.start else None,
-                    "end": item.end.isoformat() if item.end else None,
-                    "window": item.window,
-                    "status": item.status.value,
-                    "status_label": item.status_label,
-                }
-            )
+    for doc in overview.documents:
+        if doc.start is None and doc.end is None:
+            continue
+        own = measures.get(doc.id, [])
+        rows.append(_row(doc, "文件", doc.id, [m.title for m in own]))
+        for m in own:
+            if (m.start, m.end) != (doc.start, doc.end) and (m.start or m.end):
+                rows.append(_row(m, "措施", doc.id, []))
     return {"as_of": overview.as_of.isoformat(), "rows": rows}
+
+
+def _row(item, kind: str, doc_id: str, measures: list[str]) -> dict:
+    return {
+        "id": item.id,
+        "doc_id": doc_id,
+        "title": item.title,
+        "kind": kind,
+        "start": item.start.isoformat() if item.start else None,
+        "end": item.end.isoformat() if item.end else None,
+        "window": item.window,
+        "status": item.status.value,
+        "status_label": item.status_label,
+        "measures": measures,
+    }

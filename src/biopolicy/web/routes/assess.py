@@ -42,7 +42,7 @@ async def assess_case(
     request: Request,
     calculator: CalculatorDep,
     case: Annotated[
-        dict[str, Any], Body(description="案例：申请人、产品、事件、已获奖励、查询日", examples=[EXAMPLE])
+        dict[str, Any], Body(description="案例：申请人、产品、成果、已获奖励、查询日", examples=[EXAMPLE])
     ],
     as_of: Annotated[IsoDate | None, Query(description="查询日，覆盖案例中的 as_of（YYYY-MM-DD）")] = None,
 ) -> Assessment:

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Path, Query
 
 from biopolicy.domain.dates import IsoDate
 from biopolicy.services.explanations import ExplanationList, MeasureExplanation, explain
-from biopolicy.services.library import NotFound
+from biopolicy.services.finding import Filters, filter_measures
+from biopolicy.services.library import InvalidQuery, NotFound
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.errors import ErrorBody
 from biopolicy.web.limits import MAX_ID_LENGTH
+from biopolicy.web.routes.search import City, Event, Kind, Level, StatusQ
 
 router = APIRouter(tags=["措施"])
 
@@ -34,13 +36,26 @@ def list_explanations(
         ),
     ] = None,
     as_of: Annotated[IsoDate | None, Query(description="有效状态的查询日（YYYY-MM-DD），默认今天")] = None,
+    level: Level = None,
+    city: City = None,
+    status: StatusQ = None,
+    kind: Kind = None,
+    event: Event = None,
 ) -> ExplanationList:
+    """Each measure with its clauses and logic; narrowed by level, city, status on ``as_of``,
+    applicant kind and achievement when asked."""
     day = as_of or dt.date.today()
     if clause is not None:
         library.clause(clause)  # an unknown clause is a 404, not an empty list
         measures = [m for m in calculator.measures_citing(clause) if doc is None or m.doc_id == doc]
     else:
         measures = calculator.measures(doc)
+    f = Filters(level or None, city or None, status or None, day, kind or None, event or None)
+    if f.any:
+        for name, message in f.check(calculator).items():
+            raise InvalidQuery(message, field=name)
+        kept = {m.id for m in filter_measures(calculator, f)}
+        measures = [m for m in measures if m.id in kept]
     return ExplanationList(as_of=day, measures=[explain(m, library, calculator, day) for m in measures])
 
 

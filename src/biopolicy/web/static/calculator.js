@@ -1,5 +1,5 @@
 // 政策计算器: rows added and fields switched in place. Without this script the form still works:
-// "添加事件", "添加已获奖励", "删除此项" and "按所选类型显示字段" are submit buttons the server answers.
+// "添加成果", "添加已获奖励", "删除此项" and "按所选类型显示字段" are submit buttons the server answers.
 (function () {
   "use strict";
 
@@ -131,13 +131,70 @@
     }
     if (city) { city.addEventListener("change", showDistrict); showDistrict(); }
 
+    // Achievements offered for the applicant's kind: a hospital is not offered a listing.
+    var kind = document.getElementById("kind");
+    function offerTypes(select) {
+      var k = kind ? kind.value : "";
+      Array.prototype.forEach.call(select.options, function (o) {
+        if (!o.value) return;
+        var off = k && (" " + o.getAttribute("data-kinds") + " ").indexOf(" " + k + " ") < 0 && !o.selected;
+        o.hidden = !!off;
+        o.disabled = !!off;
+      });
+    }
+    function offerAllTypes() { form.querySelectorAll(".calc-type").forEach(offerTypes); }
+    if (kind) kind.addEventListener("change", offerAllTypes);
+
+    // Registration classes of the chosen product type only.
+    var classes = {};
+    try { classes = JSON.parse(form.getAttribute("data-classes") || "{}"); } catch (e) { classes = {}; }
+    function offerClasses(typeSelect) {
+      var product = typeSelect.closest(".calc-product");
+      var reg = product && product.querySelector(".calc-reg");
+      if (!reg) return;
+      var list = typeSelect.value ? (classes[typeSelect.value] || []) : null;
+      if (list === null) return;  // no type chosen: the server's full list stays
+      var value = reg.value;
+      var first = reg.options[0];
+      reg.textContent = "";
+      reg.appendChild(first);
+      list.forEach(function (c) { reg.appendChild(option(c[0], c[1])); });
+      reg.value = list.some(function (c) { return c[0] === value; }) ? value : "";
+      reg.closest(".calc-field").hidden = list.length === 0;
+    }
+
+    // A yearly figure is asked with its year, not a day.
+    function dateMode(row, select) {
+      var chosen = select.options[select.selectedIndex];
+      var yearly = !!(chosen && chosen.hasAttribute("data-yearly"));
+      var input = row.querySelector(".calc-date");
+      if (!input) return;
+      var field = input.closest(".calc-field");
+      if (field.classList.contains("calc-yearly") === yearly) return;
+      field.classList.toggle("calc-yearly", yearly);
+      var v = input.value.trim();
+      if (yearly) {
+        input.type = "text";
+        input.setAttribute("inputmode", "numeric");
+        input.placeholder = "如 2025";
+        input.value = /^\d{4}/.test(v) ? v.slice(0, 4) : v;
+      } else {
+        input.removeAttribute("inputmode");
+        input.placeholder = "";
+        input.value = /^\d{4}$/.test(v) ? v + "-12-31" : v;
+        input.type = "date";
+      }
+    }
+
     form.addEventListener("change", function (event) {
       var target = event.target;
       if (target.classList && target.classList.contains("calc-type")) {
         var row = target.closest(".calc-row");
         var box = row.querySelector(".calc-fields");
         box.innerHTML = target.value ? fieldsFor(target.value, row.getAttribute("data-index")) : "";
+        dateMode(row, target);
       }
+      if (target.name && /\.product_type$/.test(target.name)) offerClasses(target);
       if (target.classList && target.classList.contains("calc-basis")) {
         showExternal(target.closest(".calc-award"), external);
       }
@@ -169,6 +226,7 @@
         holder.innerHTML = template("calc-row-template").split("__i__").join(String(index));
         var row = holder.firstElementChild;
         rows.appendChild(row);
+        offerTypes(row.querySelector(".calc-type"));
         renumber(rows);
         refreshAwardChoices(rows, awards);
         row.querySelector(".calc-type").focus();

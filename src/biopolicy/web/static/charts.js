@@ -1,5 +1,7 @@
-/* The overview's timeline: one bar per in-force window, a line at the chosen day. ECharts is served
-   from /static/vendor; the data comes from the page (#timeline-data), the same as /api/v1/overview. */
+/* The overview's timeline: one bar per document's in-force window (and per measure whose own window
+   differs from its document's), each titled above its bar so it reads on a phone too; the date axis
+   at the top and the bottom; a line at the chosen day. ECharts is served from /static/vendor; the
+   data comes from the page (#timeline-data), the same as /api/v1/overview. */
 (function () {
   "use strict";
   var el = document.getElementById("timeline");
@@ -28,31 +30,60 @@
     var y = api.value(0);
     var from = api.coord([api.value(1), y]);
     var to = api.coord([api.value(2), y]);
-    var height = api.size([0, 1])[1] * 0.6;
+    var band = api.size([0, 1])[1];
+    var height = Math.min(band * 0.36, 16);
+    var box = params.coordSys;
     var shape = echarts.graphic.clipRectByRect(
-      { x: from[0], y: from[1] - height / 2, width: Math.max(to[0] - from[0], 2), height: height },
-      { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height }
+      { x: from[0], y: from[1], width: Math.max(to[0] - from[0], 2), height: height },
+      { x: box.x, y: box.y, width: box.width, height: box.height }
     );
-    return shape && { type: "rect", transition: ["shape"], shape: shape, style: api.style() };
+    var r = rows[params.dataIndex];
+    var label = (r.kind === "措施" ? "· " : "") + r.title;
+    return {
+      type: "group",
+      children: [
+        shape && { type: "rect", shape: shape, style: api.style() },
+        {
+          type: "text",
+          silent: true,
+          style: {
+            text: label,
+            x: box.x + (r.kind === "措施" ? 12 : 0),
+            y: from[1] - 3,
+            verticalAlign: "bottom",
+            fill: "#1d2733",
+            font: (r.kind === "文件" ? "bold " : "") + (narrow ? "11px" : "13px") + " sans-serif",
+            width: box.width - 4,
+            overflow: "truncate"
+          }
+        }
+      ].filter(Boolean)
+    };
   }
 
+  var axisLabel = { hideOverlap: true, fontSize: narrow ? 10 : 12 };
   var chart = echarts.init(el, null, { renderer: "canvas" });
   chart.setOption({
     animation: false,
-    grid: { left: narrow ? 8 : 16, right: 16, top: 30, bottom: 30, containLabel: true },
+    grid: { left: 8, right: 16, top: 34, bottom: 44, containLabel: false },
     tooltip: {
       confine: true,
       formatter: function (p) {
         var r = p.data.row;
-        return r.kind + "：" + r.title + "<br>" + r.window + "<br>" + r.status_label;
+        var more = r.measures && r.measures.length ? "<br>" + r.measures.length + " 项措施" : "";
+        return r.kind + "：" + r.title + "<br>" + r.window + "<br>" + r.status_label + more;
       }
     },
-    xAxis: { type: "time", min: min, max: max, axisLabel: { hideOverlap: true } },
+    xAxis: [
+      { type: "time", min: min, max: max, position: "top", axisLabel: axisLabel, splitLine: { show: true } },
+      { type: "time", min: min, max: max, position: "bottom", axisLabel: axisLabel }
+    ],
     yAxis: {
       type: "category",
       inverse: true,
       data: rows.map(function (r) { return r.id; }),
-      axisLabel: { fontSize: narrow ? 9 : 11, width: narrow ? 110 : 220, overflow: "truncate" }
+      axisLabel: { show: false },
+      axisTick: { show: false }
     },
     series: [{
       type: "custom",
@@ -62,7 +93,7 @@
       markLine: {
         symbol: "none",
         silent: true,
-        label: { formatter: "查询日 " + data.as_of, position: "end" },
+        label: { formatter: "查询日", position: "end", fontSize: narrow ? 10 : 12, color: "#b3261e" },
         lineStyle: { color: "#b3261e", type: "dashed" },
         data: [{ xAxis: asOf }]
       }
