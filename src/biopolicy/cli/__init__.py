@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "search": "biopolicy.cli.library:search",
     "measures": "biopolicy.cli.rules:measures",
     "assess": "biopolicy.cli.rules:assess",
+    "check": "biopolicy.cli.check:check",
     "db": "biopolicy.cli.db:db",
     "audit": "biopolicy.cli.audit:audit",
     "admin": "biopolicy.cli.admin:admin",

@@ -368,6 +368,9 @@ class RuleSet(BaseModel):
     windows: dict[str, Window]  # each document's in-force window, the default of its measures
     funding: dict[str, list[Funding]] = Field(default_factory=dict)  # by document id
     version: str  # a digest of the policy files: a saved result names the rules it was made with
+    # documents whose rules failed to load (not strict): by document id (or _overlaps), the problems
+    skipped: dict[str, list[str]] = Field(default_factory=dict)
+    pruned: list[str] = Field(default_factory=list)  # ceilings and overlaps cut down to loaded measures
 
     def window(self, measure: Measure) -> Window:
         if measure.in_force is not None:

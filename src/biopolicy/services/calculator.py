@@ -32,8 +32,18 @@ class Calculator:
 
     @classmethod
     def load(cls, corpus: Corpus, policies_dir: Path | None = None) -> Calculator:
+        """A document whose rules fail is skipped (``rules.skipped`` says why); the others work."""
+        if policies_dir is None:
+            from biopolicy.settings import get_settings
+
+            policies_dir = get_settings().policies
         catalogue = load_catalogue(policies_dir)
-        return cls(corpus, load_rules(corpus, catalogue, policies_dir), catalogue)
+        return cls(corpus, load_rules(corpus, catalogue, policies_dir, strict=False), catalogue)
+
+    @property
+    def skipped(self) -> dict[str, list[str]]:
+        """Documents whose measures failed to load, by id: their problems, naming file and measure."""
+        return self.rules.skipped
 
     def measures(self, doc_id: str | None = None) -> list[Measure]:
         if doc_id is not None and doc_id not in self.corpus.documents:

@@ -167,13 +167,35 @@ class LoadErrorOut(BaseModel):
 class DocumentList(BaseModel):
     documents: list[DocumentSummary]
     errors: list[LoadErrorOut] = Field(description="未能载入的文件；其余文件照常可用")
+    rule_errors: list[LoadErrorOut] = Field(
+        default_factory=list,
+        description="措施未能载入的文件（其测算已停用，条文仍可检索）；其余文件照常可用",
+    )
 
     @classmethod
-    def of(cls, documents: list[Document], errors: list[LoadError]) -> DocumentList:
+    def of(
+        cls,
+        documents: list[Document],
+        errors: list[LoadError],
+        skipped: dict[str, list[str]] | None = None,
+    ) -> DocumentList:
         return cls(
             documents=[DocumentSummary.of(d) for d in documents],
             errors=[LoadErrorOut.of(e) for e in errors],
+            # the listed documents' own: a shared file (_overlaps) is reported by `check` and GET /api/v1/
+            rule_errors=skipped_rules(
+                {k: v for k, v in (skipped or {}).items() if k in {d.id for d in documents}}
+            ),
         )
+
+
+def skipped_rules(skipped: dict[str, list[str]]) -> list[LoadErrorOut]:
+    """A document whose measures were skipped, one entry per problem (each names file and measure)."""
+    return [
+        LoadErrorOut(path=f"policies/{doc_id}/measures.yaml", message=problem)
+        for doc_id, problems in sorted(skipped.items())
+        for problem in problems
+    ]
 
 
 class SearchHitOut(BaseModel):

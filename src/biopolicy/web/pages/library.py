@@ -23,7 +23,7 @@ router = APIRouter()
 
 @router.get("/documents", response_class=HTMLResponse)
 def documents_page(request: Request, library: LibraryDep, calculator: CalculatorDep) -> HTMLResponse:
-    listing = documents.list_documents(library)
+    listing = documents.list_documents(library, calculator)
     today = date.today()
     status = {d.id: document_in_force(library.document(d.id), today) for d in listing.documents}
     counts = {d.id: len(calculator.measures(d.id)) for d in listing.documents}
