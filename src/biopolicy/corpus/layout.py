@@ -26,8 +26,10 @@ DEFAULT_NOISE = ("文件",)
 _CJK = r"\u3400-\u9fff"
 _CN_NUM = "一二三四五六七八九十百"
 # Lines that always open a new paragraph: a numbered item, a responsibility line, a box or table.
+# Full-width and half-width brackets alike: （一） (一) （1） (1); 1. 1． 1、; 第一条 第一章; (此件主动公开).
 MARKER = re.compile(
-    rf"^(?:\d+[\.．](?!\d)|（[{_CN_NUM}]+）|（\d+）|[{_CN_NUM}]+、(?![{_CN_NUM}]、)|[\(（]?责任单位|专题\d|图表\d)"
+    rf"^(?:\d+[\.．、](?!\d)|[（(][{_CN_NUM}]+[）)]|[（(]\d+[）)]|[{_CN_NUM}]+、(?![{_CN_NUM}]、)"
+    rf"|第[{_CN_NUM}]+[条章]|[（(]此件(?:主动|依申请)?公开[）)]|[\(（]?责任单位|专题\d|图表\d)"
 )
 _ORG_NAME = re.compile(rf"^[{_CJK}]{{2,}}(?:厅|局|委员会|海关|办公室|政府|管委会)$")
 _SENTENCE_END = "。：；！？”）)"

@@ -108,6 +108,9 @@ class DocumentSummary(BaseModel):
     cites: list[str] = Field(description="所引用文件的文号")
     source_file: str
     repairs: list[str] = Field(description="文本修复做了哪些改动")
+    warnings: list[str] = Field(
+        default_factory=list, description="解析时未能识别的版式（如没有措施一级的条款）"
+    )
     clause_count: int
 
     @staticmethod
@@ -124,6 +127,7 @@ class DocumentSummary(BaseModel):
             "cites": list(doc.cites),
             "source_file": doc.source_file,
             "repairs": list(doc.repairs),
+            "warnings": list(doc.warnings),
             "clause_count": len(doc.clauses),
         }
 
