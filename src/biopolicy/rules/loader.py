@@ -17,8 +17,9 @@ from pydantic import ValidationError
 from biopolicy.domain import Corpus
 from biopolicy.domain.case import ApplicantKind
 from biopolicy.domain.events import AttributeType, Catalogue
-from biopolicy.domain.places import KNOWN_PLACES
+from biopolicy.domain.places import Divisions
 from biopolicy.domain.validation import describe
+from biopolicy.rules.places import PlacesError, load_divisions
 from biopolicy.rules.schema import (
     All,
     AmountKind,
@@ -86,7 +87,11 @@ def load_rules(
     digest = hashlib.sha256()
     for path in [root / "_catalogue" / "events.yaml", *files]:
         digest.update(path.read_bytes())
-    loaded = [_load_file(path, corpus, catalogue) for path in files]
+    try:
+        places = load_divisions(root)
+    except PlacesError as exc:  # like the catalogue: no rule can be checked without it
+        raise RulesError(exc.problems) from None
+    loaded = [_load_file(path, corpus, catalogue, places) for path in files]
     earlier: set[str] = set()
     for f in loaded:  # an id defined in an earlier file: the later file is the one at fault
         f.problems += [f"{_rel(f.path)}：措施 id“{mid}”重复" for mid in sorted(f.measure_ids & earlier)]
@@ -141,6 +146,7 @@ def load_rules(
         version=digest.hexdigest()[:12],
         skipped=skipped,
         pruned=pruned,
+        places=places,
     )
 
 
@@ -182,7 +188,7 @@ class _File:
         self.measure_ids: set[str] = set()
 
 
-def _load_file(path: Path, corpus: Corpus, catalogue: Catalogue) -> _File:
+def _load_file(path: Path, corpus: Corpus, catalogue: Catalogue, places: Divisions) -> _File:
     f = _File(path)
     rel = _rel(path)
     try:
@@ -207,8 +213,15 @@ def _load_file(path: Path, corpus: Corpus, catalogue: Catalogue) -> _File:
             f.problems.append(f"{rel}：措施 id“{m.id}”重复")
         seen.add(m.id)
         f.problems += [f"{rel}：措施 {m.id}：{p}" for p in _check_measure(m, corpus, catalogue)]
+        f.problems += [
+            f"{rel}：措施 {m.id}：{p}" for p in check_places(m.applicant.places, m.doc_id, corpus, places)
+        ]
     f.measure_ids = seen
     for fund in policy.funding:
+        f.problems += [
+            f"{rel}：资金来源 {fund.payer}：{p}".replace("applicant.places", "places")
+            for p in check_places(fund.places, doc_id, corpus, places, issuer=False)
+        ]
         f.problems += [
             f"{rel}：资金来源 {fund.payer}：{p}" for p in _check_cited(fund.clauses, [fund.excerpt], corpus)
         ]
@@ -336,11 +349,6 @@ def _rel(path: Path) -> str:
 
 def _check_measure(m: Measure, corpus: Corpus, catalogue: Catalogue) -> list[str]:
     problems = _check_cited(m.clauses, m.excerpts, corpus)
-    problems += [
-        f"applicant.places：未知的地点“{p}”，应为 福建省、设区市（如 厦门市）、平潭综合实验区 或厦门的区"
-        for p in m.applicant.places
-        if p not in KNOWN_PLACES
-    ]
     event_type = catalogue.events.get(m.event)
     if event_type is None:
         return problems + [f"event：未知的事件类型“{m.event}”，应为 {'、'.join(catalogue.events)} 之一"]
@@ -384,6 +392,30 @@ def _check_measure(m: Measure, corpus: Corpus, catalogue: Catalogue) -> list[str
         problems += _check_figures(list(dict.fromkeys(figures)), m.clauses, corpus)
     for note in m.notes:
         problems += _check_cited(note.clauses, [], corpus)
+    return problems
+
+
+def check_places(
+    names: list[str], doc_id: str, corpus: Corpus, places: Divisions, *, issuer: bool = True
+) -> list[str]:
+    """Each place names one division; with ``issuer``, one within its document's issuers' divisions.
+
+    A document's issuers (厦门市科学技术局 → 厦门市) bound the places its measures can cover: a
+    Xiamen measure cannot cover 福建省. Issuers that name no division (a national body) bound nothing.
+    """
+    problems = []
+    doc = corpus.documents.get(doc_id)
+    bounds = [d for name in (doc.issuers if doc else []) if (d := places.issuer_division(name))]
+    for p in names:
+        division, problem = places.resolve(p)
+        if division is None:
+            problems.append(f"applicant.places：{problem}")
+        elif issuer and bounds and not any(places.within(division, b) for b in bounds):
+            issuers = "、".join(dict.fromkeys(b.name for b in bounds))
+            problems.append(
+                f"applicant.places：“{p}”不在发文机关所属的{issuers}之内：措施的适用地点应为发文机关的辖区或其下级"
+                "（发文机关见 document.yaml 的 issuers 或原文落款）"
+            )
     return problems
 
 

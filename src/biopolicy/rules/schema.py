@@ -249,7 +249,7 @@ class Window(_Strict):
 
 class ApplicantSpec(_Strict):
     kinds: list[ApplicantKind] = Field(min_length=1)
-    places: list[str] = Field(min_length=1)  # 福建省, a city, or a Xiamen district
+    places: list[str] = Field(min_length=1)  # divisions (晋江市, or 福州市/鼓楼区 for a namesake)
 
 
 class Note(_Strict):
@@ -371,6 +371,7 @@ class RuleSet(BaseModel):
     # documents whose rules failed to load (not strict): by document id (or _overlaps), the problems
     skipped: dict[str, list[str]] = Field(default_factory=dict)
     pruned: list[str] = Field(default_factory=list)  # ceilings and overlaps cut down to loaded measures
+    places: Any = None  # domain.places.Divisions: every place a rule or a case can name
 
     def window(self, measure: Measure) -> Window:
         if measure.in_force is not None:

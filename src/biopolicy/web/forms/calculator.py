@@ -34,7 +34,7 @@ from typing import Any
 from biopolicy.domain.case import APPLICANT_KIND_LABELS
 from biopolicy.domain.events import AttributeType, Catalogue, EventType
 from biopolicy.domain.money import WAN, decimal_str
-from biopolicy.domain.places import CITIES, PROVINCE, XIAMEN_DISTRICTS
+from biopolicy.domain.places import PROVINCE
 
 MAX_EVENTS = 50
 MAX_AWARDS = 50
@@ -83,6 +83,22 @@ AWARD_LEVELS: tuple[tuple[str, str], ...] = (
     ("district", "区级"),
 )
 BOOL_CHOICES = (("true", "是"), ("false", "否"), ("", "不清楚"))
+
+# The choices this form offers (a Fujian applicant; Xiamen by district). They are the form's own
+# lists, not what places exist: rules and the API accept any division (rules/places.py).
+CITIES = (
+    "福州市",
+    "厦门市",
+    "莆田市",
+    "三明市",
+    "泉州市",
+    "漳州市",
+    "南平市",
+    "龙岩市",
+    "宁德市",
+    "平潭综合实验区",
+)
+XIAMEN_DISTRICTS = ("思明区", "湖里区", "集美区", "海沧区", "同安区", "翔安区", "火炬高新区")
 
 
 # ---------------------------------------------------------------- what a row asks for
