@@ -240,6 +240,7 @@ def test_refuses_an_undefined_category(corpus, policies):
     _edit(policies, change)
     assert _about(_refused(corpus, policies), "xm-2023/m1-clinical") == [
         f"{FILE}：措施 xm-2023/m1-clinical：conditions：引用了未定义的类别“novel”"
+        "（本措施的 categories 和 policies/_catalogue/categories.yaml 中都没有）"
     ]
 
 

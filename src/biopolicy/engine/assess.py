@@ -32,7 +32,7 @@ from biopolicy.domain.case import APPLICANT_KIND_LABELS, Case, Event
 from biopolicy.domain.events import Catalogue
 from biopolicy.domain.money import percent, yuan
 from biopolicy.domain.places import PROVINCE, covers
-from biopolicy.engine.amounts import compute
+from biopolicy.engine.amounts import compute, top_up_target
 from biopolicy.engine.check import check_case
 from biopolicy.engine.conditions import evaluate
 from biopolicy.engine.facts import Situation
@@ -231,14 +231,28 @@ def _top_up(w: Work, paid: list[Paid]) -> None:
         if p.subject == subject
         and ((p.measure_id in spec.net_of) or (spec.net_of_programmes and p.programme is not None))
     ]
-    already = sum((p.value for p in counted), Decimal(0))
-    w.value = max(spec.to - already, Decimal(0))
+    target = top_up_target(spec, w.situation, w.measure.categories)  # engine/amounts.py: to, or a share
+    for text in target.steps:
+        w.say(text)
+    w.missing += target.missing
+    if target.value is None:
+        w.kind, w.value = AmountKind.unknown, None
+        return
+    already = sum((p.value for p in counted), Decimal(0)) + sum((v for _, v in target.paid_facts), Decimal(0))
+    w.value = max(target.value - already, Decimal(0))
     w.before_caps = w.value
     exact = all(p.exact for p in counted)
-    w.kind = AmountKind.exact if exact else AmountKind.at_least
-    detail = "、".join(f"{p.measure_id or p.programme} {yuan(p.value)}" for p in counted) or "无"
-    w.say(f"补足至 {yuan(spec.to)}：同一事项已计 {yuan(already)}（{detail}），应补 {yuan(w.value)}")
-    if not exact:
+    w.kind = AmountKind.at_most if target.missing else AmountKind.exact if exact else AmountKind.at_least
+    detail = "、".join(
+        [f"{p.measure_id or p.programme} {yuan(p.value)}" for p in counted]
+        + [f"{label} {yuan(v)}" for label, v in target.paid_facts]
+    )
+    w.say(
+        f"补足至 {yuan(target.value)}：同一事项已计 {yuan(already)}（{detail or '无'}），应补 {yuan(w.value)}"
+    )
+    if target.missing:
+        w.say("已得金额或基数未全部提供，补足额最高为上述数额")
+    elif not exact:
         w.say("已计金额中含“最高可得”，实际已得可能更少，故补足额至少为上述数额")
 
 

@@ -26,6 +26,7 @@ from biopolicy.rules.schema import (
     AmountTable,
     AnyOf,
     Cap,
+    CategoryCatalogue,
     CategoryRef,
     Compare,
     Condition,
@@ -87,11 +88,15 @@ def load_rules(
     digest = hashlib.sha256()
     for path in [root / "_catalogue" / "events.yaml", *files]:
         digest.update(path.read_bytes())
+    for extra in (root / "_catalogue" / "categories.yaml", root / "_catalogue" / "places.yaml"):
+        if extra.is_file():
+            digest.update(extra.read_bytes())
     try:
         places = load_divisions(root)
     except PlacesError as exc:  # like the catalogue: no rule can be checked without it
         raise RulesError(exc.problems) from None
-    loaded = [_load_file(path, corpus, catalogue, places) for path in files]
+    shared = load_categories(root)
+    loaded = [_load_file(path, corpus, catalogue, places, shared) for path in files]
     earlier: set[str] = set()
     for f in loaded:  # an id defined in an earlier file: the later file is the one at fault
         f.problems += [f"{_rel(f.path)}：措施 id“{mid}”重复" for mid in sorted(f.measure_ids & earlier)]
@@ -188,7 +193,39 @@ class _File:
         self.measure_ids: set[str] = set()
 
 
-def _load_file(path: Path, corpus: Corpus, catalogue: Catalogue, places: Divisions) -> _File:
+CATEGORIES_FILE = Path("_catalogue") / "categories.yaml"
+
+
+def load_categories(root: Path) -> dict[str, Condition]:
+    """The catalogue's shared categories by name (none when the file is absent)."""
+    path = root / CATEGORIES_FILE
+    if not path.is_file():
+        return {}
+    data = _read_yaml(path)
+    try:
+        return CategoryCatalogue.model_validate(data or {}).categories
+    except ValidationError as exc:
+        raise RulesError([f"{_rel(path)}：{p}" for p in describe(exc)]) from None
+
+
+def _use_shared_categories(m: Measure, shared: dict[str, Condition]) -> None:
+    """Copy into the measure the catalogue categories it refers to and does not define itself."""
+    todo = [m.conditions] if m.conditions else []
+    todo += list(m.categories.values())
+    if isinstance(m.amount, AmountTable):
+        todo += [row.when for row in m.amount.table]
+    todo += [spec.cap_raise.when for spec in m.amount_specs() if spec.cap_raise is not None]
+    while todo:
+        for leaf in _leaves(todo.pop()):
+            name = getattr(leaf, "category", None)
+            if name and name not in m.categories and name in shared:
+                m.categories[name] = shared[name]
+                todo.append(shared[name])
+
+
+def _load_file(
+    path: Path, corpus: Corpus, catalogue: Catalogue, places: Divisions, shared: dict[str, Condition]
+) -> _File:
     f = _File(path)
     rel = _rel(path)
     try:
@@ -209,6 +246,7 @@ def _load_file(path: Path, corpus: Corpus, catalogue: Catalogue, places: Divisio
     seen: set[str] = set()
     for m in policy.measures:
         m.doc_id = doc_id if doc_id in corpus.documents else m.id.split("/", 1)[0]
+        _use_shared_categories(m, shared)
         if m.id in seen:
             f.problems.append(f"{rel}：措施 id“{m.id}”重复")
         seen.add(m.id)
@@ -359,11 +397,15 @@ def _check_measure(m: Measure, corpus: Corpus, catalogue: Catalogue) -> list[str
     conditions += list(m.categories.values())
     if isinstance(m.amount, AmountTable):
         conditions += [row.when for row in m.amount.table]
+    conditions += [spec.cap_raise.when for spec in m.amount_specs() if spec.cap_raise is not None]
     for cond in conditions:
         for leaf in _leaves(cond):
             if isinstance(leaf, CategoryRef):
                 if leaf.category not in m.categories:
-                    problems.append(f"conditions：引用了未定义的类别“{leaf.category}”")
+                    problems.append(
+                        f"conditions：引用了未定义的类别“{leaf.category}”"
+                        "（本措施的 categories 和 policies/_catalogue/categories.yaml 中都没有）"
+                    )
                 continue
             problems += _check_fact_path(leaf, event_type.attributes, catalogue)
             problems += _check_values(leaf, event_type.attributes, catalogue)
@@ -383,6 +425,13 @@ def _check_measure(m: Measure, corpus: Corpus, catalogue: Catalogue) -> list[str
         for path in paths:
             if path is not None:
                 problems += _check_fact_path(Compare(fact=path, eq=0), event_type.attributes, catalogue)
+        for path in spec.net_of_facts:
+            spec_of = event_type.attributes.get(path.removeprefix("event."))
+            if not path.startswith("event.") or spec_of is None or spec_of.type != AttributeType.money:
+                problems.append(
+                    f"amount.net_of_facts：“{path}”应为事件类型 {m.event} 的金额属性（event.<属性>），"
+                    "如省级已给予的奖励；没有这个属性时先在 policies/_catalogue/events.yaml 中添加"
+                )
         for mid in spec.net_of:
             if spec.kind != AmountKind.top_up:
                 problems.append("amount.net_of 只用于 top_up")
