@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "measures": "biopolicy.cli.rules:measures",
     "assess": "biopolicy.cli.rules:assess",
     "check": "biopolicy.cli.check:check",
+    "add-document": "biopolicy.cli.onboard:add_document",
     "db": "biopolicy.cli.db:db",
     "audit": "biopolicy.cli.audit:audit",
     "admin": "biopolicy.cli.admin:admin",

@@ -48,6 +48,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "id": "措施 id，形如 <doc-id>/<短名>，如 xm-2023/m20-talent；一经使用不再更改",
         "title": "措施的中文名称，显示在计算结果中",
         "kind": "措施类别；目前只有 reward（奖补）",
+        "draft": "biopolicy add-document 起草时写的待补全事项；有这一行的措施会被拒绝，补全后删除",
         "clauses": "所引条款 id（至少一个），如 xm-2023/m1/p2；金额、比例、上限须出自这些条款",
         "excerpt": "原文摘录（一段或多段），须逐字出现在所引条款中（忽略空白）",
         "in_force": "本措施自己的有效期；省略时用所属文件的有效期",

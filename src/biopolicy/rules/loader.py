@@ -251,9 +251,10 @@ def _load_file(
             f.problems.append(f"{rel}：措施 id“{m.id}”重复")
         seen.add(m.id)
         f.problems += [f"{rel}：措施 {m.id}：{p}" for p in _check_measure(m, corpus, catalogue)]
-        f.problems += [
-            f"{rel}：措施 {m.id}：{p}" for p in check_places(m.applicant.places, m.doc_id, corpus, places)
-        ]
+        if m.draft is None:
+            f.problems += [
+                f"{rel}：措施 {m.id}：{p}" for p in check_places(m.applicant.places, m.doc_id, corpus, places)
+            ]
     f.measure_ids = seen
     for fund in policy.funding:
         f.problems += [
@@ -386,6 +387,8 @@ def _rel(path: Path) -> str:
 
 
 def _check_measure(m: Measure, corpus: Corpus, catalogue: Catalogue) -> list[str]:
+    if m.draft is not None:
+        return [f"draft：草稿尚未补全（{m.draft}）"]
     problems = _check_cited(m.clauses, m.excerpts, corpus)
     event_type = catalogue.events.get(m.event)
     if event_type is None:

@@ -339,6 +339,9 @@ class Measure(_Strict):
     amount: Amount
     instalments: Instalments | None = None
     notes: list[Note] = Field(default_factory=list)
+    # set by `biopolicy add-document` on a drafted measure: what the analyst must complete; the
+    # loader refuses a measure while it is there
+    draft: str | None = None
     doc_id: str = ""  # filled by the loader
 
     @property
