@@ -170,6 +170,7 @@ def print_document(doc: Document, full: bool) -> None:
         ("有效期说明", doc.in_force_note),
         ("引用文件", "、".join(doc.cites)),
         ("原文文件", doc.source_file),
+        ("状态", f"已被取代（存档），取代它的是 {doc.superseded_by}" if doc.superseded_by else None),
     ]
     for name, value in rows:
         if value:

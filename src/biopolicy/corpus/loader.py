@@ -53,6 +53,7 @@ class DocumentSpec(BaseModel):
     running_heads: list[str] = []  # lines dropped wherever they land (after mojibake repair)
     title: str | None = None  # overrides the title read from the text
     number: str | None = None  # the 文号 where the text does not print it on a line of its own
+    superseded_by: str | None = None  # the document (id or 文号) that replaced this one: archived, kept
     issuers: list[str] | None = None  # overrides the signature block
     issued: date | None = None
     in_force_from: date | None = None
@@ -178,6 +179,7 @@ def _document(
         source_file=spec.source_file,
         repairs=repairs,
         warnings=parsed.warnings,
+        superseded_by=spec.superseded_by,
         text=text,
         raw_text=raw,
         clauses=clauses,

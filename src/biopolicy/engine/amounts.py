@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from biopolicy.domain.money import percent, yuan
 from biopolicy.engine.conditions import evaluate
 from biopolicy.engine.facts import MISSING, Situation
-from biopolicy.rules.schema import AmountKind, AmountSpec, AmountTable, Measure
+from biopolicy.rules.schema import DATED_FIELDS, AmountKind, AmountSpec, AmountTable, DatedValues, Measure
 
 
 @dataclass
@@ -26,7 +27,29 @@ class RawAmount:
 def compute(measure: Measure, s: Situation) -> RawAmount:
     if isinstance(measure.amount, AmountTable):
         return _table(measure, measure.amount, s)
-    return _spec(measure.amount, s, measure.categories)
+    spec, said = in_force(measure.amount, measure.changes, s.event.date)
+    raw = _spec(spec, s, measure.categories)
+    raw.steps[:0] = said
+    return raw
+
+
+def in_force(spec: AmountSpec, changes: list[DatedValues], day: date) -> tuple[AmountSpec, list[str]]:
+    """The amount with the figures in force on ``day``: every change from on or before it, in date
+    order, overrides the figures it states. Shared with reforms (named dated overlays)."""
+    said = []
+    for change in sorted(changes, key=lambda c: c.from_):
+        if change.from_ > day:
+            break
+        update = {n: getattr(change, n) for n in DATED_FIELDS if getattr(change, n) is not None}
+        spec = spec.model_copy(update=update)
+        shown = "、".join(_shown(n, v) for n, v in update.items())
+        said.append(f"自 {change.from_} 起适用新的数值：{shown}（{'、'.join(change.clauses)}）")
+    return spec, said
+
+
+def _shown(name: str, value: Decimal) -> str:
+    words = {"value": "金额", "rate": "比例", "cap": "上限", "to": "补足至"}
+    return f"{words[name]} {percent(value) if name == 'rate' else yuan(value)}"
 
 
 def _table(measure: Measure, table: AmountTable, s: Situation) -> RawAmount:

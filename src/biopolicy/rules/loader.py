@@ -21,6 +21,8 @@ from biopolicy.domain.places import Divisions
 from biopolicy.domain.validation import describe
 from biopolicy.rules.places import PlacesError, load_divisions
 from biopolicy.rules.schema import (
+    DATED_FIELDS,
+    KIND_FIELDS,
     All,
     AmountKind,
     AmountTable,
@@ -444,6 +446,29 @@ def _check_measure(m: Measure, corpus: Corpus, catalogue: Catalogue) -> list[str
         problems += _check_figures(list(dict.fromkeys(figures)), m.clauses, corpus)
     for note in m.notes:
         problems += _check_cited(note.clauses, [], corpus)
+    problems += _check_changes(m, corpus)
+    return problems
+
+
+def _check_changes(m: Measure, corpus: Corpus) -> list[str]:
+    """Dated values: on a single amount, in date order, each figure stated in its own clause."""
+    problems = []
+    if m.changes and isinstance(m.amount, AmountTable):
+        return ["changes：带日期的数值只能用于单个金额，不能用于金额表（请按日期拆成两项措施）"]
+    days = [c.from_ for c in m.changes]
+    if days != sorted(set(days)):
+        problems.append("changes：各项的 from 应按日期先后排列，且不重复")
+    for i, change in enumerate(m.changes):
+        where = f"changes[{i}]（{change.from_}）"
+        kind = m.amount.kind if not isinstance(m.amount, AmountTable) else None
+        unused = [
+            n for n in DATED_FIELDS if getattr(change, n) is not None and kind and n not in KIND_FIELDS[kind]
+        ]
+        problems += [f"{where}：{kind.value} 金额不使用 {n}" for n in unused]
+        cited = _check_cited(change.clauses, [change.excerpt], corpus)
+        problems += [f"{where}：{p}" for p in cited]
+        if not any("不存在" in p for p in cited):
+            problems += [f"{where}：{p}" for p in _check_figures(change.figures(), change.clauses, corpus)]
     return problems
 
 

@@ -264,6 +264,39 @@ class AmountSpec(_Strict):
         return parse_ratio(self.ratio) if self.ratio is not None else self.rate
 
 
+class DatedValues(_Strict):
+    """New values of an amount's figures from a date on, each change citing the clause that makes it
+    (OpenFisca-parameter style: a change is a new dated value, not an edit of the old one).
+
+    ``from`` is the first day the values apply (by the event's date); only the figures written
+    change. A reform (a named overlay, ``policies/_reforms/``) is a list of these per measure.
+    """
+
+    from_: date = Field(alias="from")
+    clauses: list[str] = Field(min_length=1)  # the clause stating the new figures (may be another document's)
+    excerpt: str
+    value: Money | None = None
+    rate: Rate | None = None
+    cap: Money | None = None
+    to: Money | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> DatedValues:
+        if all(getattr(self, n) is None for n in DATED_FIELDS):
+            raise ValueError(f"changes：应至少写明一个新的数值（{'、'.join(DATED_FIELDS)}）")
+        return self
+
+    def figures(self) -> list[tuple[str, Decimal]]:
+        out = [("money", getattr(self, n)) for n in ("value", "cap", "to") if getattr(self, n) is not None]
+        if self.rate is not None:
+            out.append(("percent", self.rate * 100))
+        return out
+
+
+DATED_FIELDS = ("value", "rate", "cap", "to")
+
+
 class TableRow(_Strict):
     when: Condition
     label: str  # names the row in the trace: 创新药完成Ⅱ期临床试验
@@ -339,6 +372,8 @@ class Measure(_Strict):
     amount: Amount
     instalments: Instalments | None = None
     notes: list[Note] = Field(default_factory=list)
+    # the amount's figures from later dates on, oldest first; the value in force on the event's date applies
+    changes: list[DatedValues] = Field(default_factory=list)
     # set by `biopolicy add-document` on a drafted measure: what the analyst must complete; the
     # loader refuses a measure while it is there
     draft: str | None = None

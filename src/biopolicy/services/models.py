@@ -111,6 +111,10 @@ class DocumentSummary(BaseModel):
     warnings: list[str] = Field(
         default_factory=list, description="解析时未能识别的版式（如没有措施一级的条款）"
     )
+    superseded_by: str | None = Field(
+        default=None,
+        description="已被取代（存档）时，取代它的文件编号或文号；仍可检索，措施只适用于其有效期内",
+    )
     clause_count: int
 
     @staticmethod
@@ -128,6 +132,7 @@ class DocumentSummary(BaseModel):
             "source_file": doc.source_file,
             "repairs": list(doc.repairs),
             "warnings": list(doc.warnings),
+            "superseded_by": doc.superseded_by,
             "clause_count": len(doc.clauses),
         }
 
