@@ -145,3 +145,36 @@ def test_assess_documents_and_the_api_keep_working_with_a_bad_document(broken, m
             assert body["rule_errors"] and body["errors"] == []
     finally:
         get_settings.cache_clear()
+
+
+def test_a_bad_event_catalogue_is_a_message_naming_file_and_field_not_an_internal_error(
+    tmp_path, monkeypatch
+):
+    root = tmp_path / "policies"
+    shutil.copytree(REPO_POLICIES, root)
+    path = root / "_catalogue" / "events.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("stage: {type: enum", "stage: {type: enumm", 1),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("BIOPOLICY_POLICIES", str(root))
+    from biopolicy.services import calculator
+    from biopolicy.services.library import get_library
+    from biopolicy.settings import get_settings
+
+    for cached in (get_settings, get_library, calculator.get_calculator):
+        cached.cache_clear()
+    try:
+        case = tmp_path / "case.json"
+        case.write_text(
+            '{"applicant": {"kind": "enterprise", "name": "甲"}, "as_of": "2025-01-01"}', encoding="utf-8"
+        )
+        result = CliRunner().invoke(cli, ["assess", str(case)])
+        assert result.exit_code == 1
+        assert "events.yaml" in result.output and "stage.type" in result.output
+        assert "内部错误" not in result.output
+        report = run_checks(root)
+        assert not report.ok and any("stage.type" in p for p in report.general)
+    finally:
+        for cached in (get_settings, get_library, calculator.get_calculator):
+            cached.cache_clear()

@@ -20,6 +20,7 @@ import click
 
 from biopolicy.cli.common import CliError, UsageErrorZh, load_error_hint, translate_usage_error
 from biopolicy.domain.case import CaseError
+from biopolicy.services.calculator import RulesError
 from biopolicy.services.library import NotFound, QueryError
 
 __all__ = ["COMMANDS", "USER_ERRORS", "cli", "main"]
@@ -39,7 +40,9 @@ COMMANDS: dict[str, str] = {
 }
 
 # Domain errors a user can cause, and the exit code each gives.
-USER_ERRORS: dict[type[Exception], int] = {NotFound: 1, QueryError: 2, CaseError: 2}
+# RulesError: content that cannot be used at all (the event catalogue, categories or places file);
+# each problem names the file and field; a bad measures.yaml only skips its document.
+USER_ERRORS: dict[type[Exception], int] = {NotFound: 1, QueryError: 2, CaseError: 2, RulesError: 1}
 
 INTERNAL_EXIT = 3
 

@@ -19,9 +19,11 @@ from biopolicy.domain.case import Case, CaseError
 from biopolicy.domain.events import Catalogue
 from biopolicy.domain.validation import describe
 from biopolicy.engine.assess import assess
-from biopolicy.rules.loader import load_catalogue, load_rules
+from biopolicy.rules.loader import RulesError, load_catalogue, load_rules
 from biopolicy.rules.schema import Measure, RuleSet
 from biopolicy.services.library import NotFound
+
+__all__ = ["Calculator", "RulesError", "get_calculator", "parse_case"]
 
 
 class Calculator:
