@@ -5,10 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from biopolicy.domain import Clause, ClauseKind, Corpus, Document, Fact, FactBound, FactKind
+
+
+def repository_documents() -> list[str]:
+    """The ids of the documents in the repository's policies folder: no test lists them in code."""
+    root = Path(__file__).resolve().parents[1] / "policies"
+    return sorted(p.name for p in root.iterdir() if (p / "source.txt").is_file())
+
 
 MEASURE_TEXT = "对完成Ⅲ期临床试验的创新药，最高奖励500万元；已获奖励不足1000万元的，补足至1000万元。"
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.conftest import repository_documents
 
 from biopolicy.corpus import facts as facts_module
 from biopolicy.corpus import loader
@@ -25,7 +26,7 @@ def policies_dir(tmp_path: Path) -> Path:
 
 def test_default_dir_is_the_repository_policies(policies):
     assert (default_policies_dir() / "fj-2023-7" / "source.txt").is_file()
-    assert sorted(policies.documents) == ["fj-2023-7", "fj-yj-2025-30", "fz-plan", "xm-2023", "xm-2025-1"]
+    assert sorted(policies.documents) == repository_documents()
 
 
 def test_env_var_chooses_the_directory(monkeypatch, policies_dir):
@@ -118,10 +119,10 @@ def test_facts_extractor_not_landed_leaves_clauses_without_facts(policies_dir, m
     assert all(c.facts == [] for c in doc.clauses)
 
 
-def test_all_five_documents_parse_well_under_a_second(monkeypatch):
+def test_every_document_parses_well_under_a_second(monkeypatch):
     monkeypatch.setattr(facts_module, "extract_facts", lambda text: [])
     load_corpus()  # warm imports
     start = time.perf_counter()
     corpus = load_corpus()
-    assert len(corpus.documents) == 5
-    assert time.perf_counter() - start < 0.5
+    assert len(corpus.documents) == len(repository_documents())
+    assert time.perf_counter() - start < 0.1 * len(corpus.documents)

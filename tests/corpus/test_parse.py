@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.conftest import repository_documents
 
 from biopolicy.corpus import facts as facts_module
 from biopolicy.corpus.layout import paragraphs
@@ -33,7 +34,7 @@ def test_chinese_numerals(text, n):
 # --- the tree as a whole ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("doc_id", ["fj-2023-7", "fz-plan", "xm-2023", "xm-2025-1", "fj-yj-2025-30"])
+@pytest.mark.parametrize("doc_id", repository_documents())
 def test_ids_are_unique_parents_exist_and_order_is_document_order(doc_of, doc_id):
     doc = doc_of(doc_id)
     seen = [c.id for c in doc.clauses]

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.conftest import repository_documents
 
 from biopolicy.corpus.loader import default_policies_dir
 from biopolicy.corpus.repair import (
@@ -16,10 +17,7 @@ from biopolicy.corpus.repair import (
     repair_mojibake,
 )
 
-SOURCES = {
-    d: (default_policies_dir() / d / "source.txt")
-    for d in ("fj-2023-7", "fz-plan", "xm-2023", "xm-2025-1", "fj-yj-2025-30")
-}
+SOURCES = {d: (default_policies_dir() / d / "source.txt") for d in repository_documents()}
 
 
 def squeeze(text: str) -> str:

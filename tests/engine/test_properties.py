@@ -26,12 +26,12 @@ from hypothesis import strategies as st
 from biopolicy.domain.assessment import Assessment, Eligibility
 from biopolicy.domain.case import ApplicantKind, Case
 from biopolicy.domain.events import AttributeSpec, AttributeType
-from biopolicy.domain.places import CITIES, XIAMEN_DISTRICTS
 from biopolicy.engine.check import check_case
 from biopolicy.engine.conditions import evaluate
 from biopolicy.engine.facts import Situation
 from biopolicy.rules.schema import AmountKind, AmountSpec, CapScope, Compare, Measure
 from biopolicy.services.calculator import get_calculator
+from biopolicy.web.forms.calculator import CITIES, XIAMEN_DISTRICTS
 
 CALC = get_calculator()
 RULES = CALC.rules

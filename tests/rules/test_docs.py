@@ -26,7 +26,7 @@ from biopolicy.services.calculator import get_calculator
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "rule-authoring.md"
 POLICIES = ROOT / "policies"
-RUNNER = ROOT / "tests" / "test_policy_cases.py"
+RUNNER = ROOT / "src" / "biopolicy" / "services" / "checks.py"
 
 
 @pytest.fixture(scope="module")

@@ -240,6 +240,7 @@ def test_refuses_an_undefined_category(corpus, policies):
     _edit(policies, change)
     assert _about(_refused(corpus, policies), "xm-2023/m1-clinical") == [
         f"{FILE}：措施 xm-2023/m1-clinical：conditions：引用了未定义的类别“novel”"
+        "（本措施的 categories 和 policies/_catalogue/categories.yaml 中都没有）"
     ]
 
 
@@ -260,8 +261,9 @@ def test_refuses_a_duplicate_measure_id_across_files(corpus, policies):
 
 def test_refuses_a_cap_naming_an_unknown_measure(corpus, policies):
     _edit(policies, lambda d: d["caps"][0].update(measures=["xm-2023/m1-clinicl"]))
-    assert "上限 xm-2023/m1-clinical-annual：没有 id 为“xm-2023/m1-clinicl”的措施" in _refused(
-        corpus, policies
+    assert (
+        "policies/xm-2023/measures.yaml：上限 xm-2023/m1-clinical-annual：没有 id 为“xm-2023/m1-clinicl”的措施"
+        in _refused(corpus, policies)
     )
 
 
@@ -270,8 +272,9 @@ def test_refuses_an_overlap_naming_an_unknown_measure(corpus, policies):
         d["overlaps"][0]["measures"][1] = "xm-2023/m16-provincal-accepted"
 
     _edit(policies, change)
-    assert "重叠 xm-2023/m16-provincial-not-with-city：没有 id 为“xm-2023/m16-provincal-accepted”的措施" in (
-        _refused(corpus, policies)
+    assert (
+        "policies/xm-2023/measures.yaml：重叠 xm-2023/m16-provincial-not-with-city：没有 id 为“xm-2023/m16-provincal-accepted”的措施"
+        in (_refused(corpus, policies))
     )
 
 

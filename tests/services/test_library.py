@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.conftest import repository_documents
 
 from biopolicy.corpus.search import QueryError
 from biopolicy.domain import Clause, Document, LoadError
@@ -99,10 +100,10 @@ def test_errors_lists_documents_that_failed_to_load(fake_corpus):
 
 # --- the real corpus -------------------------------------------------------------------------
 
-REAL_DOCUMENTS = {"fj-2023-7", "fz-plan", "xm-2023", "xm-2025-1", "fj-yj-2025-30"}
+REAL_DOCUMENTS = set(repository_documents())
 
 
-def test_real_corpus_has_the_five_documents_and_no_load_errors(real_library):
+def test_real_corpus_has_every_document_and_no_load_errors(real_library):
     assert {d.id for d in real_library.documents()} == REAL_DOCUMENTS
     assert real_library.errors() == []
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.conftest import repository_documents
 
 from biopolicy.corpus.search import MAX_QUERY_LENGTH
 from biopolicy.domain import LoadError
@@ -369,7 +370,7 @@ def test_real_unknown_clause_is_404(real_client):
     assert response.json() == {"detail": "未找到文件或条款：xm-2023/m99", "errors": []}
 
 
-@pytest.mark.parametrize("doc_id", ["fj-2023-7", "fz-plan", "xm-2023", "xm-2025-1", "fj-yj-2025-30"])
+@pytest.mark.parametrize("doc_id", repository_documents())
 def test_real_document_tree_holds_every_clause_once(real_client, doc_id):
     doc = real_client.get(f"/api/v1/documents/{doc_id}").json()
 

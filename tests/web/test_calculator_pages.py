@@ -415,7 +415,7 @@ def test_a_broken_share_link_is_a_page_with_the_form_and_a_message(client, case)
         (
             {"applicant": {"kind": "enterprise", "name": "甲", "city": "杭州市"}, "as_of": "2025-01-01"},
             "city",
-            "福建省内的城市",
+            "不是福建省的地级行政区",
         ),
     ],
 )

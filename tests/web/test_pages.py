@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.conftest import repository_documents
 
 from biopolicy.services.status import Status, in_force, status_on
 from biopolicy.web.app import create_app
@@ -112,7 +113,7 @@ def test_search_hits_are_highlighted_and_the_query_is_escaped(client):
 def test_document_list_shows_every_document_with_its_status(client):
     today = date.today()
     html = client.get("/documents").text
-    for doc_id in ("fj-2023-7", "fj-yj-2025-30", "fz-plan", "xm-2023", "xm-2025-1"):
+    for doc_id in repository_documents():
         assert f'data-doc="{doc_id}"' in html
     assert "未规定有效期" in html  # fz-plan and fj-yj-2025-30 state no window
     expected = in_force(date(2023, 11, 20), date(2026, 12, 31), today).label

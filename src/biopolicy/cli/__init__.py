@@ -20,6 +20,7 @@ import click
 
 from biopolicy.cli.common import CliError, UsageErrorZh, load_error_hint, translate_usage_error
 from biopolicy.domain.case import CaseError
+from biopolicy.services.calculator import RulesError
 from biopolicy.services.library import NotFound, QueryError
 
 __all__ = ["COMMANDS", "USER_ERRORS", "cli", "main"]
@@ -31,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "search": "biopolicy.cli.library:search",
     "measures": "biopolicy.cli.rules:measures",
     "assess": "biopolicy.cli.rules:assess",
+    "check": "biopolicy.cli.check:check",
+    "add-document": "biopolicy.cli.onboard:add_document",
     "db": "biopolicy.cli.db:db",
     "audit": "biopolicy.cli.audit:audit",
     "admin": "biopolicy.cli.admin:admin",
@@ -39,7 +42,9 @@ COMMANDS: dict[str, str] = {
 }
 
 # Domain errors a user can cause, and the exit code each gives.
-USER_ERRORS: dict[type[Exception], int] = {NotFound: 1, QueryError: 2, CaseError: 2}
+# RulesError: content that cannot be used at all (the event catalogue, categories or places file);
+# each problem names the file and field; a bad measures.yaml only skips its document.
+USER_ERRORS: dict[type[Exception], int] = {NotFound: 1, QueryError: 2, CaseError: 2, RulesError: 1}
 
 INTERNAL_EXIT = 3
 

@@ -10,6 +10,7 @@ import click
 from pydantic import BaseModel
 from rich.console import Console
 
+from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.library import Library, get_library
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,6 +23,15 @@ def out() -> Console:
 
 def err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def current_calculator() -> Calculator:
+    """The Calculator of the Library passed as the context object (tests), else the process's own."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Library) if ctx is not None else None
+    if found is None:
+        return get_calculator()
+    return Calculator.load(found.corpus)
 
 
 def current_library() -> Library:

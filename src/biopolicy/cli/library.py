@@ -16,7 +16,15 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from biopolicy.cli.common import IntRange, current_library, emit_json, err, json_option, out
+from biopolicy.cli.common import (
+    IntRange,
+    current_calculator,
+    current_library,
+    emit_json,
+    err,
+    json_option,
+    out,
+)
 from biopolicy.domain import Clause, ClauseKind, Document, Fact, FactBound, FactKind
 from biopolicy.services.library import DEFAULT_LIMIT, MAX_LIMIT, Library
 from biopolicy.services.models import (
@@ -59,7 +67,7 @@ LOAD_FAILED_EXIT = 1
 def documents(as_json: bool) -> None:
     """列出政策文件（编号、标题、文号、发布日期、有效期）。有文件未能载入时给出警告并以 1 退出。"""
     library = current_library()
-    model = DocumentList.of(library.documents(), library.errors())
+    model = DocumentList.of(library.documents(), library.errors(), current_calculator().skipped)
     if as_json:
         emit_json(model)
     else:
@@ -70,6 +78,16 @@ def documents(as_json: bool) -> None:
         console.print(f"警告：有 {len(model.errors)} 份文件未能载入，{rest}：", style="yellow")
         for e in model.errors:
             console.print(Text(f"  {e.path}：{e.message}"))
+    if model.rule_errors:
+        console = err()
+        files = sorted({e.path for e in model.rule_errors})
+        console.print(
+            f"警告：有 {len(files)} 份文件的措施未能载入，这些文件暂不参与测算，其余文件照常可用：",
+            style="yellow",
+        )
+        for e in model.rule_errors:
+            console.print(Text(f"  {e.message}"))
+    if model.errors or model.rule_errors:
         raise click.exceptions.Exit(LOAD_FAILED_EXIT)
 
 
@@ -152,6 +170,7 @@ def print_document(doc: Document, full: bool) -> None:
         ("有效期说明", doc.in_force_note),
         ("引用文件", "、".join(doc.cites)),
         ("原文文件", doc.source_file),
+        ("状态", f"已被取代（存档），取代它的是 {doc.superseded_by}" if doc.superseded_by else None),
     ]
     for name, value in rows:
         if value:

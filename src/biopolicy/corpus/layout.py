@@ -26,8 +26,10 @@ DEFAULT_NOISE = ("文件",)
 _CJK = r"\u3400-\u9fff"
 _CN_NUM = "一二三四五六七八九十百"
 # Lines that always open a new paragraph: a numbered item, a responsibility line, a box or table.
+# Full-width and half-width brackets alike: （一） (一) （1） (1); 1. 1． 1、; 第一条 第一章; (此件主动公开).
 MARKER = re.compile(
-    rf"^(?:\d+[\.．](?!\d)|（[{_CN_NUM}]+）|（\d+）|[{_CN_NUM}]+、(?![{_CN_NUM}]、)|[\(（]?责任单位|专题\d|图表\d)"
+    rf"^(?:\d+[\.．、](?!\d)|[（(][{_CN_NUM}]+[）)]|[（(]\d+[）)]|[{_CN_NUM}]+、(?![{_CN_NUM}]、)"
+    rf"|第[{_CN_NUM}]+[条章]|[（(]此件(?:主动|依申请)?公开[）)]|[\(（]?责任单位|专题\d|图表\d)"
 )
 _ORG_NAME = re.compile(rf"^[{_CJK}]{{2,}}(?:厅|局|委员会|海关|办公室|政府|管委会)$")
 _SENTENCE_END = "。：；！？”）)"
@@ -127,6 +129,7 @@ def _full_width(lines: list[Line]) -> int:
     return widths[int(len(widths) * 0.75)] if widths else 0
 
 
+_IMPRINT_LINE = re.compile(r"^[\u3400-\u9fff（）()]{2,30}\d{4}年\d{1,2}月\d{1,2}日印发$")
 _UNITS_START = ("责任单位", "（责任单位", "(责任单位")
 _CLOSING_MARKS = "。；！？”）」》)"
 
@@ -138,6 +141,9 @@ def _wrapped_break(first: Line, a: Line, b: Line, full: int) -> bool:
     "full" when it reaches about the width of the page; a closing line stops short of it.
     """
     if MARKER.match(b.text) or is_name_line(a.text):
+        return True
+    # the imprint (版记: …办公室2025年2月20日印发) is a line of its own, never a paragraph's end
+    if _IMPRINT_LINE.search(b.text) and a.text.endswith("。"):
         return True
     # A list of units continues on the next line even when that line is a bare name.
     if is_name_line(b.text) and not a.text.endswith(("、", "，")):

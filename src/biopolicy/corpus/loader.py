@@ -52,6 +52,8 @@ class DocumentSpec(BaseModel):
     layout: Literal["wrapped", "lines"] = "wrapped"
     running_heads: list[str] = []  # lines dropped wherever they land (after mojibake repair)
     title: str | None = None  # overrides the title read from the text
+    number: str | None = None  # the 文号 where the text does not print it on a line of its own
+    superseded_by: str | None = None  # the document (id or 文号) that replaced this one: archived, kept
     issuers: list[str] | None = None  # overrides the signature block
     issued: date | None = None
     in_force_from: date | None = None
@@ -160,7 +162,7 @@ def _document(
     repairs: list[str],
 ) -> Document:
     notice = next((d for d in parsed.drafts if d.local == "notice"), None)
-    number = own_number(notice)
+    number = spec.number or own_number(notice)
     issued = spec.issued or issue_date(notice)
     closing = "\n".join(c.text for c in clauses if c.kind is ClauseKind.closing and c.parent_id is None)
     window = in_force(closing, issued)
@@ -176,6 +178,8 @@ def _document(
         cites=cited_numbers(text, number),
         source_file=spec.source_file,
         repairs=repairs,
+        warnings=parsed.warnings,
+        superseded_by=spec.superseded_by,
         text=text,
         raw_text=raw,
         clauses=clauses,

@@ -23,13 +23,22 @@ from biopolicy.domain import ClauseKind
 CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN = "一二三四五六七八九十"
 
-ARABIC_ITEM = re.compile(r"^(\d+)[\.．](?!\d)")
-CN_PAREN = re.compile(rf"^（([{_CN}]+)）")
+# Labels as printed, full-width or half-width brackets alike: 1. 1． 1、 / （一） (一) / 一、 / （1） (1) / 第一条
+ARABIC_ITEM = re.compile(r"^(\d+)[\.．、](?!\d)")
+CN_PAREN = re.compile(rf"^[（(]([{_CN}]+)[）)]")
 CN_COMMA = re.compile(rf"^([{_CN}]+)、")
-ARABIC_PAREN = re.compile(r"^（(\d+)）")
+ARABIC_PAREN = re.compile(r"^[（(](\d+)[）)]")
+ARTICLE = re.compile(rf"^第([{_CN}]+)条[　\s]*")
+CHAPTER = re.compile(rf"^第([{_CN}]+)章[　\s]*")
 UNITS_LINE = re.compile(r"^[（(]?责任单位")
 IMPRINT = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日印发$")
-NOTICE_END = "（此件主动公开）"
+NOTICE_END = re.compile(r"^[（(]此件(主动|依申请)?公开[）)]")
+# a provision about the document itself opens its closing part: 本措施自…起施行
+CLOSING_START = ("本措施", "本方案", "本办法", "本细则", "本规定", "本政策", "本若干措施", "本通知")
+NO_MEASURES = (
+    "没有识别出措施一级的条款（应以“一、”“（一）”“(一)”“1.”“1、”或“第一条”开头）："
+    "请检查原文的编号格式，或 document.yaml 的 structure 与 layout"
+)
 _PUNCT = re.compile(r"[，、。；：？！,.;:（）()《》“”]")
 
 
@@ -65,6 +74,7 @@ class Draft:
 class ParseResult:
     drafts: list[Draft] = field(default_factory=list)
     title: str | None = None  # the policy's title as printed
+    warnings: list[str] = field(default_factory=list)  # what the parser could not read, in Chinese
 
     def add(self, draft: Draft) -> Draft:
         self.drafts.append(draft)
@@ -159,14 +169,20 @@ def parse_official(paras: list[Paragraph]) -> ParseResult:
 
 def _notice(result: ParseResult, paras: list[Paragraph]) -> int:
     for i, p in enumerate(paras):
-        if p.text.startswith(NOTICE_END):
+        if NOTICE_END.match(p.text):
             result.add(Draft("notice", ClauseKind.notice, paras[: i + 1], title="印发通知"))
             return i + 1
     return 0
 
 
 def _is_body_start(text: str) -> bool:
-    return bool(ARABIC_ITEM.match(text) or CN_PAREN.match(text) or CN_COMMA.match(text))
+    return bool(
+        ARABIC_ITEM.match(text)
+        or CN_PAREN.match(text)
+        or CN_COMMA.match(text)
+        or ARTICLE.match(text)
+        or CHAPTER.match(text)
+    )
 
 
 def _title_and_preamble(result: ParseResult, paras: list[Paragraph], i: int) -> int:
@@ -181,32 +197,64 @@ def _title_and_preamble(result: ParseResult, paras: list[Paragraph], i: int) -> 
     return i
 
 
+def _is_section(text: str) -> re.Match[str] | None:
+    """一、壮大产业规模 (a short line without 。) or 第一章 总则: a heading over measures."""
+    if m := CHAPTER.match(text):
+        return m
+    m = CN_COMMA.match(text)
+    return m if m and "。" not in text and len(text) <= 24 else None
+
+
+_MEASURE_STYLES = (ARTICLE, ARABIC_ITEM, CN_PAREN, CN_COMMA)
+
+
 def _body(result: ParseResult, paras: list[Paragraph]) -> None:
+    """Sections (一、 or 第一章) over measures; the measures are the first label style that is not a
+    section (第一条, 1., （一）, 一、…). Other labels inside a measure are its paragraphs."""
     section: Draft | None = None
     current: Draft | None = None
     measures: list[Draft] = []
+    style: re.Pattern[str] | None = None
+    used: set[str] = set()
     for k, p in enumerate(paras):
         text = p.text
-        if measures and text.startswith(("本措施", "本方案")):
+        if measures and text.startswith(CLOSING_START):
             _closing(result, "closing", ClauseKind.closing, paras[k:], None)
             break
-        label_match = ARABIC_ITEM.match(text) or CN_PAREN.match(text) or CN_COMMA.match(text)
-        if label_match and CN_COMMA.match(text) and "。" not in text and len(text) <= 24:
-            n = cn_number(label_match.group(1))
-            section = result.add(Draft(f"s{n}", ClauseKind.section, [p], label=label_match.group(0)))
-            section.title = text[label_match.end() :]
+        if (head := _is_section(text)) and (style is not CN_COMMA or CHAPTER.match(text)):
+            n = cn_number(head.group(1))
+            local = f"s{n}" if f"s{n}" not in used else f"s{len(used) + 1}"
+            used.add(local)
+            section = result.add(Draft(local, ClauseKind.section, [p], label=head.group(0).strip()))
+            section.title = text[head.end() :].strip()
             current = section
-        elif label_match:
+            continue
+        label_match = None
+        if style is None:
+            for candidate in _MEASURE_STYLES:
+                if label_match := candidate.match(text):
+                    style = candidate
+                    break
+        else:
+            label_match = style.match(text)
+        if label_match:
             number = label_match.group(1)
             n = int(number) if number.isdigit() else cn_number(number)
             rest = text[label_match.end() :]
+            if measures and rest.startswith(CLOSING_START):  # 第十条 本办法自…起施行
+                _closing(result, "closing", ClauseKind.closing, paras[k:], None)
+                break
+            local = f"m{n}"
+            if local in used:  # numbering restarts in each section: 一、（一）（二） 二、（一）
+                local = f"{section.local}/m{n}" if section else f"m{n}-{len(measures) + 1}"
+            used.add(local)
             current = result.add(
                 Draft(
-                    f"m{n}",
+                    local,
                     ClauseKind.measure,
                     [p],
                     section.local if section else None,
-                    label_match.group(0),
+                    label_match.group(0).strip(),
                     title_of(rest),
                 )
             )
@@ -215,6 +263,8 @@ def _body(result: ParseResult, paras: list[Paragraph]) -> None:
             current.paras.append(p)
     for m in measures:
         add_paragraphs(result, m)
+    if not measures:
+        result.warnings.append(NO_MEASURES)
     _reorder(result)
 
 
@@ -222,8 +272,9 @@ def _reorder(result: ParseResult) -> None:
     """Paragraph sub-clauses were added after all measures; put each right after its measure."""
     children: dict[str, list[Draft]] = {}
     rest: list[Draft] = []
+    measures = {d.local for d in result.drafts if d.kind is ClauseKind.measure}
     for d in result.drafts:
-        if d.kind is ClauseKind.paragraph and d.parent and d.parent.startswith("m"):
+        if d.kind is ClauseKind.paragraph and d.parent in measures:
             children.setdefault(d.parent, []).append(d)
         else:
             rest.append(d)
@@ -315,6 +366,8 @@ def _unnumbered_sections(result: ParseResult, paras: list[Paragraph]) -> None:
             current.paras.append(p)
     for m in measures:
         add_paragraphs(result, m)
+    if not measures:
+        result.warnings.append(NO_MEASURES)
     _reorder(result)
 
 

@@ -90,6 +90,8 @@ class Document(BaseModel):
     cites: list[str] = Field(default_factory=list)  # documents it cites, by number
     source_file: str  # the file name as received in shared/seeds
     repairs: list[str] = Field(default_factory=list)  # what the repair changed, in plain words
+    warnings: list[str] = Field(default_factory=list)  # what the parser could not read, in plain words
+    superseded_by: str | None = None  # archived: replaced by this document (id or 文号); still searchable
     text: str  # the whole repaired text
     raw_text: str  # the whole source as received
     clauses: list[Clause] = Field(default_factory=list)  # flat, in document order

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from biopolicy.domain.money import percent, yuan
 from biopolicy.engine.conditions import evaluate
 from biopolicy.engine.facts import MISSING, Situation
-from biopolicy.rules.schema import AmountKind, AmountSpec, AmountTable, Measure
+from biopolicy.rules.schema import DATED_FIELDS, AmountKind, AmountSpec, AmountTable, DatedValues, Measure
 
 
 @dataclass
@@ -26,7 +27,29 @@ class RawAmount:
 def compute(measure: Measure, s: Situation) -> RawAmount:
     if isinstance(measure.amount, AmountTable):
         return _table(measure, measure.amount, s)
-    return _spec(measure.amount, s)
+    spec, said = in_force(measure.amount, measure.changes, s.event.date)
+    raw = _spec(spec, s, measure.categories)
+    raw.steps[:0] = said
+    return raw
+
+
+def in_force(spec: AmountSpec, changes: list[DatedValues], day: date) -> tuple[AmountSpec, list[str]]:
+    """The amount with the figures in force on ``day``: every change from on or before it, in date
+    order, overrides the figures it states. Shared with reforms (named dated overlays)."""
+    said = []
+    for change in sorted(changes, key=lambda c: c.from_):
+        if change.from_ > day:
+            break
+        update = {n: getattr(change, n) for n in DATED_FIELDS if getattr(change, n) is not None}
+        spec = spec.model_copy(update=update)
+        shown = "、".join(_shown(n, v) for n, v in update.items())
+        said.append(f"自 {change.from_} 起适用新的数值：{shown}（{'、'.join(change.clauses)}）")
+    return spec, said
+
+
+def _shown(name: str, value: Decimal) -> str:
+    words = {"value": "金额", "rate": "比例", "cap": "上限", "to": "补足至"}
+    return f"{words[name]} {percent(value) if name == 'rate' else yuan(value)}"
 
 
 def _table(measure: Measure, table: AmountTable, s: Situation) -> RawAmount:
@@ -36,7 +59,7 @@ def _table(measure: Measure, table: AmountTable, s: Situation) -> RawAmount:
         if verdict.holds is None:
             missing.extend(verdict.missing)
         elif verdict.holds and not missing:
-            raw = _spec(row.amount, s)
+            raw = _spec(row.amount, s, measure.categories)
             raw.steps.insert(0, f"适用“{row.label}”一档")
             return raw
     if missing:
@@ -45,11 +68,79 @@ def _table(measure: Measure, table: AmountTable, s: Situation) -> RawAmount:
     return RawAmount(AmountKind.unknown, no_row=f"不属于本措施所列任何一档（{labels}）")
 
 
-def _spec(spec: AmountSpec, s: Situation) -> RawAmount:
+def _spec(spec: AmountSpec, s: Situation, categories: dict | None = None) -> RawAmount:
+    spec, said, missing = raised(spec, s, categories or {})
     raw = _figure(spec, s)
+    raw.steps[:0] = said
+    raw.missing[:0] = missing
     if spec.headroom is not None and raw.value is not None:
         _headroom(raw, spec.headroom, s)
     return raw
+
+
+def raised(spec: AmountSpec, s: Situation, categories: dict) -> tuple[AmountSpec, list[str], list[str]]:
+    """The spec with its ceiling raised where ``cap_raise`` applies (最高300万元…再提高100万元).
+
+    A condition that cannot be decided (a fact missing) raises the ceiling too, so the result is
+    what can at most be obtained; the missing fact is listed.
+    """
+    up = spec.cap_raise
+    if up is None:
+        return spec, [], []
+    base = spec.cap if spec.cap is not None else spec.value
+    verdict = evaluate(up.when, s, categories)
+    if verdict.holds is False:
+        return spec, [f"不属于“{up.label}”，上限为 {yuan(base)}"], []
+    field_name = "cap" if spec.cap is not None else "value"
+    higher = spec.model_copy(update={field_name: base + up.by, "cap_raise": None})
+    if verdict.holds is None:
+        text = f"是否属于“{up.label}”未知，按提高后的上限 {yuan(base)} + {yuan(up.by)} = {yuan(base + up.by)} 计最高可得"
+        return higher, [text], list(verdict.missing)
+    return higher, [f"属于“{up.label}”，上限 {yuan(base)} 提高 {yuan(up.by)}，为 {yuan(base + up.by)}"], []
+
+
+@dataclass
+class TopUpTarget:
+    """What a top-up tops up to, before what was already paid is netted."""
+
+    value: Decimal | None  # None: cannot be worked out (a base missing); see missing
+    steps: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    paid_facts: list[tuple[str, Decimal]] = field(default_factory=list)  # (label, amount) another level paid
+
+
+def top_up_target(spec: AmountSpec, s: Situation, categories: dict | None = None) -> TopUpTarget:
+    """The figure a ``top_up`` tops up to: ``to``, or ``rate`` × ``base`` capped at ``cap``; and the
+    amounts ``net_of_facts`` say another level already paid (a missing one is asked for)."""
+    spec, said, missing = raised(spec, s, categories or {})
+    out = TopUpTarget(value=None, steps=list(said), missing=list(missing))
+    for path in spec.net_of_facts:
+        got = s.get(path)
+        if got is MISSING:
+            out.missing.append(f"{path}（{s.label(path)}）")
+        else:
+            out.paid_facts.append((s.label(path), Decimal(got)))
+    if spec.to is not None:
+        out.value = spec.to
+        return out
+    base = s.get(spec.base)
+    if base is MISSING:
+        out.missing.append(f"{spec.base}（{s.label(spec.base)}）")
+        if spec.cap is not None:
+            out.value = spec.cap
+            out.steps.append(f"未提供{s.label(spec.base)}，按上限 {yuan(spec.cap)} 计补足目标的最高值")
+        else:
+            out.steps.append(f"未提供{s.label(spec.base)}，无法算出补足到 {percent(spec.rate)} 的目标")
+        return out
+    target = Decimal(base) * spec.rate
+    out.steps.append(
+        f"补足目标：{s.label(spec.base)} {yuan(Decimal(base))} × {percent(spec.rate)} = {yuan(target)}"
+    )
+    if spec.cap is not None and target > spec.cap:
+        out.steps.append(f"超过上限 {yuan(spec.cap)}，补足目标按上限计 {yuan(spec.cap)}")
+        target = spec.cap
+    out.value = target
+    return out
 
 
 def _figure(spec: AmountSpec, s: Situation) -> RawAmount:

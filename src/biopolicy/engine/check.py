@@ -19,7 +19,9 @@ from biopolicy.rules.schema import RuleSet
 def check_case(case: Case, rules: RuleSet, catalogue: Catalogue) -> Case:
     """The case with typed event attributes, or CaseError listing every problem."""
     problems: list[str] = []
-    place = validate_location(case.applicant.province, case.applicant.city, case.applicant.district)
+    place = validate_location(
+        case.applicant.province, case.applicant.city, case.applicant.district, rules.places
+    )
     if place:
         problems.append(place)
     product_ids = {p.id for p in case.products}

@@ -13,7 +13,7 @@ from biopolicy.domain.assessment import AmountKind, Eligibility, OverlapOutcome,
 from biopolicy.domain.case import APPLICANT_KIND_LABELS, Event
 from biopolicy.domain.money import yuan
 from biopolicy.domain.places import covers
-from biopolicy.engine.amounts import compute
+from biopolicy.engine.amounts import compute, top_up_target
 from biopolicy.engine.conditions import evaluate
 from biopolicy.engine.facts import Situation
 from biopolicy.engine.ledger import PaidAward, PaidLedger
@@ -121,14 +121,28 @@ def top_up(w: Work, ledger: PaidLedger) -> None:
     """补足至: the difference up to the figure, net of what the same subject was paid under named measures."""
     spec = w.measure.amount_specs()[0]
     counted = ledger.for_subject_under(w.event.subject_key, spec.net_of, spec.net_of_programmes)
-    already = sum((p.value for p in counted), Decimal(0))
-    w.value = max(spec.to - already, Decimal(0))
+    target = top_up_target(spec, w.situation, w.measure.categories)  # engine/amounts.py: to, or a share
+    for text in target.steps:
+        w.say(text)
+    w.missing += target.missing
+    if target.value is None:
+        w.kind, w.value = AmountKind.unknown, None
+        return
+    already = sum((p.value for p in counted), Decimal(0)) + sum((v for _, v in target.paid_facts), Decimal(0))
+    w.value = max(target.value - already, Decimal(0))
     w.before_caps = w.value
     exact = all(p.exact for p in counted)
-    w.kind = AmountKind.exact if exact else AmountKind.at_least
-    detail = "、".join(f"{p.name} {yuan(p.value)}" for p in counted) or "无"
-    w.say(f"补足至 {yuan(spec.to)}：同一事项已计 {yuan(already)}（{detail}），应补 {yuan(w.value)}")
-    if not exact:
+    w.kind = AmountKind.at_most if target.missing else AmountKind.exact if exact else AmountKind.at_least
+    detail = "、".join(
+        [f"{p.name} {yuan(p.value)}" for p in counted]
+        + [f"{label} {yuan(v)}" for label, v in target.paid_facts]
+    )
+    w.say(
+        f"补足至 {yuan(target.value)}：同一事项已计 {yuan(already)}（{detail or '无'}），应补 {yuan(w.value)}"
+    )
+    if target.missing:
+        w.say("已得金额或基数未全部提供，补足额最高为上述数额")
+    elif not exact:
         w.say("已计金额中含“最高可得”，实际已得可能更少，故补足额至少为上述数额")
 
 

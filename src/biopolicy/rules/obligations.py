@@ -29,9 +29,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from biopolicy.domain import Corpus
-from biopolicy.domain.places import KNOWN_PLACES
 from biopolicy.domain.validation import describe
 from biopolicy.rules.loader import RulesError, _check_cited, _read_yaml, _rel, default_policies_dir
+from biopolicy.rules.places import place_problem
 from biopolicy.rules.schema import Note
 
 
@@ -269,11 +269,7 @@ def _window(ob: Obligation, doc_id: str, corpus: Corpus) -> Window:
 
 
 def _check_obligation(ob: Obligation, catalogues: dict[str, CatalogueList], corpus: Corpus) -> list[str]:
-    problems = [
-        f"who.places：未知的地点“{p}”，应为 福建省、设区市（如 厦门市）、平潭综合实验区 或厦门的区"
-        for p in ob.who.places
-        if p not in KNOWN_PLACES
-    ]
+    problems = [f"who.places：{problem}" for p in ob.who.places if (problem := place_problem(p))]
     if ob.trigger is not None:
         problems += [
             f"trigger.catalogues：未知的目录“{c}”，应为 policies/_catalogue/catalogues.yaml 中的代码之一"

@@ -150,6 +150,37 @@ def parse_ratio(value: object) -> Decimal:
         raise ValueError(f"ratio 应写成“1:1”的形式，收到 {value!r}") from None
 
 
+class CapRaise(_Strict):
+    """A ceiling raised when a condition holds: 最高300万元…突破性治疗的，再提高100万元.
+
+    Both figures (the ceiling and the increase) must each be in the text; their sum need not be.
+    """
+
+    by: Money  # the increase as the text states it: 再提高100万元
+    when: Condition  # when it applies: {fact: event.breakthrough_therapy, eq: true}
+    label: str  # how the trace words it, quoting the text: 突破性治疗药物
+
+
+# Which fields each kind of amount uses: any other field is refused, naming it (never ignored).
+KIND_FIELDS: dict[AmountKind, set[str]] = {
+    AmountKind.exact: {"value", "rate", "ratio", "base", "cap", "per", "headroom", "cap_raise"},
+    AmountKind.at_most: {"value", "rate", "ratio", "base", "cap", "per", "headroom", "cap_raise"},
+    AmountKind.at_least: {"value", "rate", "base", "per"},
+    AmountKind.unknown: {"basis", "cap", "per"},
+    AmountKind.top_up: {
+        "to",
+        "rate",
+        "base",
+        "cap",
+        "net_of",
+        "net_of_programmes",
+        "net_of_facts",
+        "cap_raise",
+    },
+    AmountKind.waiver: {"base"},
+}
+
+
 class AmountSpec(_Strict):
     kind: AmountKind
     value: Money | None = None  # exact figure; for at_most a ceiling alone; for at_least a floor
@@ -162,11 +193,25 @@ class AmountSpec(_Strict):
     to: Money | None = None  # top_up: the amount to top up to
     net_of: list[str] = Field(default_factory=list)  # top_up: measures whose awards count as paid
     net_of_programmes: bool = False  # top_up: also net of external programmes' awards (prior awards)
+    # top_up: event attributes holding what another level paid for the same achievement
+    # (在省级奖励的基础上配套补足到40%: event.provincial_award); a missing one is asked for, not read as 0
+    net_of_facts: list[str] = Field(default_factory=list)
+    cap_raise: CapRaise | None = None  # the ceiling plus a stated increase when a condition holds
     basis: str | None = None  # unknown: the text's own words, e.g. 按照有关规定给予奖励
 
     @model_validator(mode="after")
     def _shape(self) -> AmountSpec:
         k = self.kind
+        unused = [
+            name
+            for name in self.model_fields_set
+            if name != "kind" and name not in KIND_FIELDS[k] and getattr(self, name) not in (None, [], False)
+        ]
+        if unused:
+            allowed = "、".join(sorted(KIND_FIELDS[k]))
+            raise ValueError(f"{k.value} 金额不使用 {'、'.join(sorted(unused))}（可写的字段：{allowed}）")
+        if self.cap_raise is not None and self.cap is None and not (k == AmountKind.at_most and self.value):
+            raise ValueError("cap_raise 提高的是上限：应同时写明 cap（原上限）")
         if self.ratio is not None:
             parse_ratio(self.ratio)
             if self.rate is not None:
@@ -184,8 +229,10 @@ class AmountSpec(_Strict):
             raise ValueError("at_most 金额应写明 cap、value 或 rate+base 之一")
         if k == AmountKind.at_least and self.value is None and self.rate is None:
             raise ValueError("at_least 金额应写明 value 或 rate+base")
-        if k == AmountKind.top_up and self.to is None:
-            raise ValueError("top_up 金额应写明 to（补足至的金额）")
+        if k == AmountKind.top_up and (self.to is None) == (self.rate is None):
+            raise ValueError(
+                "top_up 金额应写明 to（补足至的金额）或 rate+base（补足至基数的比例，可加 cap 上限），二者取一"
+            )
         if k == AmountKind.unknown and not self.basis:
             raise ValueError("unknown 金额应在 basis 中引用原文的依据（如“按有关规定”）")
         return self
@@ -196,6 +243,8 @@ class AmountSpec(_Strict):
         for name in ("value", "cap", "to"):
             if getattr(self, name) is not None:
                 out.append(("money", getattr(self, name)))
+        if self.cap_raise is not None:
+            out.append(("money", self.cap_raise.by))
         if self.rate is not None:
             out.append(("percent", self.rate * 100))
         if self.ratio is not None:
@@ -205,6 +254,39 @@ class AmountSpec(_Strict):
     @property
     def effective_rate(self) -> Decimal | None:
         return parse_ratio(self.ratio) if self.ratio is not None else self.rate
+
+
+class DatedValues(_Strict):
+    """New values of an amount's figures from a date on, each change citing the clause that makes it
+    (OpenFisca-parameter style: a change is a new dated value, not an edit of the old one).
+
+    ``from`` is the first day the values apply (by the event's date); only the figures written
+    change. A reform (a named overlay, ``policies/_reforms/``) is a list of these per measure.
+    """
+
+    from_: date = Field(alias="from")
+    clauses: list[str] = Field(min_length=1)  # the clause stating the new figures (may be another document's)
+    excerpt: str
+    value: Money | None = None
+    rate: Rate | None = None
+    cap: Money | None = None
+    to: Money | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> DatedValues:
+        if all(getattr(self, n) is None for n in DATED_FIELDS):
+            raise ValueError(f"changes：应至少写明一个新的数值（{'、'.join(DATED_FIELDS)}）")
+        return self
+
+    def figures(self) -> list[tuple[str, Decimal]]:
+        out = [("money", getattr(self, n)) for n in ("value", "cap", "to") if getattr(self, n) is not None]
+        if self.rate is not None:
+            out.append(("percent", self.rate * 100))
+        return out
+
+
+DATED_FIELDS = ("value", "rate", "cap", "to")
 
 
 class TableRow(_Strict):
@@ -241,7 +323,7 @@ class Window(_Strict):
 
 class ApplicantSpec(_Strict):
     kinds: list[ApplicantKind] = Field(min_length=1)
-    places: list[str] = Field(min_length=1)  # 福建省, a city, or a Xiamen district
+    places: list[str] = Field(min_length=1)  # divisions (晋江市, or 福州市/鼓楼区 for a namesake)
 
 
 class Note(_Strict):
@@ -290,6 +372,11 @@ class Measure(_Strict):
     instalments: Instalments | None = None
     once_per: OncePer | None = None  # 一次性 / 每个品种: earlier awards (prior ones too) leave nothing
     notes: list[Note] = Field(default_factory=list)
+    # the amount's figures from later dates on, oldest first; the value in force on the event's date applies
+    changes: list[DatedValues] = Field(default_factory=list)
+    # set by `biopolicy add-document` on a drafted measure: what the analyst must complete; the
+    # loader refuses a measure while it is there
+    draft: str | None = None
     doc_id: str = ""  # filled by the loader
 
     @property
@@ -371,6 +458,12 @@ class PolicyFile(_Strict):
     overlaps: list[Overlap] = Field(default_factory=list)
 
 
+class CategoryCatalogue(_Strict):
+    """``policies/_catalogue/categories.yaml``: categories many measures use, defined once by name."""
+
+    categories: dict[str, Condition] = Field(default_factory=dict)
+
+
 class RuleSet(BaseModel):
     """Every measure, ceiling and overlap of the library, validated against the corpus."""
 
@@ -382,6 +475,10 @@ class RuleSet(BaseModel):
     windows: dict[str, Window]  # each document's in-force window, the default of its measures
     funding: dict[str, list[Funding]] = Field(default_factory=dict)  # by document id
     version: str  # a digest of the policy files: a saved result names the rules it was made with
+    # documents whose rules failed to load (not strict): by document id (or _overlaps), the problems
+    skipped: dict[str, list[str]] = Field(default_factory=dict)
+    pruned: list[str] = Field(default_factory=list)  # ceilings and overlaps cut down to loaded measures
+    places: Any = None  # domain.places.Divisions: every place a rule or a case can name
 
     def window(self, measure: Measure) -> Window:
         if measure.in_force is not None:

@@ -23,9 +23,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from biopolicy.domain import Corpus
-from biopolicy.domain.places import KNOWN_PLACES
 from biopolicy.domain.validation import describe
 from biopolicy.rules.loader import RulesError, _check_cited, _read_yaml, _rel, default_policies_dir
+from biopolicy.rules.places import place_problem
 from biopolicy.rules.schema import Note
 
 
@@ -141,8 +141,8 @@ def load_targets(corpus: Corpus, policies_dir: Path | None = None) -> TargetSet:
 
 def _check_target(t: Target, corpus: Corpus) -> list[str]:
     problems = []
-    if t.place not in KNOWN_PLACES:
-        problems.append(f"place：未知的地点“{t.place}”，应为 福建省、设区市（如 厦门市）或平潭综合实验区")
+    if problem := place_problem(t.place):
+        problems.append(f"place：{problem}")
     problems += _check_cited(t.clauses, [t.excerpt], corpus)
     if t.baseline is not None:
         problems += [f"baseline：{p}" for p in _check_cited(t.baseline.clauses, [t.baseline.excerpt], corpus)]

@@ -29,7 +29,6 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from biopolicy.domain import Corpus
-from biopolicy.domain.places import KNOWN_PLACES
 from biopolicy.domain.validation import describe
 from biopolicy.rules.loader import (
     RulesError,
@@ -39,6 +38,7 @@ from biopolicy.rules.loader import (
     _rel,
     default_policies_dir,
 )
+from biopolicy.rules.places import place_problem
 from biopolicy.rules.schema import Note
 
 
@@ -401,11 +401,7 @@ def _check_rule(
     r: TimeLimit, procedures: dict[str, Procedure], baselines: dict[str, Baseline], corpus: Corpus
 ) -> list[str]:
     problems = _unknown_procedures([r.procedure], procedures)
-    problems += [
-        f"places：未知的地点“{p}”，应为 福建省、设区市（如 厦门市）、平潭综合实验区 或厦门的区"
-        for p in r.places
-        if p not in KNOWN_PLACES
-    ]
+    problems += [f"places：{problem}" for p in r.places if (problem := place_problem(p))]
     base = baselines.get(r.replaces) if r.replaces else None
     if r.replaces and base is None:
         problems.append(

@@ -19,9 +19,11 @@ from biopolicy.domain.case import Case, CaseError
 from biopolicy.domain.events import Catalogue
 from biopolicy.domain.validation import describe
 from biopolicy.engine.assess import assess
-from biopolicy.rules.loader import load_catalogue, load_rules
+from biopolicy.rules.loader import RulesError, load_catalogue, load_rules
 from biopolicy.rules.schema import Measure, RuleSet
 from biopolicy.services.library import NotFound
+
+__all__ = ["Calculator", "RulesError", "get_calculator", "parse_case"]
 
 
 class Calculator:
@@ -32,8 +34,18 @@ class Calculator:
 
     @classmethod
     def load(cls, corpus: Corpus, policies_dir: Path | None = None) -> Calculator:
+        """A document whose rules fail is skipped (``rules.skipped`` says why); the others work."""
+        if policies_dir is None:
+            from biopolicy.settings import get_settings
+
+            policies_dir = get_settings().policies
         catalogue = load_catalogue(policies_dir)
-        return cls(corpus, load_rules(corpus, catalogue, policies_dir), catalogue)
+        return cls(corpus, load_rules(corpus, catalogue, policies_dir, strict=False), catalogue)
+
+    @property
+    def skipped(self) -> dict[str, list[str]]:
+        """Documents whose measures failed to load, by id: their problems, naming file and measure."""
+        return self.rules.skipped
 
     def measures(self, doc_id: str | None = None) -> list[Measure]:
         if doc_id is not None and doc_id not in self.corpus.documents:

@@ -108,6 +108,13 @@ class DocumentSummary(BaseModel):
     cites: list[str] = Field(description="所引用文件的文号")
     source_file: str
     repairs: list[str] = Field(description="文本修复做了哪些改动")
+    warnings: list[str] = Field(
+        default_factory=list, description="解析时未能识别的版式（如没有措施一级的条款）"
+    )
+    superseded_by: str | None = Field(
+        default=None,
+        description="已被取代（存档）时，取代它的文件编号或文号；仍可检索，措施只适用于其有效期内",
+    )
     clause_count: int
 
     @staticmethod
@@ -124,6 +131,8 @@ class DocumentSummary(BaseModel):
             "cites": list(doc.cites),
             "source_file": doc.source_file,
             "repairs": list(doc.repairs),
+            "warnings": list(doc.warnings),
+            "superseded_by": doc.superseded_by,
             "clause_count": len(doc.clauses),
         }
 
@@ -167,13 +176,35 @@ class LoadErrorOut(BaseModel):
 class DocumentList(BaseModel):
     documents: list[DocumentSummary]
     errors: list[LoadErrorOut] = Field(description="未能载入的文件；其余文件照常可用")
+    rule_errors: list[LoadErrorOut] = Field(
+        default_factory=list,
+        description="措施未能载入的文件（其测算已停用，条文仍可检索）；其余文件照常可用",
+    )
 
     @classmethod
-    def of(cls, documents: list[Document], errors: list[LoadError]) -> DocumentList:
+    def of(
+        cls,
+        documents: list[Document],
+        errors: list[LoadError],
+        skipped: dict[str, list[str]] | None = None,
+    ) -> DocumentList:
         return cls(
             documents=[DocumentSummary.of(d) for d in documents],
             errors=[LoadErrorOut.of(e) for e in errors],
+            # the listed documents' own: a shared file (_overlaps) is reported by `check` and GET /api/v1/
+            rule_errors=skipped_rules(
+                {k: v for k, v in (skipped or {}).items() if k in {d.id for d in documents}}
+            ),
         )
+
+
+def skipped_rules(skipped: dict[str, list[str]]) -> list[LoadErrorOut]:
+    """A document whose measures were skipped, one entry per problem (each names file and measure)."""
+    return [
+        LoadErrorOut(path=f"policies/{doc_id}/measures.yaml", message=problem)
+        for doc_id, problems in sorted(skipped.items())
+        for problem in problems
+    ]
 
 
 class SearchHitOut(BaseModel):

@@ -137,7 +137,7 @@ def check(
     except ValidationError as exc:
         raise OrganisationError(describe(exc)) from None
     problems = []
-    where = validate_location(facts.province, facts.city, facts.district)
+    where = validate_location(facts.province, facts.city, facts.district, _divisions())
     if where:
         problems.append(where.replace("applicant.", ""))
     by_label = {label: key for key, label in types.items()}
@@ -456,3 +456,12 @@ def import_file(
     省 (default 福建省), 市, 区, 产品 (``名称|类型|注册分类`` entries separated by ``;``).
     """
     return import_rows(uow, read_table(path, content), file=path.name, all_or_nothing=all_or_nothing)
+
+
+def _divisions():
+    """China's divisions with the catalogue's zones, of the settings' policies folder (cached)."""
+    from biopolicy.rules.loader import default_policies_dir
+    from biopolicy.rules.places import divisions_of
+    from biopolicy.settings import get_settings
+
+    return divisions_of(get_settings().policies or default_policies_dir())

@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
@@ -21,9 +22,11 @@ from starlette.middleware.gzip import GZipMiddleware
 from biopolicy import __version__
 from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.library import Library, get_library
+from biopolicy.services.models import skipped_rules
 from biopolicy.settings import Settings, get_settings
 from biopolicy.web import access
 from biopolicy.web.assets import CachedStaticFiles, favicon_route
+from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.errors import install_error_handlers
 from biopolicy.web.pages import STATIC_DIR
 from biopolicy.web.pages import accounts as account_pages
@@ -83,6 +86,8 @@ def create_app(
             if getattr(app.state, "calculator", None) is None:
                 app.state.calculator = get_calculator()  # rules are checked against the corpus here
         _report_load(app.state.library)
+        if getattr(app.state, "calculator", None) is not None:
+            _report_rules(app.state.calculator)
         threading.Thread(
             target=_prepare_search, args=(app.state.library,), name="prepare-search", daemon=True
         ).start()
@@ -115,14 +120,20 @@ def create_app(
     return app
 
 
-def home() -> dict[str, str]:
-    """What this is and where the API lives; the twin of the home page (GET /)."""
+def home(calculator: CalculatorDep) -> dict[str, Any]:
+    """What this is, where the API lives and the rules it assesses with (the documents whose
+    measures failed to load are listed, with their problems); the twin of the home page (GET /)."""
     return {
         "name": "biopolicy",
         "version": __version__,
         "description": DESCRIPTION,
         "api": API_PREFIX,
         "docs": "/docs",
+        "rules": {
+            "version": calculator.rules.version,
+            "measures": len(calculator.rules.measures),
+            "skipped": [e.model_dump() for e in skipped_rules(calculator.skipped)],
+        },
     }
 
 
@@ -140,3 +151,8 @@ def _report_load(library: Library) -> None:
     log.info("policy library loaded: %d documents", len(library.documents()))
     for error in library.errors():
         log.warning("document failed to load: %s: %s", error.path, error.message)
+
+
+def _report_rules(calculator: Calculator) -> None:
+    for doc_id, problems in calculator.skipped.items():
+        log.warning("measures of %s skipped: %s", doc_id, "; ".join(problems))

@@ -85,6 +85,8 @@ AWARD_LEVELS: tuple[tuple[str, str], ...] = (
 )
 BOOL_CHOICES = (("true", "是"), ("false", "否"), ("", "不清楚"))
 
+# The choices this form offers (a Fujian applicant; Xiamen by district): domain/places.py.
+
 
 # ---------------------------------------------------------------- what a row asks for
 

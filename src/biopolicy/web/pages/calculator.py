@@ -26,7 +26,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement
 from biopolicy.domain.case import APPLICANT_KIND_LABELS, Case, CaseError
 from biopolicy.domain.money import WAN, decimal_str, parse_money, percent, wan
-from biopolicy.domain.places import CITIES, XIAMEN_DISTRICTS
 from biopolicy.services.calculator import Calculator, parse_case
 from biopolicy.services.describe import fact_label
 from biopolicy.services.exports import ExportUnavailable, sheet_of, to_pdf, to_xlsx
@@ -36,12 +35,14 @@ from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.forms.calculator import (
     AWARD_LEVELS,
     BOOL_CHOICES,
+    CITIES,
     EXTERNAL,
     GENERAL,
     MAX_AWARDS,
     MAX_EVENTS,
     REGISTRATION_CLASSES,
     SUBJECT_LABEL,
+    XIAMEN_DISTRICTS,
     AwardRow,
     Built,
     CalculatorForm,

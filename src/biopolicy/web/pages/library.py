@@ -26,7 +26,7 @@ router = APIRouter()
 
 @router.get("/documents", response_class=HTMLResponse)
 def documents_page(request: Request, library: LibraryDep, calculator: CalculatorDep) -> HTMLResponse:
-    listing = documents.list_documents(library)
+    listing = documents.list_documents(library, calculator)
     today = date.today()
     order = [d.id for d in sorted_documents(library.documents(), today)]  # in force first
     listing.documents.sort(key=lambda d: order.index(d.id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path
 
 from biopolicy.services.models import ClauseOut, DocumentList, DocumentOut
-from biopolicy.web.deps import LibraryDep
+from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.errors import ErrorBody
 from biopolicy.web.limits import MAX_ID_LENGTH
 
@@ -19,9 +19,10 @@ _NOT_FOUND = {404: {"model": ErrorBody, "description": "没有这个编号的文
 
 
 @router.get("/documents", summary="文件列表")
-def list_documents(library: LibraryDep) -> DocumentList:
-    """Every loaded document without its clauses, and the documents that failed to load."""
-    return DocumentList.of(library.documents(), library.errors())
+def list_documents(library: LibraryDep, calculator: CalculatorDep) -> DocumentList:
+    """Every loaded document without its clauses, the documents that failed to load, and those
+    whose measures failed to load (their assessments are off; the others keep working)."""
+    return DocumentList.of(library.documents(), library.errors(), calculator.skipped)
 
 
 @router.get("/documents/{doc_id}", summary="一份文件及其条款树", responses=_NOT_FOUND)
