@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "audit": "biopolicy.cli.audit:audit",
     "admin": "biopolicy.cli.admin:admin",
     "users": "biopolicy.cli.users:users",
+    "watchlist": "biopolicy.cli.watchlist:watchlist",
 }
 
 # Domain errors a user can cause, and the exit code each gives.

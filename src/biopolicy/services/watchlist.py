@@ -974,3 +974,13 @@ def add_note(
 
 
 STATUS_WORDS = {s.value: label for s, label in STATUS_LABELS.items()}
+
+
+def command_line_principal(actor: str) -> Principal:
+    """The command line acts as an administrator (whoever can run it can reach the database)."""
+    from biopolicy.services.accounts import ROLE_LABELS, RoleView
+
+    return Principal(
+        user_id=0, login=actor, display_name="命令行", organisation_id=None, organisation_name=None,
+        roles=[RoleView(role=Role.administrator, label=ROLE_LABELS[Role.administrator])],
+    )  # fmt: skip
