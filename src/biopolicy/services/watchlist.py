@@ -205,6 +205,7 @@ class Clock:
     limits: TimeLimitSet
     calendar: WorkingCalendar
     _resolved: dict[str, Any] = field(default_factory=dict)
+    _by_start: dict[tuple[str, dt.date], tuple[Any, ...]] = field(default_factory=dict)
 
     def due(
         self,
@@ -217,47 +218,55 @@ class Clock:
         warn_within: int = WARN_WITHIN,
         explain: bool = False,
     ) -> Deadline:
-        """As engine.deadlines.compute_deadline, each rule resolved once (the list asks thousands)."""
-        if procedure not in self.limits.procedures:
-            raise DeadlineError(f"procedure：未知的程序“{procedure}”")
-        rule = self.limits.applicable(procedure, started)
-        key = rule.id if rule is not None else f"-{procedure}"
-        found = self._resolved.get(key)
-        if found is None:
-            if rule is None:
-                found = (None, "", (), None, (), True)
-            else:
-                base = self.limits.baseline_of(rule)
-                from biopolicy.rules.time_limits import Baseline, TimeLimit
+        """As engine.deadlines.compute_deadline, each rule resolved once (the list asks thousands).
 
-                relies = isinstance(rule, Baseline) or (rule.limit.relative and base is not None)
-                confirmed = base.confirmed if relies and base is not None else True
-                notes = [n.text for n in rule.notes] if isinstance(rule, TimeLimit) else []
-                if not confirmed and base is not None:
-                    notes.append(f"所依据的国家时限未能核实：{base.note}")
-                found = (
-                    self.limits.resolve(rule),
-                    citation(self.limits, rule),
-                    tuple(rule.clauses) if isinstance(rule, TimeLimit) else (),
-                    self.limits.supplement_of(rule),
-                    tuple(notes),
-                    confirmed,
-                )
-            self._resolved[key] = found
-        resolved, cite, clauses, supplement, notes, confirmed = found
+        What applies is kept per (procedure, start day): the rule in force, its limit, citation,
+        clauses, supplement regime, notes and whether its baseline was confirmed."""
+        found = self._by_start.get((procedure, started))
+        if found is None:
+            if procedure not in self.limits.procedures:
+                raise DeadlineError(f"procedure：未知的程序“{procedure}”")
+            found = self._by_start[(procedure, started)] = self._rule_facts(procedure, started)
+        rule_id, resolved, cite, clauses, supplement, notes, confirmed, unit = found
         if resolved is None:
             return Deadline(
-                procedure=procedure, rule_id=rule.id if rule else None, citation=cite, clauses=clauses,
-                limit_days=None, unit=_unit(rule), due=None, status=Status.unknown,
+                procedure=procedure, rule_id=rule_id, citation=cite, clauses=clauses,
+                limit_days=None, unit=unit, due=None, status=Status.unknown,
                 working_days_left=None, estimated=False, missing_years=(), confirmed=False,
                 notes=("该程序没有可计算的时限规则",),
             )  # fmt: skip
         return deadline_for(
             self.calendar, resolved, started, on=on, stops=stops, completed=completed,
             supplement=supplement, warn_within=warn_within, procedure=procedure,
-            rule_id=rule.id if rule else None, cite=cite, clauses=clauses, confirmed=confirmed,
+            rule_id=rule_id, cite=cite, clauses=clauses, confirmed=confirmed,
             notes=notes, explain=explain,
         )  # fmt: skip
+
+    def _rule_facts(self, procedure: str, started: dt.date) -> tuple[Any, ...]:
+        from biopolicy.rules.time_limits import Baseline, TimeLimit
+
+        rule = self.limits.applicable(procedure, started)
+        if rule is None:
+            return (None, None, "", (), None, (), True, _unit(None))
+        found = self._resolved.get(rule.id)
+        if found is None:
+            base = self.limits.baseline_of(rule)
+            relies = isinstance(rule, Baseline) or (rule.limit.relative and base is not None)
+            confirmed = base.confirmed if relies and base is not None else True
+            notes = [n.text for n in rule.notes] if isinstance(rule, TimeLimit) else []
+            if not confirmed and base is not None:
+                notes.append(f"所依据的国家时限未能核实：{base.note}")
+            found = self._resolved[rule.id] = (
+                rule.id,
+                self.limits.resolve(rule),
+                citation(self.limits, rule),
+                tuple(rule.clauses) if isinstance(rule, TimeLimit) else (),
+                self.limits.supplement_of(rule),
+                tuple(notes),
+                confirmed,
+                _unit(rule),
+            )
+        return found
 
 
 def _unit(rule: Any) -> Any:

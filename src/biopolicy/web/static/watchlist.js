@@ -57,7 +57,7 @@
         return r.label + "<br>" + r.start + " 至 " + r.end + "<br>" + (r.status_label || labels[r.status] || "");
       }
     },
-    xAxis: { type: "time", min: min, max: max, axisLabel: { hideOverlap: true } },
+    xAxis: { type: "time", min: min, max: max, splitNumber: narrow ? 3 : 6, axisLabel: { hideOverlap: true } },
     yAxis: {
       type: "category",
       inverse: true,
@@ -72,7 +72,7 @@
       markLine: {
         symbol: "none",
         silent: true,
-        label: { formatter: "查询日 " + data.as_of, position: "end" },
+        label: { show: !narrow, formatter: "查询日 " + data.as_of, position: "end" },
         lineStyle: { color: "#b3261e", type: "dashed" },
         data: [{ xAxis: asOf }]
       }
