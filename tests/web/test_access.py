@@ -141,8 +141,8 @@ def test_a_route_without_a_rule_is_refused(site):
 
 
 def watched_product(site) -> dict[str, str]:
-    """A product of organisation A on the watch list, with a milestone started (tests/web/test_watchlist.py)."""
-    from tests.web.test_watchlist import put_on_watch_list
+    """A product of organisation A on the watch list, with a milestone started (tests/web/test_watchlist_pages.py)."""
+    from tests.web.test_watchlist_pages import put_on_watch_list
 
     product_id, milestone_id = put_on_watch_list(site, "A")
     return {"product_id": str(product_id), "milestone_id": str(milestone_id)}
