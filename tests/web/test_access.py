@@ -77,6 +77,20 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/api/v1/cases/{case_id}", "GET"): "L+FFF++",
     ("/api/v1/cases/{case_id}/versions", "POST"): "L+FFFFF",
     ("/api/v1/cases/{case_id}/compare", "GET"): "L+FFF++",
+    # the watch list (a product of organisation A): the regulator is a 省药监局 reviewer or an
+    # administrator (this reviewer is 市科技局's); auditors read; enterprises see their own products
+    ("/watchlist", "GET"): "LFFFF++",
+    ("/watchlist/mine", "GET"): "LFFFFFF",
+    ("/products", "GET"): "L++FF++",
+    ("/products/{product_id}", "GET"): "L+FFF++",
+    ("/api/v1/watchlist", "GET"): "LFFFF++",
+    ("/api/v1/watchlist/mine", "GET"): "LFFFFFF",
+    ("/api/v1/watchlist/kinds", "GET"): MEMBERS,
+    ("/api/v1/products", "GET"): "L++FF++",
+    ("/api/v1/products/{product_id}", "GET"): "L+FFF++",
+    ("/api/v1/products/{product_id}/milestones", "POST"): "L+FFFF+",
+    ("/api/v1/products/{product_id}/milestones/{milestone_id}/complete", "POST"): "L+FFFF+",
+    ("/api/v1/products/{product_id}/notes", "POST"): "LFFFFF+",
 }
 
 SAMPLES = {"doc_id": "x", "clause_id:path": "x", "measure_id:path": "x"}
@@ -84,6 +98,9 @@ SAMPLES = {"doc_id": "x", "clause_id:path": "x", "measure_id:path": "x"}
 BODIES = {
     "/cases/{case_id}/reassess": {"base": "1"},
     "/api/v1/cases/{case_id}/versions": {"base_version": 1},
+    "/api/v1/products/{product_id}/milestones": {"kind": "preclinical_done", "completed_on": "2025-01-01"},
+    "/api/v1/products/{product_id}/milestones/{milestone_id}/complete": {"completed_on": "2025-03-01"},
+    "/api/v1/products/{product_id}/notes": {"on": "2025-01-02", "text": "协调检验"},
 }
 
 
@@ -126,16 +143,25 @@ def test_a_route_without_a_rule_is_refused(site):
     assert access.rule_for("/undeclared-thing", "GET") is None
 
 
+def watched_product(site) -> dict[str, str]:
+    """A product of organisation A on the watch list, with a milestone started (tests/web/test_watchlist_pages.py)."""
+    from tests.web.test_watchlist_pages import put_on_watch_list
+
+    product_id, milestone_id = put_on_watch_list(site, "A")
+    return {"product_id": str(product_id), "milestone_id": str(milestone_id)}
+
+
 def test_the_access_matrix(site):
     with unit_of_work("test", url=site.url) as uow:
         saved = cases.save_case(uow, site.principals["applicant-a"], get_calculator(), dict(CASE), "甲的测算")
+    samples = {**SAMPLES, **watched_product(site)}
     clients = {who: site.client(who) for who in PERSONAS}
     tokens = {
         who: site.csrf(c) if who else hidden(c.get("/login").text, "csrf_token") for who, c in clients.items()
     }
     failures = []
     for path, method, _ in routes(site.app):
-        url = re.sub(r"\{([^}]+)\}", lambda m: SAMPLES.get(m.group(1), saved.id), path)
+        url = re.sub(r"\{([^}]+)\}", lambda m: samples.get(m.group(1), saved.id), path)
         if path == "/static":
             url = "/static/app.css"
         if path == "/docs-assets":

@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "admin": "biopolicy.cli.admin:admin",
     "users": "biopolicy.cli.users:users",
     "simulate": "biopolicy.cli.simulate:simulate",
+    "watchlist": "biopolicy.cli.watchlist:watchlist",
 }
 
 # Domain errors a user can cause, and the exit code each gives.

@@ -66,6 +66,11 @@ def require(*roles: Role) -> Rule:
 
 CASE_READERS = require(Role.applicant, Role.auditor, Role.administrator)
 CASE_WRITERS = require(Role.applicant)
+# the watch list (services/watchlist.py checks whose product and which department): the regulator is an
+# administrator or a 省药监局 reviewer; auditors read; service officers and enterprises see their own
+WATCH_REGULATOR = require(Role.reviewer, Role.administrator, Role.auditor)
+WATCH_READERS = require(Role.applicant, Role.service_officer, Role.reviewer, Role.administrator, Role.auditor)
+WATCH_WRITERS = require(Role.applicant, Role.service_officer, Role.reviewer, Role.administrator)
 
 POLICY: dict[str, dict[str, Rule]] = {
     # FastAPI's own documentation of the API
@@ -117,6 +122,21 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/api/v1/cases/{case_id}": {"GET": CASE_READERS},
     "/api/v1/cases/{case_id}/versions": {"POST": CASE_WRITERS},
     "/api/v1/cases/{case_id}/compare": {"GET": CASE_READERS},
+    # the watch list and one file per product
+    "/watchlist": {"GET": WATCH_REGULATOR},
+    "/watchlist/mine": {"GET": require(Role.service_officer)},
+    "/products": {"GET": WATCH_READERS},
+    "/products/{product_id}": {"GET": WATCH_READERS},
+    "/api/v1/watchlist": {"GET": WATCH_REGULATOR},
+    "/api/v1/watchlist/mine": {"GET": require(Role.service_officer)},
+    "/api/v1/watchlist/kinds": {"GET": LOGGED_IN},
+    "/api/v1/products": {"GET": WATCH_READERS},
+    "/api/v1/products/{product_id}": {"GET": WATCH_READERS},
+    "/api/v1/products/{product_id}/milestones": {"POST": WATCH_WRITERS},
+    "/api/v1/products/{product_id}/milestones/{milestone_id}/complete": {"POST": WATCH_WRITERS},
+    "/api/v1/products/{product_id}/notes": {
+        "POST": require(Role.service_officer, Role.reviewer, Role.administrator)
+    },
 }
 
 

@@ -36,7 +36,9 @@ from biopolicy.web.pages import home as home_page
 from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
 from biopolicy.web.pages import overview as overview_page
+from biopolicy.web.pages import watchlist as watchlist_pages
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
+from biopolicy.web.routes import watchlist as watchlist_routes
 from biopolicy.web.security import install_doors
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     calculator_page.router,
     account_pages.router,
     case_pages.router,
+    watchlist_pages.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -63,6 +66,7 @@ API_ROUTERS: list[APIRouter] = [
     explanations.router,
     overview.router,
     cases.router,
+    watchlist_routes.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"
