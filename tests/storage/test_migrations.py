@@ -19,6 +19,12 @@ TABLES = {
     "login_session",
     "saved_case",
     "saved_case_version",
+    "application",
+    "review_action",
+    "award",
+    "payment",
+    "idempotency_key",
+    "credit_blacklist",
 }
 
 
@@ -33,7 +39,7 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade(empty_database_url):
     url = empty_database_url
     migrate.upgrade(url)
-    assert migrate.current(url) == migrate.head() == "0003"
+    assert migrate.current(url) == migrate.head() == "0004"
     assert _tables(url) == TABLES
     migrate.downgrade(url, "base")
     assert migrate.current(url) is None
@@ -63,12 +69,14 @@ def test_one_step_down_keeps_organisations_and_drops_the_trail(empty_database_ur
 
 def test_migrations_that_lose_data_say_so(database_url):
     assert [rev for rev, _ in migrate.data_lost_by_downgrade(database_url, "base")] == [
+        "0004",
         "0003",
         "0002",
         "0001",
     ]
-    lost = dict(migrate.data_lost_by_downgrade(database_url, "-2"))
-    assert list(lost) == ["0003", "0002"] and "审计记录" in lost["0002"] and "用户" in lost["0003"]
+    lost = dict(migrate.data_lost_by_downgrade(database_url, "-3"))
+    assert list(lost) == ["0004", "0003", "0002"] and "审计记录" in lost["0002"] and "用户" in lost["0003"]
+    assert "奖励台账" in lost["0004"]
 
 
 def test_models_match_the_migrations(database_url):

@@ -285,3 +285,6 @@ class AuditLog(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column()
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+from biopolicy.storage import ledger_models as _ledger_models  # noqa: E402, F401 - migration 0004's tables
