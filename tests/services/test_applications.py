@@ -372,3 +372,51 @@ def test_the_instalment_plan_adds_up_to_the_cent():
     assert apps.instalment_plan(get_calculator().rules.measures["xm-2023/m1-clinical"], Decimal(5)) == [
         Decimal(5)
     ]
+
+
+# -- 就高从优不重复 across province and city --------------------------------------------------------
+
+
+def first_industrialisation() -> dict:
+    return {
+        "id": "e1",
+        "type": "first_industrialisation",
+        "date": "2025-06-01",
+        "product_id": "p1",
+        "cumulative_sales": "2000000",
+        "has_production_licence": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("province_paid", "city_allowed"),
+    [(None, "10000000"), ("6000000", "4000000"), ("10000000", "0"), ("12000000", "0")],
+)
+def test_the_city_pays_only_the_difference_to_what_the_province_paid_for_the_same_achievement(
+    database, people, province_paid, city_allowed
+):
+    """xm-2023 其他/p3 就高从优不重复: a class-1 drug's first industrialisation brings 10,000,000元 from
+    Xiamen (xm-2023/m2-drug); what the province paid for it (fj-2023-7/m9-industrialisation) is netted."""
+    if province_paid:
+        prior(
+            database,
+            people,
+            province_paid,
+            date="2025-08-01",
+            product="p1",
+            measure="fj-2023-7/m9-industrialisation",
+            level="province",
+            event={"type": "first_industrialisation", "date": "2025-06-01", "product_id": "p1"},
+        )
+    case_id = saved(database, people["a1"], case_with(first_industrialisation()))
+    app_id = in_review(database, people, case_id, "e1", measure="xm-2023/m2-drug")
+    with UnitOfWork(database) as uow:
+        v = apps.check(uow, people["rev"], get_calculator(), app_id, TODAY)
+    assert v.allowed == Decimal(city_allowed), v
+    if Decimal(city_allowed) > 0:
+        with pytest.raises(apps.ApplicationError):
+            approve(database, people["rev"], app_id, str(Decimal(city_allowed) + Decimal("0.01")))
+        assert approve(database, people["rev"], app_id, city_allowed)["status"] == "approved"
+    else:
+        with pytest.raises(apps.ApplicationError, match="超出台账测算"):
+            approve(database, people["rev"], app_id, "0.01")

@@ -395,6 +395,8 @@ def ledger_case(uow: UnitOfWork, row: Application, today: dt.date) -> tuple[dict
                 "date": a.awarded_on.isoformat(),
                 "product_id": a.product_id,
                 "subject": a.subject,
+                # an award for this very achievement (another level's measure): the engine nets it
+                "event_id": event["id"] if a.event_key == row.event_key else None,
             }.items()
             if v is not None
         }
@@ -698,6 +700,7 @@ def _award(uow: UnitOfWork, row: Application, calculator: Calculator, principal:
             level=award_level(measure),
             amount=row.approved_amount,
             awarded_on=dt.date.fromisoformat(row.event["date"]),
+            event_key=row.event_key,
             application_id=row.id,
             created_by=principal.user_id,
             created_at=utcnow(),
@@ -817,7 +820,11 @@ def record_prior_award(
     award: dict[str, Any],
     key: str,
 ) -> dict[str, Any]:
-    """An award paid outside biopolicy, entered with its evidence: it counts in every check the same."""
+    """An award paid outside biopolicy, entered with its evidence: it counts in every check the same.
+
+    ``award``: measure_id or programme, level (national / province / city / district), amount, date,
+    product_id, subject, evidence, and ``event`` (type, date, product_id, subject) when it rewarded an
+    achievement another level's measure also rewards: 就高从优 then nets it (the city pays the difference)."""
     if not principal.has(Role.reviewer, Role.administrator):
         raise ApplicationForbidden("只有审核人员或管理员可以录入平台外已获奖励")
 
@@ -846,8 +853,12 @@ def record_prior_award(
             problems.extend(exc.problems)
         if problems:
             raise ApplicationError(problems)
+        event = award.get("event")
+        if event is not None and not (isinstance(event, dict) and event.get("type") and event.get("date")):
+            raise ApplicationError(["event：所奖励的事项应写明 type（事项类型）和 date（日期）"])
         row = Award(
             organisation_id=organisation_id,
+            event_key=_event_key(event) if event else None,
             product_id=award.get("product_id"),
             subject=award.get("subject") or award.get("product_id"),
             measure_id=measure_id,

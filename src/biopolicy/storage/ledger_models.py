@@ -138,6 +138,8 @@ class Award(Audited, Base):
     level: Mapped[str] = mapped_column(String(16))
     amount: Mapped[Decimal] = mapped_column(MONEY)
     awarded_on: Mapped[dt.date] = mapped_column(Date)  # the achievement's date: the year it counts in
+    # the achievement it rewarded (Application.event_key): awards for one achievement net under 就高从优
+    event_key: Mapped[str | None] = mapped_column(String(64), index=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="RESTRICT"))
     evidence: Mapped[str | None] = mapped_column(Text)  # a prior award's: document number, file
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))

@@ -125,6 +125,7 @@ def upgrade() -> None:
         sa.Column("level", sa.String(16), nullable=False),
         sa.Column("amount", MONEY, nullable=False),
         sa.Column("awarded_on", sa.Date(), nullable=False),
+        sa.Column("event_key", sa.String(64), nullable=True),
         sa.Column(
             "application_id",
             sa.Integer(),
@@ -140,6 +141,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("application_id", name="uq_award_application_id"),
     )
     op.create_index(op.f("ix_award_organisation_id"), "award", ["organisation_id"])
+    op.create_index(op.f("ix_award_event_key"), "award", ["event_key"])
     op.create_table(
         "payment",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -189,6 +191,7 @@ def downgrade() -> None:
     op.drop_table("idempotency_key")
     op.drop_index(op.f("ix_payment_application_id"), table_name="payment")
     op.drop_table("payment")
+    op.drop_index(op.f("ix_award_event_key"), table_name="award")
     op.drop_index(op.f("ix_award_organisation_id"), table_name="award")
     op.drop_table("award")
     op.drop_index(op.f("ix_review_action_application_id"), table_name="review_action")
