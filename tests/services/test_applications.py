@@ -420,3 +420,23 @@ def test_the_city_pays_only_the_difference_to_what_the_province_paid_for_the_sam
     else:
         with pytest.raises(apps.ApplicationError, match="超出台账测算"):
             approve(database, people["rev"], app_id, "0.01")
+
+
+def test_an_item_on_public_notice_is_paid_only_after_the_objection_period(database, people):
+    case_id = saved(database, people["a1"], talent_case())
+    app_id = in_review(database, people, case_id, "t1", measure="xm-2023/m20-talent")
+    approve(database, people["rev"], app_id, "800000")
+    # 5 working days from Friday 2026-11-27: 11-30 .. 12-04
+    got = call(database, people["rev"], apps.publish, app_id, key(), today=dt.date(2026, 11, 27))
+    assert got == {
+        "application_id": app_id,
+        "status": "public_notice",
+        "until": "2026-12-04",
+        "replayed": False,
+    }
+    fin = people["fin"]
+    call(database, fin, apps.credit_check, app_id, key())
+    with pytest.raises(apps.ApplicationError, match="公示期至 2026-12-04 结束"):
+        call(database, fin, apps.pay, get_calculator(), app_id, "SJ-1", key(), paid_on=dt.date(2026, 12, 4))
+    got = call(database, fin, apps.pay, get_calculator(), app_id, "SJ-1", key(), paid_on=dt.date(2026, 12, 7))
+    assert got["instalment"] == 1 and got["amount"] == "320000"

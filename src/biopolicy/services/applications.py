@@ -812,6 +812,40 @@ def confirm_override(
     return _once(uow, key, "confirm_override", org_id, {"id": application_id}, work)
 
 
+NOTICE_DAYS = 5  # the issue's default objection period, in working days (configurable per call)
+
+
+def publish(
+    uow: UnitOfWork,
+    principal: Principal,
+    application_id: int,
+    key: str,
+    working_days: int = NOTICE_DAYS,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """Put an approved item on public notice (公示): payable once the objection period has passed.
+    (Batches of items, objections and their resolution come in a later round.)"""
+    org_id, dept = _reviewing(uow, principal, application_id)
+    today = today or dt.date.today()
+    request = {"id": application_id, "working_days": working_days, "today": today}
+
+    def work() -> dict[str, Any]:
+        row = _get(uow, application_id)
+        _refuse_status(row, ("approved",), "公示")
+        if not isinstance(working_days, int) or not 1 <= working_days <= MAX_MORE_DAYS:
+            raise ApplicationError(
+                [f"working_days：公示期应为 1–{MAX_MORE_DAYS} 个工作日，收到 {working_days}"]
+            )
+        end = working_calendar().add_working_days(today, working_days)
+        row.status = "public_notice"
+        row.due_on = end.date
+        detail = {"from": today.isoformat(), "until": end.date.isoformat(), "estimated": end.estimated}
+        _act(uow, row, principal, "publish", department=dept, detail=detail)
+        return {"application_id": row.id, "status": row.status, "until": end.date.isoformat()}
+
+    return _once(uow, key, "publish", org_id, request, work)
+
+
 def record_prior_award(
     uow: UnitOfWork,
     principal: Principal,
@@ -936,6 +970,10 @@ def pay(
                 [f"application_id：申报 {row.id} 尚未核定（当前状态：{STATUS_WORDS[row.status]}），不能支付"]
                 if row.status != "paid"
                 else [f"application_id：申报 {row.id} 已足额支付并办结，不能再次支付"]
+            )
+        if row.status == "public_notice" and row.due_on is not None and paid_on <= row.due_on:
+            raise ApplicationError(
+                [f"application_id：申报 {row.id} 公示期至 {row.due_on.isoformat()} 结束，期满后方可支付"]
             )
         receipt = (receipt_no or "").strip()
         if not receipt or len(receipt) > 100:
