@@ -440,3 +440,20 @@ def test_an_item_on_public_notice_is_paid_only_after_the_objection_period(databa
         call(database, fin, apps.pay, get_calculator(), app_id, "SJ-1", key(), paid_on=dt.date(2026, 12, 4))
     got = call(database, fin, apps.pay, get_calculator(), app_id, "SJ-1", key(), paid_on=dt.date(2026, 12, 7))
     assert got["instalment"] == 1 and got["amount"] == "320000"
+
+
+def test_lists_per_role_the_reviewers_worklist_oldest_first_and_only_its_departments(database, people):
+    case_id = saved(database, people["a1"], case_with(phase3("e1", "p1"), phase3("e2", "p2")))
+    first = in_review(database, people, case_id, "e1")
+    second = in_review(database, people, case_id, "e2")
+    with UnitOfWork(database) as uow:
+        assert [a.id for a in apps.worklist(uow, people["rev"])] == [first, second]
+        assert apps.worklist(uow, people["prov"]) == []  # 省科技厅 is not responsible for xm-2023 （一）
+        assert {a.id for a in apps.mine(uow, people["a1"])} == {first, second}
+        assert apps.mine(uow, people["b1"]) == []
+        with pytest.raises(apps.ApplicationForbidden):
+            apps.worklist(uow, people["a1"])
+    approve(database, people["rev"], first, "1000000")
+    with UnitOfWork(database) as uow:
+        assert [a.id for a in apps.payment_queue(uow, people["fin"])] == [first]
+        assert [a.id for a in apps.worklist(uow, people["rev"])] == [second]
