@@ -23,17 +23,17 @@ def test_db_upgrade_current_and_a_downgrade_that_asks_first(empty_database_url):
     url = empty_database_url
     result = run("db", "upgrade", "--database-url", url)
     assert result.exit_code == 0, result.output
-    assert "空库 → 0002" in result.output
-    assert "已是版本 0002，无需升级" in run("db", "upgrade", "--database-url", url).output
-    assert "当前版本 0002，最新版本 0002（已是最新）" in run("db", "current", "--database-url", url).output
+    assert "空库 → 0004" in result.output
+    assert "已是版本 0004，无需升级" in run("db", "upgrade", "--database-url", url).output
+    assert "当前版本 0004，最新版本 0004（已是最新）" in run("db", "current", "--database-url", url).output
 
     refused = run("db", "downgrade", "base", "--database-url", url)
     assert refused.exit_code == 1
     assert "此降级会丢失数据" in refused.output and "0002：删除表 audit_log" in refused.output
-    assert "当前版本 0002" in run("db", "current", "--database-url", url).output
+    assert "当前版本 0004" in run("db", "current", "--database-url", url).output
 
     done = run("db", "downgrade", "base", "--yes", "--database-url", url)
-    assert done.exit_code == 0 and "0002 → 空库" in done.output
+    assert done.exit_code == 0 and "0004 → 空库" in done.output
 
 
 def test_import_then_verify_then_tamper(database_url, tmp_path):
