@@ -23,6 +23,12 @@ TABLES = {
     "milestone",
     "service_assignment",
     "service_note",
+    "application",
+    "review_action",
+    "award",
+    "payment",
+    "idempotency_key",
+    "credit_blacklist",
 }
 
 
@@ -68,14 +74,16 @@ def test_one_step_down_keeps_organisations_and_drops_the_trail(empty_database_ur
 def test_migrations_that_lose_data_say_so(database_url):
     assert [rev for rev, _ in migrate.data_lost_by_downgrade(database_url, "base")] == [
         "0005",
+        "0004",
         "0003",
         "0002",
         "0001",
     ]
-    lost = dict(migrate.data_lost_by_downgrade(database_url, "-3"))
+    lost = dict(migrate.data_lost_by_downgrade(database_url, "-4"))
     assert (
-        list(lost) == ["0005", "0003", "0002"]
+        list(lost) == ["0005", "0004", "0003", "0002"]
         and "清单" in lost["0005"]
+        and "奖励台账" in lost["0004"]
         and "审计记录" in lost["0002"]
         and "用户" in lost["0003"]
     )

@@ -1,7 +1,7 @@
 """The watch list: products on the 在研在审 list, milestones, service officers and their notes.
 
 Revision ID: 0005
-Revises: 0003 (the lead chains it after 0004 at merge: only ``down_revision`` changes)
+Revises: 0004
 Created: 2026-12-02
 
 Downgrade LOSES DATA: it drops ``watch_entry``, ``milestone``, ``service_assignment`` and
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
