@@ -77,7 +77,7 @@ def _phase_2(when: str) -> Case:
                     "product_id": "p1",
                     "stage": "phase_2",
                     "rd_investment": "30000000",
-                    "transferred_locally": True,
+                    "transferred_city": "福州市",
                 }
             ],
             "as_of": "2027-12-31",

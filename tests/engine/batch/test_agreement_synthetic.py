@@ -1,6 +1,7 @@
 """Agreement on small synthetic rules built to collide: overlaps ranked after ceilings, shared ceilings
 of every scope cutting one another, once-per measures, exact figures turned into maxima by a ceiling
-that holds a maximum, and prior awards in the buckets. The real policies rarely make an overlap lose
+that holds a maximum, prior awards in the buckets, registration classes with sub-classes ("2" holds
+for "2.2") and the transfer city as a fixed-choice attribute. The real policies rarely make an overlap lose
 or two ceilings cut the same award; these rules make it happen in most examples.
 """
 
@@ -38,13 +39,13 @@ RULES = builders.ruleset(
             {
                 "table": [
                     {
-                        "when": {"fact": "product.registration_class", "eq": "1"},
-                        "label": "1类",
+                        "when": {"fact": "product.registration_class", "in": ["1", "2"]},
+                        "label": "1类或2类（含其子类）",
                         "amount": {"kind": "exact", "value": "2000000"},
                     },
                     {
-                        "when": {"fact": "event.transferred_locally", "eq": True},
-                        "label": "转化",
+                        "when": {"fact": "event.transferred_city", "eq": "厦门市"},
+                        "label": "在厦门市转化",
                         "amount": {"kind": "at_most", "cap": "1500000"},
                     },
                 ]
@@ -158,7 +159,7 @@ def stage_event(draw, i: int) -> dict:
     if draw(st.integers(0, 5)):
         event["rd_investment"] = draw(rd)
     if draw(st.booleans()):
-        event["transferred_locally"] = draw(st.booleans())
+        event["transferred_city"] = draw(st.sampled_from(["厦门市", "福州市", "福建省外"]))
     if draw(st.integers(0, 3)) == 0:
         event["subject"] = draw(st.sampled_from(["s1", "s2"]))
     return event
@@ -203,8 +204,16 @@ def a_case(draw) -> dict:
     return {
         "applicant": {"kind": "enterprise", "name": "测试企业", "city": "厦门市"},
         "products": [
-            {"id": "p1", "type": "chemical", "registration_class": draw(st.sampled_from(["1", "2"]))},
-            {"id": "p2", "type": "chemical", "registration_class": "2"},
+            {
+                "id": "p1",
+                "type": "chemical",
+                "registration_class": draw(st.sampled_from(["1", "2", "2.2", "3"])),
+            },
+            {
+                "id": "p2",
+                "type": "chemical",
+                "registration_class": draw(st.sampled_from(["2", "2.4", "5.1"])),
+            },
         ],
         "events": events,
         "prior_awards": prior,

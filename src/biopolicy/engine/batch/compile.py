@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from biopolicy.domain.events import Catalogue
+from biopolicy.domain.registration import includes
 from biopolicy.engine.batch.population import CENTS, Population, storage_of
 from biopolicy.rules.schema import All, AmountKind, AmountSpec, AnyOf, CategoryRef, Compare, Condition, Not
 
@@ -141,20 +142,27 @@ def condition(cond: Condition, categories: dict[str, Condition]):
 def _compare(c: Compare):
     op, operand = c.operator, c.operand
 
+    within_class = c.fact == "product.registration_class"
+
     def f(r: Rows) -> Masks:
         storage, values, present = r.fact(c.fact)
-        return present & _test(r, storage, values, op, operand), ~present
+        return present & _test(r, storage, values, op, operand, within_class), ~present
 
     return f
 
 
-def _test(r: Rows, storage: str, values: np.ndarray, op: str, operand: Any) -> np.ndarray:
+def _test(
+    r: Rows, storage: str, values: np.ndarray, op: str, operand: Any, within_class: bool = False
+) -> np.ndarray:
     vocab = r.pop.vocab
     if op in ("eq", "ne", "in_", "not_in"):
         if storage != "code":
             raise Unsupported(f"{op} on a {storage} fact")
         ops = operand if isinstance(operand, list) else [operand]
-        codes = np.array([vocab.find(o) for o in ops], dtype=np.int64)
+        if within_class:  # a registration class includes its sub-classes: "1" holds for "1.1"
+            codes = np.array(_class_codes(vocab, ops), dtype=np.int64)
+        else:
+            codes = np.array([vocab.find(o) for o in ops], dtype=np.int64)
         hit = np.isin(values, codes)
         return ~hit if op in ("ne", "not_in") else hit
     if op == "within_years":
@@ -172,6 +180,16 @@ def _test(r: Rows, storage: str, values: np.ndarray, op: str, operand: Any) -> n
         "lt": lambda: values < ceil,
         "lte": lambda: values <= floor,
     }[op]()
+
+
+def _class_codes(vocab, classes: list[Any]) -> list[int]:
+    """The codes of every value in the vocabulary a class in ``classes`` includes (itself or a sub-class)."""
+    general = [str(c) for c in classes]
+    return [
+        code
+        for (tag, value), code in vocab.codes.items()
+        if tag == "s" and any(includes(g, value) for g in general)
+    ] or [-2]
 
 
 def add_years(days: np.ndarray, years: int) -> np.ndarray:

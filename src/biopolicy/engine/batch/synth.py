@@ -53,6 +53,8 @@ XIAMEN_DISTRICTS = ("思明区", "湖里区", "集美区", "海沧区", "同安�
 REVENUE_SIGMA = 1.2
 DEVICE_SHARE = 0.5
 DRUG_TYPES = {"chemical": 0.6, "tcm": 0.3, "biologic": 0.1}
+# assumption: shares of drug registration classes; for each drug type, those the catalogue lists for
+# it, renormalised (a TCM has no class 5.1, a chemical drug no 3.1)
 DRUG_CLASSES = {"1": 0.03, "2": 0.05, "2.2": 0.02, "3": 0.15, "3.1": 0.05, "4": 0.6, "5.1": 0.1}
 DEVICE_CLASSES = {"II": 0.7, "III": 0.3}
 PRESENT = 0.9
@@ -127,9 +129,12 @@ def generate(
     order = np.argsort(product_org, kind="stable")
     product_org, is_drug = product_org[order], is_drug[order]
     p_type = np.where(is_drug, _pick(rng, DRUG_TYPES, len(product_org)), "device")
-    p_class = np.where(
-        is_drug, _pick(rng, DRUG_CLASSES, len(product_org)), _pick(rng, DEVICE_CLASSES, len(product_org))
-    )
+    p_class = _pick(rng, DEVICE_CLASSES, len(product_org)).astype(object)
+    for drug_type in DRUG_TYPES:  # a class is drawn among those the catalogue lists for the product's type
+        allowed = catalogue.registration_classes.get(drug_type, {})
+        shares = {c: share for c, share in DRUG_CLASSES.items() if c in allowed}
+        mask = is_drug & (p_type == drug_type)
+        p_class[mask] = _pick(rng, shares, int(mask.sum()))
     # events, per type and year
     first, last = years
     ev_org, ev_type, ev_day, ev_product = [], [], [], []
