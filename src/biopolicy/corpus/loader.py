@@ -52,6 +52,7 @@ class DocumentSpec(BaseModel):
     layout: Literal["wrapped", "lines"] = "wrapped"
     running_heads: list[str] = []  # lines dropped wherever they land (after mojibake repair)
     title: str | None = None  # overrides the title read from the text
+    short_name: str | None = None  # how a user names it in one line: 厦门市2023年若干措施
     issuers: list[str] | None = None  # overrides the signature block
     issued: date | None = None
     in_force_from: date | None = None
@@ -167,6 +168,7 @@ def _document(
     return Document(
         id=doc_id,
         title=spec.title or parsed.title or doc_id,
+        short_name=spec.short_name,
         number=number,
         issuers=spec.issuers if spec.issuers is not None else signatories(notice),
         issued=issued,

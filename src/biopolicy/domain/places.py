@@ -6,6 +6,8 @@ measure covers every city and a Xiamen measure every Xiamen district.
 
 from __future__ import annotations
 
+from biopolicy.domain.validation import Problem
+
 PROVINCE = "福建省"
 PINGTAN = "平潭综合实验区"
 CITIES = (
@@ -35,7 +37,7 @@ def covers(place: str, province: str | None, city: str | None, district: str | N
     return province == PROVINCE and district == place
 
 
-def validate_location(province: str | None, city: str | None, district: str | None) -> str | None:
+def validate_location(province: str | None, city: str | None, district: str | None) -> Problem | None:
     """A Chinese message naming what is wrong with a location inside Fujian, or None.
 
     A place outside Fujian is not an error: no measure covers it, and the assessment says so.
@@ -43,9 +45,11 @@ def validate_location(province: str | None, city: str | None, district: str | No
     if province != PROVINCE:
         return None
     if city is not None and city not in CITIES:
-        return f"applicant.city：福建省内的城市应为 {'、'.join(CITIES)} 之一，收到“{city}”"
+        return Problem(("applicant", "city"), f"福建省内的城市应为 {'、'.join(CITIES)} 之一，收到“{city}”")
     if district is not None:
         allowed = DISTRICTS.get(city or "")
         if allowed is not None and district not in allowed:
-            return f"applicant.district：{city}的区应为 {'、'.join(allowed)} 之一，收到“{district}”"
+            return Problem(
+                ("applicant", "district"), f"{city}的区应为 {'、'.join(allowed)} 之一，收到“{district}”"
+            )
     return None
