@@ -29,8 +29,9 @@ KIND_WORDS = {  # the kind of a figure, as a column heading or a label
     AmountKind.at_least: "至少",
     AmountKind.unknown: "金额无法算出",
     AmountKind.waiver: "免收费用",
-    AmountKind.top_up: "补足差额",
+    AmountKind.top_up: "补足至",
 }
+KIND_WORDS_BY_VALUE = {k.value: w for k, w in KIND_WORDS.items()} | {"mixed": "多种"}
 _KIND_PREFIX = {  # before a figure: "最高可得 12,000,000元（1200万元）"
     AmountKind.exact: "",
     AmountKind.at_most: "最高可得 ",
