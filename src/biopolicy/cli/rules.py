@@ -19,6 +19,7 @@ from biopolicy.domain.money import wan, yuan
 from biopolicy.services.calculator import get_calculator
 from biopolicy.services.describe import is_table
 from biopolicy.services.models import MeasureList, MeasureOut
+from biopolicy.services.wording import kind_word
 
 MARKS = {
     Eligibility.yes: "[green]✔ 适用[/]",
