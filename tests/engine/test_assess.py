@@ -9,10 +9,12 @@ from tests.engine.builders import case, measure, ruleset, stage
 
 from biopolicy.domain.case import Case
 from biopolicy.engine.assess import assess
+from biopolicy.services.wording import names_for, word_assessment
 
 
 def run(rules, data, catalogue):
-    return assess(Case.model_validate(data), rules, catalogue)
+    """Assess and word the steps, as the calculator service does."""
+    return word_assessment(assess(Case.model_validate(data), rules, catalogue), names_for(rules, None))
 
 
 def by_measure(result, event_id="e1"):
@@ -327,7 +329,7 @@ def test_a_winner_names_an_overlapping_measure_whose_eligibility_is_still_open(c
     got = by_measure(run(rules, case([stage("e1")]), catalogue))
     assert got["b/m1"].eligibility.value == "unknown"
     assert got["a/m1"].overlap.outcome == "won"
-    assert "b/m1 是否适用待补充信息" in got["a/m1"].overlap.reason
+    assert "“b/m1” 是否适用待补充信息" in got["a/m1"].overlap.reason
 
 
 def test_amount_kind_and_overlap_outcome_are_domain_enums_written_as_the_same_strings(catalogue):
@@ -402,7 +404,7 @@ def test_measures_declared_together_add_up_as_one_side_of_a_highest_only_overlap
     got = by_measure(run(rules, case([stage("e1")]), catalogue))
     assert [got[m].overlap.outcome for m in ("a/m1", "a/m2", "b/m1")] == ["won", "won", "lost"]
     assert got["a/m1"].overlap.together_with == ["a/m2"]
-    assert "a/m1 + a/m2（600" in next(s.text for s in got["b/m1"].steps if "就高取其一" in s.text)
+    assert "“a/m1” + “a/m2”（600" in next(s.text for s in got["b/m1"].steps if "就高取其一" in s.text)
 
 
 def test_a_single_side_bigger_than_the_together_sum_wins_over_it(catalogue):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from biopolicy.domain.case import CaseError
+from biopolicy.domain.validation import Problem
 from biopolicy.services.calculator import get_calculator
 from biopolicy.services.library import NotFound
 
@@ -30,7 +31,7 @@ def base_case(**changes):
     return data
 
 
-def problems(data) -> list[str]:
+def problems(data) -> list[Problem]:
     with pytest.raises(CaseError) as info:
         get_calculator().assess(data)
     return info.value.problems
@@ -123,7 +124,7 @@ def test_a_device_class_however_written_gets_the_class_iii_award(written):
 )
 def test_bad_input_names_the_field_and_what_is_expected(data, field, words):
     found = problems(data)
-    assert any(p.startswith(field) and words in p for p in found), found
+    assert any(p.path.startswith(field) and words in p.message for p in found), found
 
 
 def test_every_problem_is_reported_at_once():

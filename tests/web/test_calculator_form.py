@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from biopolicy.domain.case import CaseError
+from biopolicy.domain.validation import Problem
 from biopolicy.rules.loader import load_catalogue
 from biopolicy.services.calculator import get_calculator
 from biopolicy.web.forms.calculator import (
@@ -269,13 +270,13 @@ def test_case_errors_land_on_the_row_and_field_they_name(catalogue):
     )
     form, b = built(catalogue, fields)
     problems = [
-        "events[2].rd_investment：该阶段研发投入（元）不能为负数",
-        "events[1].date：应为 YYYY-MM-DD 格式的日期",
-        "products[1].type：未知的产品类型“x”",
-        "applicant.city：福建省内的城市应为……",
-        "as_of：缺少必填字段",
-        "prior_awards[0].measure_id：没有 id 为“x”的措施",
-        "没有冒号的整体问题",
+        Problem(("events", 2, "rd_investment"), "该阶段研发投入（元）不能为负数"),
+        Problem(("events", 1, "date"), "应为 YYYY-MM-DD 格式的日期"),
+        Problem(("products", 1, "type"), "未知的产品类型“x”"),
+        Problem(("applicant", "city"), "福建省内的城市应为……"),
+        Problem(("as_of",), "缺少必填字段"),
+        Problem(("prior_awards", 0, "measure_id"), "没有 id 为“x”的措施"),
+        Problem((), "没有位置的整体问题"),
     ]
     attach_problems(form, problems, b)
     assert form.errors_of("e2.attr.rd_investment") == ["该阶段研发投入（元）不能为负数"]
@@ -544,12 +545,12 @@ def test_prior_award_problems_land_on_the_award_row(catalogue):
     assert b.case is None
     form, b = built(catalogue, with_awards())
     problems = [
-        "prior_awards[0].measure_id：没有 id 为“x”的措施",
-        "prior_awards[1].event_id：events 中没有 id 为“e9”的事件",
-        "prior_awards[2].amount：金额不能为负数",
-        "prior_awards[2]：应写明 measure_id（已编码的措施）或 programme（外部项目名称）之一",
-        "prior_awards[7].date：没有这一行",
-        "prior_awards：应为列表",
+        Problem(("prior_awards", 0, "measure_id"), "没有 id 为“x”的措施"),
+        Problem(("prior_awards", 1, "event_id"), "events 中没有 id 为“e9”的事件"),
+        Problem(("prior_awards", 2, "amount"), "金额不能为负数"),
+        Problem(("prior_awards", 2), "应写明 measure_id（已编码的措施）或 programme（外部项目名称）之一"),
+        Problem(("prior_awards", 7, "date"), "没有这一行"),
+        Problem(("prior_awards",), "应为列表"),
     ]
     attach_problems(form, problems, b)
     assert form.errors_of("a0.measure_id") == ["没有 id 为“x”的措施"]

@@ -115,7 +115,7 @@ def test_the_result_shows_amounts_clauses_steps_and_totals(client):
     assert 'href="/measures/xm-2023/m1-clinical"' in page
     assert "最高可得" in text and "不是承诺" in text
     assert "30,000,000元（3000万元） × 最高40% = 12,000,000元（1200万元）" in text  # the arithmetic
-    assert "就高从优" in text and "合计只计其中一方" in text  # the overlap, in words
+    assert "就高从优" in text and "合计只计其中一项" in text  # the overlap, in words
     assert "资金来源：厦门市人民政府" in text  # who pays
     assert "分期发放" in text and "2027年" in text  # instalments and yearly totals
     assert "解读说明" in text
@@ -615,14 +615,14 @@ def test_a_prior_city_centre_award_makes_the_provincial_acceptance_not_count(cli
         "action": "assess",
     }
     alone = client.post("/calculator", data=fields | {"a0.subject": "肿瘤中心"}).text
-    assert "不重复享受：本项不计" not in text_of(alone)  # another centre: both count
+    assert "已享受同类措施，本项不重复享受" not in text_of(alone)  # another centre: both count
     page = client.post("/calculator", data=fields).text
     article = page.split('data-measure="xm-2023/m16-provincial-accepted"', 1)[1].split("</article>", 1)[0]
     assert (
         "calc-ent-overlap-excluded"
         in page.split('data-measure="xm-2023/m16-provincial-accepted"', 1)[0][-200:]
     )
-    assert "不重复享受：本项不计" in text_of(article) and "与市级中心不重复享受" in text_of(article)
+    assert "已享受同类措施，本项不重复享受" in text_of(article) and "与市级中心不重复享受" in text_of(article)
 
 
 def test_a_prior_award_after_the_query_day_is_listed_as_not_counted(client):

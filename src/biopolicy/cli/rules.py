@@ -19,8 +19,8 @@ from biopolicy.domain.money import wan, yuan
 from biopolicy.services.calculator import get_calculator
 from biopolicy.services.describe import is_table
 from biopolicy.services.models import MeasureList, MeasureOut
+from biopolicy.services.wording import kind_word
 
-KIND_WORDS = {"exact": "确定金额", "at_most": "最高可得", "at_least": "至少", "unknown": "金额无法算出"}
 MARKS = {
     Eligibility.yes: "[green]✔ 适用[/]",
     Eligibility.no: "[red]✘ 不适用[/]",
@@ -49,7 +49,7 @@ def measures(doc_id: str | None, as_json: bool) -> None:
     for m in found:
         kinds = {spec.kind.value for spec in m.amount_specs()}
         shape = "分档" if is_table(m) else ""
-        amount = shape + "、".join(KIND_WORDS.get(k, "补足至") for k in sorted(kinds))
+        amount = shape + "、".join(kind_word(k) for k in sorted(kinds))
         console.print(f"\n[bold]{m.id}[/] {m.title}")
         event = calc.catalogue.events[m.event].label
         console.print(f"  触发事件：{event}　金额：{amount}　条款：{'、'.join(m.clauses)}")
@@ -128,14 +128,14 @@ def _entitlement(console, e: Entitlement) -> None:
     for step in e.steps:
         console.print(f"      · {step.text}  [dim]〔{'、'.join(step.clauses)}〕[/]")
     if e.missing:
-        console.print(f"      [yellow]还需提供：{'、'.join(e.missing)}[/]")
+        console.print(f"      [yellow]还需提供：{'、'.join(str(m) for m in e.missing)}[/]")
     for note in e.notes:
         console.print(f"      [italic]解读：{note.text}[/]")
 
 
 def _amount(e: Entitlement) -> str:
     value = e.amount.value
-    word = KIND_WORDS.get(e.amount.kind, e.amount.kind)
+    word = kind_word(e.amount.kind)
     if value is None:
         ceiling = f"（原文上限 {yuan(Decimal(e.amount.ceiling))}）" if e.amount.ceiling else ""
         return word + ceiling

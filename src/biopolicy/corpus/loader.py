@@ -54,6 +54,7 @@ class DocumentSpec(BaseModel):
     title: str | None = None  # overrides the title read from the text
     number: str | None = None  # the 文号 where the text does not print it on a line of its own
     superseded_by: str | None = None  # the document (id or 文号) that replaced this one: archived, kept
+    short_name: str | None = None  # how a user names it in one line: 厦门市2023年若干措施
     issuers: list[str] | None = None  # overrides the signature block
     issued: date | None = None
     in_force_from: date | None = None
@@ -169,6 +170,7 @@ def _document(
     return Document(
         id=doc_id,
         title=spec.title or parsed.title or doc_id,
+        short_name=spec.short_name,
         number=number,
         issuers=spec.issuers if spec.issuers is not None else signatories(notice),
         issued=issued,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field, field_serializer
 
@@ -39,11 +40,83 @@ class OverlapResult(StrEnum):  # how a declared overlap was settled for one side
     excluded = "excluded"  # the subject already had another of the group: not enjoyed twice
 
 
-class Step(BaseModel):
-    """One sentence of the explanation, with the clauses that say so."""
+class StepCode(StrEnum):
+    """What one step of the trace records; services/wording.py words each one in Chinese."""
 
-    text: str
+    # judge: who, where, when, conditions
+    applicant_kind = "applicant_kind"  # not for this kind of applicant: kinds, actual
+    place = "place"  # not for this place: places, where
+    before_window = "before_window"  # event before the measure applies: date, from
+    after_window = "after_window"  # event after the measure ended: date, to
+    in_window = "in_window"  # event within the window: date, from, to (either may be null)
+    no_window = "no_window"  # the text states no window: date
+    condition_failed = "condition_failed"  # a condition does not hold: failing
+    no_tier = "no_tier"  # a table with no row for the event: labels
+    # the figure
+    tier = "tier"  # the row of a table that applies: label
+    unknown_amount = "unknown_amount"  # 按有关规定: basis, cap
+    per_unit = "per_unit"  # value × count: unit, count, per_label, value
+    fixed = "fixed"  # a fixed figure: kind, value
+    ceiling_only = "ceiling_only"  # only a ceiling stated: cap
+    waiver = "waiver"  # 免收: label, value (null when the fee is not given)
+    headroom_missing = "headroom_missing"  # label, missing_labels
+    headroom_cut = "headroom_cut"  # label, room, from
+    headroom_ok = "headroom_ok"  # label, room
+    rate_missing = "rate_missing"  # label, kind, rate, ratio, cap (cap: counted at the ceiling)
+    rated = "rated"  # label, base, kind, rate, ratio, value
+    item_cap_cut = "item_cap_cut"  # cap
+    item_cap_ok = "item_cap_ok"  # cap
+    # once per product / subject
+    once_no_product = "once_no_product"  # scope
+    once_already = "once_already"  # scope, key, prior, paid_on, value, event_id
+    once_pending = "once_pending"  # scope, event_id, event_date
+    once_first = "once_first"  # scope, key
+    top_up = "top_up"  # to, already, counted [{measure_id, value}], due
+    top_up_at_least = "top_up_at_least"
+    # shared ceilings
+    cap_cut = "cap_cut"  # cap_id, label, scope, year, amount, taken, from, to
+    cap_held_by = "cap_held_by"  # taken, holders [{measure_id, prior, paid_on, event_id, value}]
+    cap_at_most = "cap_at_most"  # the room may be larger: the award is at most
+    cap_ok = "cap_ok"  # cap_id, label, scope, year, amount, taken
+    # overlaps
+    overlap_together = "overlap_together"  # overlap_id, excerpt, measures
+    overlap_unresolved = (
+        "overlap_unresolved"  # overlap_id, excerpt, sides [[{measure_id, kind, value, ceiling_only}]]
+    )
+    overlap_lost = "overlap_lost"  # overlap_id, excerpt, best [ids], best_total
+    overlap_won = "overlap_won"  # overlap_id, excerpt, measures, together, pending, already, net
+    overlap_excluded = "overlap_excluded"  # overlap_id, excerpt, earlier [ids]
+    # paying
+    instalment = "instalment"  # n, year, share, amount
+    funding = "funding"  # excerpt, payer
+    # a sentence the engine words itself, for the rule shapes added for other cities (dated values,
+    # raised ceilings, top-up targets of a share): text. To be given codes of their own.
+    worded = "worded"
+    note = "note"  # an interpretation note of the rules: text (already Chinese, written by the encoder)
+
+
+class Step(BaseModel):
+    """One step of the explanation: what was decided (code), the values, the clauses that say so.
+
+    The engine sets ``code``, ``values`` and ``clauses``; ``text`` is the Chinese sentence that
+    services/wording.py writes from them (empty until then). Values are JSON: money and rates as
+    decimal strings, dates ISO, measure / cap / overlap ids as they are in the rules.
+    """
+
+    code: StepCode
+    values: dict[str, Any] = Field(default_factory=dict)
     clauses: list[str] = Field(default_factory=list)
+    text: str = ""
+
+
+class MissingFact(BaseModel, frozen=True):
+    """A fact the case does not give and the answer needs: its path in the case and its label."""
+
+    path: str  # e.g. event.rd_investment, product.registration_class
+    label: str  # e.g. 研发投入
+
+    def __str__(self) -> str:
+        return f"{self.path}（{self.label}）"
 
 
 class AmountResult(BaseModel):
@@ -75,7 +148,7 @@ class OverlapOutcome(BaseModel):
     overlap_id: str
     kind: OverlapKind
     outcome: OverlapResult
-    reason: str
+    reason: str = ""  # worded by services/wording.py from the overlap step
     with_measures: list[str]
     clauses: list[str]
     together_with: list[str] = Field(default_factory=list)  # measures added to this one as one side
@@ -89,8 +162,9 @@ class Entitlement(BaseModel):
     event_date: str
     planned: bool  # the event is after as_of: what it would bring
     eligibility: Eligibility
-    reason: str | None = None  # eligibility no: the failing condition
-    missing: list[str] = Field(default_factory=list)  # eligibility unknown: the facts needed
+    reason: str | None = None  # eligibility no: the failing condition, worded (the step ``failure``)
+    failure: Step | None = None  # eligibility no: the failing condition as data
+    missing: list[MissingFact] = Field(default_factory=list)  # eligibility unknown: the facts needed
     amount: AmountResult
     clauses: list[str]
     steps: list[Step]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serial
 
 from biopolicy.domain.dates import IsoDate
 from biopolicy.domain.money import parse_money
+from biopolicy.domain.validation import Problem
 
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
@@ -143,6 +144,11 @@ class Case(BaseModel):
 class CaseError(ValueError):
     """A case that cannot be assessed as written; each problem names its field and what is expected."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("；".join(problems))
+    def __init__(self, problems: list[Problem]):
+        super().__init__("；".join(str(p) for p in problems))
         self.problems = problems
+
+    @property
+    def messages(self) -> list[str]:
+        """Each problem as one "field：message" line, for text output."""
+        return [str(p) for p in self.problems]

@@ -81,6 +81,9 @@ class Document(BaseModel):
 
     id: str
     title: str
+    short_name: str | None = (
+        None  # how a user names it in one line (document.yaml), e.g. 厦门市2023年若干措施
+    )
     number: str | None = None  # 文号, e.g. 闽工信规〔2023〕7号
     issuers: list[str] = Field(default_factory=list)
     issued: date | None = None

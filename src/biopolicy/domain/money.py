@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from biopolicy.domain.validation import FieldError
+
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
 
@@ -14,7 +16,7 @@ MAX_MONEY_CHARS = 40  # what we read before deciding a string is not an amount a
 MONEY_LIMITS = f"最多 {MAX_INTEGER_DIGITS} 位整数、{MAX_DECIMAL_PLACES} 位小数"
 
 
-def parse_money(value: object, field: str) -> Decimal:
+def parse_money(value: object, field: str | tuple[str | int, ...]) -> Decimal:
     """A non-negative amount of yuan from a decimal string or a JSON number, within MONEY_LIMITS.
 
     A JSON number arrives as float; its shortest repr ("1200000.5") holds exactly the digits written.
@@ -24,27 +26,27 @@ def parse_money(value: object, field: str) -> Decimal:
     """
     shown = _echo(value)
     if isinstance(value, bool) or value is None or not isinstance(value, str | int | float | Decimal):
-        raise ValueError(f"{field}：金额应为以元为单位的数字（如 3000000），收到 {shown}")
+        raise FieldError(field, f"金额应为以元为单位的数字（如 3000000），收到 {shown}")
     text = str(value).strip().replace(",", "")
     if len(text) > MAX_MONEY_CHARS:
-        raise ValueError(f"{field}：金额过长（{MONEY_LIMITS}），收到 {shown}")
+        raise FieldError(field, f"金额过长（{MONEY_LIMITS}），收到 {shown}")
     try:
         amount = Decimal(text)
     except (InvalidOperation, ValueError):
-        raise ValueError(f'{field}：金额应为以元为单位的数字（如 "3000000"），收到 {shown}') from None
+        raise FieldError(field, f'金额应为以元为单位的数字（如 "3000000"），收到 {shown}') from None
     if not amount.is_finite():
-        raise ValueError(f"{field}：金额应为有限的数字（{MONEY_LIMITS}），收到 {shown}")
+        raise FieldError(field, f"金额应为有限的数字（{MONEY_LIMITS}），收到 {shown}")
     if amount.is_signed():  # "-0" too: a sign on nothing is a typing slip, never an amount
-        raise ValueError(f"{field}：金额不能为负数，收到 {shown}")
+        raise FieldError(field, f"金额不能为负数，收到 {shown}")
     if amount.is_zero():
         return Decimal(0)
     normal = amount.normalize()
     if normal.adjusted() >= MAX_INTEGER_DIGITS:
-        raise ValueError(f"{field}：金额过大（{MONEY_LIMITS}），收到 {shown}")
+        raise FieldError(field, f"金额过大（{MONEY_LIMITS}），收到 {shown}")
     exponent = normal.as_tuple().exponent
     assert isinstance(exponent, int)  # finite
     if -exponent > MAX_DECIMAL_PLACES:
-        raise ValueError(f"{field}：金额最多精确到分（{MONEY_LIMITS}），收到 {shown}")
+        raise FieldError(field, f"金额最多精确到分（{MONEY_LIMITS}），收到 {shown}")
     return Decimal(format(normal, "f"))  # plain digits: 1E+3 -> 1000
 
 
@@ -54,15 +56,15 @@ def _echo(value: object) -> str:
     return shown[:MAX_MONEY_CHARS] + "…" if len(shown) > MAX_MONEY_CHARS else shown
 
 
-def parse_rate(value: object, field: str) -> Decimal:
+def parse_rate(value: object, field: str | tuple[str | int, ...]) -> Decimal:
     """A rate written as "40%" (or a fraction such as "0.4") as a Decimal fraction."""
     text = str(value).strip()
     try:
         rate = Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
     except (InvalidOperation, ValueError):
-        raise ValueError(f'{field}：比例应写成百分数（如 "40%"），收到 {value!r}') from None
+        raise FieldError(field, f'比例应写成百分数（如 "40%"），收到 {value!r}') from None
     if not (0 <= rate <= 1):
-        raise ValueError(f"{field}：比例应在 0% 到 100% 之间，收到 {value!r}")
+        raise FieldError(field, f"比例应在 0% 到 100% 之间，收到 {value!r}")
     return rate
 
 

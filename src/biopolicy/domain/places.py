@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from biopolicy.domain.validation import Problem
+
 PROVINCE = "福建省"  # the province of the library's first documents: the calculator form's default
 
 # The choices the calculator form and the finder's city filter offer: the cities of the province the
@@ -146,7 +148,9 @@ class Divisions:
                 break
         return best
 
-    def location_problem(self, province: str | None, city: str | None, district: str | None) -> str | None:
+    def location_problem(
+        self, province: str | None, city: str | None, district: str | None
+    ) -> Problem | None:
         """A Chinese message naming the field of an applicant's location that is wrong, or None.
 
         A location anywhere in China is accepted (no measure may cover it: the assessment says so);
@@ -156,8 +160,9 @@ class Divisions:
         if province is not None:
             top = next((d for d in self.named(province) if d.level == "province"), None)
             if top is None:
-                return (
-                    f"applicant.province：未知的省级行政区“{province}”，应写全称，如 福建省、广东省、上海市"
+                return Problem(
+                    ("applicant", "province"),
+                    f"未知的省级行政区“{province}”，应写全称，如 福建省、广东省、上海市",
                 )
         if city is not None:
             options = [d for d in self.named(city) if d.level in ("city", "province")]
@@ -167,7 +172,9 @@ class Divisions:
                 where = f"{province}的" if province else ""
                 below = [d.name for d in self.children(top) if d.level == "city"] if top is not None else []
                 hint = f"，应为 {'、'.join(below)} 之一" if below else ""
-                return f"applicant.city：“{city}”不是{where}地级行政区（设区市、自治州、地区或盟）{hint}"
+                return Problem(
+                    ("applicant", "city"), f"“{city}”不是{where}地级行政区（设区市、自治州、地区或盟）{hint}"
+                )
             top = options[0]
         if district is not None:
             options = [d for d in self.named(district) if d.level == "district"]
@@ -181,7 +188,7 @@ class Divisions:
                     if below
                     else ""
                 )
-                return f"applicant.district：“{district}”不是{where}县级行政区{hint}"
+                return Problem(("applicant", "district"), f"“{district}”不是{where}县级行政区{hint}")
         return None
 
     def children(self, d: Division) -> list[Division]:
@@ -190,8 +197,8 @@ class Divisions:
 
 def validate_location(
     province: str | None, city: str | None, district: str | None, divisions: Divisions | None = None
-) -> str | None:
-    """A Chinese message naming what is wrong with a location, or None (no divisions: nothing to check)."""
+) -> Problem | None:
+    """What is wrong with a location, naming the field, or None (no divisions: nothing to check)."""
     if divisions is None:
         return None
     return divisions.location_problem(province, city, district)

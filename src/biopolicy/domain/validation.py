@@ -2,7 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import ValidationError
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: the field's path (``events[0].date``) and what is expected."""
+
+    loc: tuple[str | int, ...]  # ("events", 0, "date"); () for the input as a whole
+    message: str
+
+    @property
+    def path(self) -> str:
+        """The location as one reads it: ``events[0].date``, "（整体）" for the whole input."""
+        return field_path(self.loc)
+
+    def __str__(self) -> str:
+        return f"{self.path}：{self.message}"
+
+
+class FieldError(ValueError):
+    """A value refused, naming its field; reads "field：message" where only a string is wanted."""
+
+    def __init__(self, field: str | tuple[str | int, ...], message: str):
+        loc = (field,) if isinstance(field, str) else field
+        self.problem = Problem(loc, message)
+        super().__init__(str(self.problem))
+
 
 MESSAGES = {
     "missing": "缺少必填字段",
@@ -40,10 +68,18 @@ def field_path(loc: tuple) -> str:
 
 
 def describe(exc: ValidationError, prefix: str = "") -> list[str]:
-    problems: list[str] = []
+    return [str(p) for p in problems_of(exc, prefix)]
+
+
+def problems_of(exc: ValidationError, prefix: str = "") -> list[Problem]:
+    problems: list[Problem] = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not _is_union_branch(p))
-        where = field_path(((prefix,) if prefix else ()) + loc)
+        where = ((prefix,) if prefix else ()) + tuple(
+            p
+            for p in loc
+            if not (isinstance(p, str) and p.startswith(("function-", "union[", "tagged-union")))
+        )
         kind = err["type"]
         if kind == "enum":
             expected = err.get("ctx", {}).get("expected", "")
@@ -54,7 +90,7 @@ def describe(exc: ValidationError, prefix: str = "") -> list[str]:
             text = MESSAGES.get(kind, err["msg"]).format(**err.get("ctx", {}))
             if kind not in ("missing",) and "input" in err and not isinstance(err["input"], dict | list):
                 text += f"，收到 {err['input']!r}"
-        problems.append(f"{where}：{text}")
+        problems.append(Problem(where, text))
     return list(dict.fromkeys(problems))
 
 

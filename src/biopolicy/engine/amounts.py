@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from biopolicy.domain.money import percent, yuan
+from biopolicy.domain.assessment import MissingFact, StepCode
+from biopolicy.domain.money import decimal_str, percent, yuan
 from biopolicy.engine.conditions import evaluate
 from biopolicy.engine.facts import MISSING, Situation
 from biopolicy.rules.schema import DATED_FIELDS, AmountKind, AmountSpec, AmountTable, DatedValues, Measure
@@ -17,10 +18,10 @@ class RawAmount:
     kind: AmountKind
     value: Decimal | None = None
     ceiling: Decimal | None = None
-    steps: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    steps: list[tuple[StepCode, dict]] = field(default_factory=list)  # code and values, in order
+    missing: list[MissingFact] = field(default_factory=list)
     spec: AmountSpec | None = None
-    no_row: str | None = None  # a table with no row for this event: why
+    no_row: list[str] | None = None  # a table with no row for this event: the rows it has
     ceiling_only: bool = False  # the value is a ceiling the text states, not worked out from facts
 
 
@@ -29,7 +30,7 @@ def compute(measure: Measure, s: Situation) -> RawAmount:
         return _table(measure, measure.amount, s)
     spec, said = in_force(measure.amount, measure.changes, s.event.date)
     raw = _spec(spec, s, measure.categories)
-    raw.steps[:0] = said
+    raw.steps[:0] = [(StepCode.worded, {"text": text}) for text in said]
     return raw
 
 
@@ -53,25 +54,24 @@ def _shown(name: str, value: Decimal) -> str:
 
 
 def _table(measure: Measure, table: AmountTable, s: Situation) -> RawAmount:
-    missing: list[str] = []
+    missing: list[MissingFact] = []
     for row in table.table:
         verdict = evaluate(row.when, s, measure.categories)
         if verdict.holds is None:
             missing.extend(verdict.missing)
         elif verdict.holds and not missing:
             raw = _spec(row.amount, s, measure.categories)
-            raw.steps.insert(0, f"适用“{row.label}”一档")
+            raw.steps.insert(0, (StepCode.tier, {"label": row.label}))
             return raw
     if missing:
         return RawAmount(AmountKind.unknown, missing=list(dict.fromkeys(missing)))
-    labels = "、".join(r.label for r in table.table)
-    return RawAmount(AmountKind.unknown, no_row=f"不属于本措施所列任何一档（{labels}）")
+    return RawAmount(AmountKind.unknown, no_row=[r.label for r in table.table])
 
 
 def _spec(spec: AmountSpec, s: Situation, categories: dict | None = None) -> RawAmount:
     spec, said, missing = raised(spec, s, categories or {})
     raw = _figure(spec, s)
-    raw.steps[:0] = said
+    raw.steps[:0] = [(StepCode.worded, {"text": text}) for text in said]
     raw.missing[:0] = missing
     if spec.headroom is not None and raw.value is not None:
         _headroom(raw, spec.headroom, s)
@@ -105,7 +105,7 @@ class TopUpTarget:
 
     value: Decimal | None  # None: cannot be worked out (a base missing); see missing
     steps: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    missing: list[MissingFact] = field(default_factory=list)
     paid_facts: list[tuple[str, Decimal]] = field(default_factory=list)  # (label, amount) another level paid
 
 
@@ -117,7 +117,7 @@ def top_up_target(spec: AmountSpec, s: Situation, categories: dict | None = None
     for path in spec.net_of_facts:
         got = s.get(path)
         if got is MISSING:
-            out.missing.append(f"{path}（{s.label(path)}）")
+            out.missing.append(MissingFact(path=path, label=s.label(path)))
         else:
             out.paid_facts.append((s.label(path), Decimal(got)))
     if spec.to is not None:
@@ -125,7 +125,7 @@ def top_up_target(spec: AmountSpec, s: Situation, categories: dict | None = None
         return out
     base = s.get(spec.base)
     if base is MISSING:
-        out.missing.append(f"{spec.base}（{s.label(spec.base)}）")
+        out.missing.append(MissingFact(path=spec.base, label=s.label(spec.base)))
         if spec.cap is not None:
             out.value = spec.cap
             out.steps.append(f"未提供{s.label(spec.base)}，按上限 {yuan(spec.cap)} 计补足目标的最高值")
@@ -149,14 +149,12 @@ def _figure(spec: AmountSpec, s: Situation) -> RawAmount:
     if spec.per is not None:
         count = s.get(spec.per)
         if count is MISSING:
-            raw.missing.append(f"{spec.per}（{s.label(spec.per)}）")
+            raw.missing.append(MissingFact(path=spec.per, label=s.label(spec.per)))
             raw.kind = AmountKind.unknown
             return raw
         multiplier = Decimal(count)
     if spec.kind == AmountKind.unknown:
-        raw.steps.append(
-            f"金额{spec.basis}，无法算出具体数额" + (f"；原文上限 {yuan(spec.cap)}" if spec.cap else "")
-        )
+        raw.steps.append((StepCode.unknown_amount, {"basis": spec.basis, "cap": _d(spec.cap)}))
         return raw
     if spec.kind == AmountKind.top_up:
         return raw  # worked out against what was already paid, in assess
@@ -167,25 +165,38 @@ def _figure(spec: AmountSpec, s: Situation) -> RawAmount:
     if spec.value is not None:
         raw.value = spec.value * multiplier
         if spec.per is not None:
-            raw.steps.append(f"{yuan(spec.value)} × {multiplier}（{s.label(spec.per)}）= {yuan(raw.value)}")
+            raw.steps.append(
+                (
+                    StepCode.per_unit,
+                    {
+                        "unit": _d(spec.value),
+                        "count": _d(multiplier),
+                        "per": spec.per,
+                        "per_label": s.label(spec.per),
+                        "value": _d(raw.value),
+                    },
+                )
+            )
         else:
-            raw.steps.append(f"{_word(spec.kind)}{yuan(raw.value)}")
+            raw.steps.append((StepCode.fixed, {"kind": spec.kind.value, "value": _d(raw.value)}))
         return _capped(raw, spec)
     raw.value = spec.cap  # a ceiling alone: 最高给予600万元
     raw.ceiling_only = True
-    raw.steps.append(f"原文只规定上限：最高 {yuan(spec.cap)}，未规定具体计算方法")
+    raw.steps.append((StepCode.ceiling_only, {"cap": _d(spec.cap)}))
     return raw
 
 
 def _waived(spec: AmountSpec, s: Situation, raw: RawAmount) -> RawAmount:
     fee = s.get(spec.base)
     if fee is MISSING:
-        raw.missing.append(f"{spec.base}（{s.label(spec.base)}）")
+        raw.missing.append(MissingFact(path=spec.base, label=s.label(spec.base)))
         raw.kind = AmountKind.unknown
-        raw.steps.append(f"免收{s.label(spec.base)}；未提供金额，无法算出免收数额")
+        raw.steps.append((StepCode.waiver, {"base": spec.base, "label": s.label(spec.base), "value": None}))
         return raw
     raw.value = Decimal(fee)
-    raw.steps.append(f"免收{s.label(spec.base)} {yuan(raw.value)}")
+    raw.steps.append(
+        (StepCode.waiver, {"base": spec.base, "label": s.label(spec.base), "value": _d(raw.value)})
+    )
     return raw
 
 
@@ -193,54 +204,67 @@ def _headroom(raw: RawAmount, headroom, s: Situation) -> None:
     values = [s.get(path) for path in (headroom.of, *headroom.less)]
     missing = [p for p, v in zip((headroom.of, *headroom.less), values, strict=True) if v is MISSING]
     if missing:
-        raw.missing.extend(f"{p}（{s.label(p)}）" for p in missing)
-        raw.steps.append(f"{headroom.label}：未提供{'、'.join(s.label(p) for p in missing)}，无法核对")
+        raw.missing.extend(MissingFact(path=p, label=s.label(p)) for p in missing)
+        raw.steps.append(
+            (
+                StepCode.headroom_missing,
+                {"label": headroom.label, "missing_labels": [s.label(p) for p in missing]},
+            )
+        )
         return
     room = max(Decimal(values[0]) - sum((Decimal(v) for v in values[1:]), Decimal(0)), Decimal(0))
     if raw.value > room:
-        raw.steps.append(f"{headroom.label}：余额 {yuan(room)}，本项由 {yuan(raw.value)} 核减为 {yuan(room)}")
+        raw.steps.append(
+            (StepCode.headroom_cut, {"label": headroom.label, "room": _d(room), "from": _d(raw.value)})
+        )
         raw.value = room
     else:
-        raw.steps.append(f"{headroom.label}：余额 {yuan(room)}，未超过")
+        raw.steps.append((StepCode.headroom_ok, {"label": headroom.label, "room": _d(room)}))
 
 
 def _rated(spec: AmountSpec, s: Situation, raw: RawAmount) -> RawAmount:
     base = s.get(spec.base)
     rate = spec.effective_rate
-    word = {"at_most": "最高", "at_least": "不少于", "exact": ""}[spec.kind.value]
+    how = {"kind": spec.kind.value, "rate": _d(spec.rate), "ratio": spec.ratio}
     if base is MISSING:
-        raw.missing.append(f"{spec.base}（{s.label(spec.base)}）")
+        raw.missing.append(MissingFact(path=spec.base, label=s.label(spec.base)))
         if spec.kind == AmountKind.at_most and spec.cap is not None:
             raw.value = spec.cap
             raw.ceiling_only = True
-            raw.steps.append(f"未提供{s.label(spec.base)}，按单项上限 {yuan(spec.cap)} 计最高可得")
+            raw.steps.append(
+                (StepCode.rate_missing, {"label": s.label(spec.base), **how, "cap": _d(spec.cap)})
+            )
         else:
             raw.kind = AmountKind.unknown
-            raw.steps.append(f"未提供{s.label(spec.base)}，无法按 {word}{_rate_text(spec)} 计算")
+            raw.steps.append((StepCode.rate_missing, {"label": s.label(spec.base), **how, "cap": None}))
         return raw
     raw.value = Decimal(base) * rate
     raw.steps.append(
-        f"{s.label(spec.base)} {yuan(Decimal(base))} × {word}{_rate_text(spec)} = {yuan(raw.value)}"
+        (
+            StepCode.rated,
+            {
+                "base": spec.base,
+                "label": s.label(spec.base),
+                "amount": _d(Decimal(base)),
+                **how,
+                "value": _d(raw.value),
+            },
+        )
     )
     return _capped(raw, spec)
-
-
-def _rate_text(spec: AmountSpec) -> str:
-    return f"{spec.ratio}配套" if spec.ratio is not None else percent(spec.rate)
 
 
 def _capped(raw: RawAmount, spec: AmountSpec) -> RawAmount:
     if spec.cap is None or raw.value is None:
         return raw
     if raw.value > spec.cap:
-        raw.steps.append(f"超过单项上限 {yuan(spec.cap)}，按上限计 {yuan(spec.cap)}")
+        raw.steps.append((StepCode.item_cap_cut, {"cap": _d(spec.cap)}))
         raw.value = spec.cap
     else:
-        raw.steps.append(f"未超过单项上限 {yuan(spec.cap)}")
+        raw.steps.append((StepCode.item_cap_ok, {"cap": _d(spec.cap)}))
     return raw
 
 
-def _word(kind: AmountKind) -> str:
-    return {AmountKind.exact: "给予", AmountKind.at_most: "最高给予", AmountKind.at_least: "不少于"}.get(
-        kind, ""
-    )
+def _d(value: Decimal | None) -> str | None:
+    """A figure as the step records it: a plain decimal string."""
+    return None if value is None else decimal_str(value)

@@ -26,11 +26,12 @@ from biopolicy.domain.assessment import (
     Instalment,
     OverlapResult,
     Step,
+    StepCode,
     YearTotal,
 )
 from biopolicy.domain.case import Case
 from biopolicy.domain.events import Catalogue
-from biopolicy.domain.money import percent, yuan
+from biopolicy.domain.money import decimal_str
 from biopolicy.domain.places import PROVINCE, covers
 from biopolicy.engine.ceilings import apply_caps
 from biopolicy.engine.check import check_case
@@ -148,17 +149,22 @@ def _entitlement(w: Work, as_of: date, rules: RuleSet) -> Entitlement:
             amount = None if w.value is None else w.value * share
             instalments.append(Instalment(year=w.event.date.year + i, share=share, amount=amount))
             w.say(
-                f"第{i + 1}期（{w.event.date.year + i}年）发放 {percent(share)}"
-                + (f"：{yuan(amount)}" if amount is not None else "")
+                StepCode.instalment,
+                {
+                    "n": i + 1,
+                    "year": w.event.date.year + i,
+                    "share": decimal_str(share),
+                    "amount": None if amount is None else decimal_str(amount),
+                },
             )
     payer = _payer(m, w, rules) if w.eligibility != Eligibility.no else None
-    notes = [Step(text=n.text, clauses=n.clauses or m.clauses) for n in m.notes]
+    notes = [_note(n, m.clauses) for n in m.notes]
     for o in rules.overlaps:
         if m.id in o.measures and w.overlap is not None and w.overlap.overlap_id == o.id:
-            notes += [Step(text=n.text, clauses=n.clauses or o.clauses) for n in o.notes]
+            notes += [_note(n, o.clauses) for n in o.notes]
     for c in rules.caps:
         if m.id in c.measures:
-            notes += [Step(text=n.text, clauses=n.clauses or c.clauses) for n in c.notes]
+            notes += [_note(n, c.clauses) for n in c.notes]
     return Entitlement(
         measure_id=m.id,
         measure_title=m.title,
@@ -167,7 +173,7 @@ def _entitlement(w: Work, as_of: date, rules: RuleSet) -> Entitlement:
         event_date=w.event.date.isoformat(),
         planned=w.event.date > as_of,
         eligibility=w.eligibility,
-        reason=w.reason,
+        failure=w.failure,
         missing=w.missing,
         amount=AmountResult(kind=w.kind, value=w.value, before_caps=w.before_caps, ceiling=w.ceiling),
         clauses=m.clauses,
@@ -184,6 +190,11 @@ def _payer(m: Measure, w: Work, rules: RuleSet) -> str | None:
     a = w.situation.applicant
     for funding in rules.funding.get(m.doc_id, []):
         if not funding.places or any(covers(p, a.province, a.city, a.district) for p in funding.places):
-            w.say(f"资金来源：{funding.excerpt}", funding.clauses)
+            w.say(StepCode.funding, {"excerpt": funding.excerpt, "payer": funding.payer}, funding.clauses)
             return funding.payer
     return None
+
+
+def _note(note, clauses: list[str]) -> Step:
+    """An interpretation note of the rules: its text is the encoder's own Chinese, kept as it is."""
+    return Step(code=StepCode.note, values={"text": note.text}, clauses=note.clauses or clauses)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from biopolicy.domain.assessment import AmountKind
-from biopolicy.domain.money import yuan
+from biopolicy.domain.assessment import AmountKind, StepCode
+from biopolicy.domain.money import decimal_str
 from biopolicy.engine.judge import Work
 from biopolicy.engine.ledger import PaidLedger, bucket_key, cap_covers
-from biopolicy.rules.schema import Cap, CapScope
 
 
 def _buckets(w: Work, ledger: PaidLedger):
@@ -39,38 +38,42 @@ def apply_caps(w: Work, ledger: PaidLedger) -> None:
     for cap, key in _buckets(w, ledger):
         taken = ledger.taken(cap, key)
         room = max(cap.amount - taken, Decimal(0))
-        scope = _scope_text(cap, year)
+        values = {
+            "cap_id": cap.id,
+            "label": cap.label,
+            "scope": cap.scope.value,
+            "year": year,
+            "amount": decimal_str(cap.amount),
+            "taken": decimal_str(taken),
+        }
         if w.value > room:
             w.say(
-                f"{cap.label}：{scope}上限 {yuan(cap.amount)}，此前已计 {yuan(taken)}，本项由 {yuan(w.value)} 核减为 {yuan(room)}",
+                StepCode.cap_cut,
+                {**values, "from": decimal_str(w.value), "to": decimal_str(room)},
                 cap.clauses,
             )
             w.value = room
             holders = ledger.holders(cap, key)
             if holders:
-                w.say(_held_by(holders, taken), cap.clauses)
+                w.say(StepCode.cap_held_by, {"taken": decimal_str(taken), **_held_by(holders)}, cap.clauses)
             if w.kind == AmountKind.exact and not ledger.all_exact(cap, key):
                 w.kind = AmountKind.at_most
-                w.say("此前已计金额中含“最高可得”，实际余额可能更多，故本项为最高可得", cap.clauses)
+                w.say(StepCode.cap_at_most, {}, cap.clauses)
         else:
-            w.say(f"{cap.label}：{scope}上限 {yuan(cap.amount)}，此前已计 {yuan(taken)}，未超过", cap.clauses)
+            w.say(StepCode.cap_ok, values, cap.clauses)
 
 
-def _held_by(holders: list, taken: Decimal) -> str:
-    """Which awards took the room of a ceiling: the first few by name, then how many more."""
-    shown = []
-    for p in holders[:3]:
-        where = f"已获奖励 {p.paid_on}" if p.prior else f"事件 {p.event_id}"
-        shown.append(f"{p.name}（{where}，{yuan(p.value)}）")
-    more = f"等{len(holders)}项" if len(holders) > 3 else ""
-    return f"此前计入该上限的 {yuan(taken)} 来自：{'、'.join(shown)}{more}"
-
-
-def _scope_text(cap: Cap, year: int) -> str:
-    return {
-        CapScope.product: "同一产品",
-        CapScope.subject: "同一事项",
-        CapScope.subject_year: f"同一事项{year}年",
-        CapScope.applicant_year: f"{year}年",
-        CapScope.applicant: "累计",
-    }[cap.scope]
+def _held_by(holders: list) -> dict:
+    """Which awards took the room of a ceiling: the first few, then how many there are in all."""
+    shown = [
+        {
+            "measure_id": p.measure_id,
+            "programme": p.programme,
+            "prior": p.prior,
+            "paid_on": p.paid_on.isoformat() if p.paid_on else None,
+            "event_id": p.event_id,
+            "value": decimal_str(p.value),
+        }
+        for p in holders[:3]
+    ]
+    return {"holders": shown, "count": len(holders)}

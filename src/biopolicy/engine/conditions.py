@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from biopolicy.domain.assessment import MissingFact
 from biopolicy.domain.registration import includes
 from biopolicy.engine.facts import MISSING, Situation
 from biopolicy.rules.schema import All, AnyOf, CategoryRef, Compare, Condition, Not
@@ -31,7 +32,7 @@ SYMBOLS = {
 class Verdict:
     holds: bool | None  # None: unknown
     why: Callable[[], str] | None = None  # words the failed test; called only when it is shown
-    missing: list[str] = field(default_factory=list)
+    missing: list[MissingFact] = field(default_factory=list)
 
     @property
     def failing(self) -> str | None:
@@ -79,7 +80,7 @@ def _any(verdicts: list[Verdict], description: Callable[[], str]) -> Verdict:
 def _compare(c: Compare, s: Situation) -> Verdict:
     value = s.get(c.fact)
     if value is MISSING:
-        return Verdict(None, missing=[f"{c.fact}（{s.label(c.fact)}）"])
+        return Verdict(None, missing=[MissingFact(path=c.fact, label=s.label(c.fact))])
     if _test(c, value, s):
         return Verdict(True)
     return Verdict(False, lambda: f"{describe(c, s, {})}；实际为 {s.value_label(c.fact, value)}")

@@ -9,15 +9,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from biopolicy.domain.assessment import AmountKind, Eligibility, OverlapOutcome, OverlapResult, Step
-from biopolicy.domain.case import APPLICANT_KIND_LABELS, Event
-from biopolicy.domain.money import yuan
+from biopolicy.domain.assessment import (
+    AmountKind,
+    Eligibility,
+    MissingFact,
+    OverlapOutcome,
+    OverlapResult,
+    Step,
+    StepCode,
+)
+from biopolicy.domain.case import Event
+from biopolicy.domain.money import decimal_str
 from biopolicy.domain.places import covers
 from biopolicy.engine.amounts import compute, top_up_target
 from biopolicy.engine.conditions import evaluate
 from biopolicy.engine.facts import Situation
 from biopolicy.engine.ledger import PaidAward, PaidLedger
-from biopolicy.rules.schema import Measure, OncePer, RuleSet, Window
+from biopolicy.rules.schema import Measure, OncePer, RuleSet
 
 
 @dataclass
@@ -32,14 +40,19 @@ class Work:
     value: Decimal | None = None
     ceiling: Decimal | None = None
     before_caps: Decimal | None = None
-    reason: str | None = None
-    missing: list[str] = field(default_factory=list)
+    failure: Step | None = None  # eligibility no: the step that says why
+    missing: list[MissingFact] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     overlap: OverlapOutcome | None = None
     ceiling_only: bool = False
 
-    def say(self, text: str, clauses: list[str] | None = None) -> None:
-        self.steps.append(Step(text=text, clauses=clauses if clauses is not None else self.measure.clauses))
+    def say(self, code: StepCode, values: dict | None = None, clauses: list[str] | None = None) -> Step:
+        """Record a step: what was decided and its values; services/wording.py words it."""
+        step = Step(
+            code=code, values=values or {}, clauses=clauses if clauses is not None else self.measure.clauses
+        )
+        self.steps.append(step)
+        return step
 
     @property
     def pays(self) -> bool:
@@ -67,31 +80,35 @@ def judge(m: Measure, s: Situation, rules: RuleSet) -> Work:
     w = Work(measure=m, event=s.event, situation=s, eligibility=Eligibility.yes)
     a = s.applicant
     if a.kind not in m.applicant.kinds:
-        kinds = "、".join(APPLICANT_KIND_LABELS[k] for k in m.applicant.kinds)
-        return fail(w, f"申请人类型应为{kinds}，实际为{APPLICANT_KIND_LABELS[a.kind]}")
+        return fail(
+            w, StepCode.applicant_kind, {"kinds": [str(k) for k in m.applicant.kinds], "actual": str(a.kind)}
+        )
     if not any(covers(p, a.province, a.city, a.district) for p in m.applicant.places):
         where = "".join(x for x in (a.province, a.city, a.district) if x)
-        return fail(w, f"本措施适用于{'、'.join(m.applicant.places)}，申请人所在地为{where}")
+        return fail(w, StepCode.place, {"places": list(m.applicant.places), "where": where})
     window = rules.window(m)
     d = s.event.date
     if window.from_ and d < window.from_:
-        return fail(w, f"事件日期 {d} 早于本措施施行日 {window.from_}")
+        return fail(w, StepCode.before_window, {"date": d.isoformat(), "from": window.from_.isoformat()})
     if window.to and d > window.to:
-        return fail(w, f"事件日期 {d} 晚于本措施有效期截止日 {window.to}，届时已失效")
-    w.say(_window_text(window, d))
+        return fail(w, StepCode.after_window, {"date": d.isoformat(), "to": window.to.isoformat()})
+    if not window.from_ and not window.to:
+        w.say(StepCode.no_window, {"date": d.isoformat()})
+    else:
+        w.say(StepCode.in_window, {"date": d.isoformat(), "from": _iso(window.from_), "to": _iso(window.to)})
     if m.conditions is not None:
         verdict = evaluate(m.conditions, s, m.categories)
         if verdict.holds is False:
-            return fail(w, f"不满足条件：{verdict.failing}")
+            return fail(w, StepCode.condition_failed, {"failing": verdict.failing})
         if verdict.holds is None:
             w.eligibility = Eligibility.unknown
             w.missing.extend(verdict.missing)
     raw = compute(m, s)
     if raw.no_row:
-        return fail(w, raw.no_row)
+        return fail(w, StepCode.no_tier, {"labels": raw.no_row})
     w.kind, w.value, w.ceiling, w.ceiling_only = raw.kind, raw.value, raw.ceiling, raw.ceiling_only
-    for text in raw.steps:
-        w.say(text)
+    for code, values in raw.steps:
+        w.say(code, values)
     for missing in raw.missing:
         if missing not in w.missing:
             w.missing.append(missing)
@@ -101,20 +118,19 @@ def judge(m: Measure, s: Situation, rules: RuleSet) -> Work:
     return w
 
 
-def fail(w: Work, reason: str) -> Work:
+def fail(w: Work, code: StepCode, values: dict) -> Work:
     w.eligibility = Eligibility.no
-    w.reason = reason
     w.kind, w.value = AmountKind.unknown, None
-    w.say(f"不适用：{reason}")
+    w.failure = w.say(code, values)
     return w
 
 
-def _window_text(window: Window, d: date) -> str:
-    start = str(window.from_) if window.from_ else "未规定"
-    end = str(window.to) if window.to else "原文未规定截止日，继续适用"
-    if not window.from_ and not window.to:
-        return f"原文未规定有效期；按事件日期 {d} 视为适用"
-    return f"事件日期 {d} 在有效期（{start} 至 {end}）内"
+def _iso(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+def _d(value: Decimal | None) -> str | None:
+    return None if value is None else decimal_str(value)
 
 
 def top_up(w: Work, ledger: PaidLedger) -> None:
@@ -123,8 +139,8 @@ def top_up(w: Work, ledger: PaidLedger) -> None:
     counted = ledger.for_subject_under(w.event.subject_key, spec.net_of, spec.net_of_programmes)
     target = top_up_target(spec, w.situation, w.measure.categories)  # engine/amounts.py: to, or a share
     for text in target.steps:
-        w.say(text)
-    w.missing += target.missing
+        w.say(StepCode.worded, {"text": text})
+    w.missing += [m for m in target.missing if m not in w.missing]
     if target.value is None:
         w.kind, w.value = AmountKind.unknown, None
         return
@@ -133,20 +149,16 @@ def top_up(w: Work, ledger: PaidLedger) -> None:
     w.before_caps = w.value
     exact = all(p.exact for p in counted)
     w.kind = AmountKind.at_most if target.missing else AmountKind.exact if exact else AmountKind.at_least
-    detail = "、".join(
-        [f"{p.name} {yuan(p.value)}" for p in counted]
-        + [f"{label} {yuan(v)}" for label, v in target.paid_facts]
-    )
+    counted_values = [{"name": p.name, "measure_id": p.measure_id, "value": _d(p.value)} for p in counted]
+    counted_values += [{"name": label, "measure_id": None, "value": _d(v)} for label, v in target.paid_facts]
     w.say(
-        f"补足至 {yuan(target.value)}：同一事项已计 {yuan(already)}（{detail or '无'}），应补 {yuan(w.value)}"
+        StepCode.top_up,
+        {"to": _d(target.value), "already": _d(already), "counted": counted_values, "due": _d(w.value)},
     )
     if target.missing:
-        w.say("已得金额或基数未全部提供，补足额最高为上述数额")
+        w.say(StepCode.worded, {"text": "已得金额或基数未全部提供，补足额最高为上述数额"})
     elif not exact:
-        w.say("已计金额中含“最高可得”，实际已得可能更少，故补足额至少为上述数额")
-
-
-ONCE_WORDS = {OncePer.product: "同一产品（品种）", OncePer.subject: "同一事项"}
+        w.say(StepCode.top_up_at_least)
 
 
 def once_only(w: Work, ledger: PaidLedger, undecided: dict[tuple, Work]) -> None:
@@ -156,11 +168,10 @@ def once_only(w: Work, ledger: PaidLedger, undecided: dict[tuple, Work]) -> None
     still open is named: if it applies, this one does not.
     """
     m, scope = w.measure, w.measure.once_per
-    words = ONCE_WORDS[scope]
     if scope == OncePer.product:
         key = w.event.product_id
         if key is None:
-            w.say(f"本措施对{words}只给予一次；本事件未写明产品（product_id），无法核对此前是否已获")
+            w.say(StepCode.once_no_product, {"scope": scope.value})
             return
         earlier = ledger.for_measure_product(m.id, key)
     else:
@@ -168,19 +179,16 @@ def once_only(w: Work, ledger: PaidLedger, undecided: dict[tuple, Work]) -> None
         earlier = ledger.for_measure_subject(m.id, key)
     if earlier:
         first = earlier[0]
-        if first.prior:
-            how = f"已获奖励（{first.paid_on}，{yuan(first.value)}）"
-        else:
-            how = f"事件 {first.event_id}（{first.paid_on}）已计本项奖励"
-        fail(w, f"本措施对{words}只给予一次：“{key}”{how}，本事件不再给予")
+        values = {"scope": scope.value, "key": key, "prior": first.prior, "paid_on": _iso(first.paid_on)}
+        fail(w, StepCode.once_already, {**values, "value": _d(first.value), "event_id": first.event_id})
         return
     before = undecided.get((m.id, scope, key))
     if before is not None:
         w.say(
-            f"本措施对{words}只给予一次：事件 {before.event.id}（{before.event.date}）是否适用待补充信息；"
-            "如该事件适用，本事件不再给予"
+            StepCode.once_pending,
+            {"scope": scope.value, "event_id": before.event.id, "event_date": before.event.date.isoformat()},
         )
     elif w.eligibility == Eligibility.unknown:
         undecided[(m.id, scope, key)] = w
     else:
-        w.say(f"本措施对{words}只给予一次：“{key}”此前未获本项奖励")
+        w.say(StepCode.once_first, {"scope": scope.value, "key": key})

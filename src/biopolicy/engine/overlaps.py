@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from biopolicy.domain.assessment import AmountKind, Eligibility, OverlapKind, OverlapOutcome, OverlapResult
-from biopolicy.domain.money import yuan
+from biopolicy.domain.assessment import (
+    AmountKind,
+    Eligibility,
+    OverlapKind,
+    OverlapOutcome,
+    OverlapResult,
+    StepCode,
+)
+from biopolicy.domain.money import decimal_str
 from biopolicy.engine.ceilings import peek
 from biopolicy.engine.judge import Work
 from biopolicy.engine.ledger import PaidLedger
@@ -27,18 +34,20 @@ def resolve_overlaps(batch: list[Work], ledger: PaidLedger, rules: RuleSet) -> N
             _excludes(o, group, ledger)
 
 
-def _outcome(o: Overlap, w: Work, outcome: OverlapResult, reason: str, side: list[Work] = ()) -> None:
+def _outcome(
+    o: Overlap, w: Work, outcome: OverlapResult, code: StepCode, values: dict, side: list[Work] = ()
+) -> None:
+    """Settle one side: the outcome, and the step that says why (worded into ``reason`` by services)."""
     others = [m for m in o.measures if m != w.measure.id]
     w.overlap = OverlapOutcome(
         overlap_id=o.id,
         kind=o.kind,
         outcome=outcome,
-        reason=reason,
         with_measures=others,
         clauses=o.clauses,
         together_with=[x.measure.id for x in side if x is not w],
     )
-    w.say(reason, o.clauses)
+    w.say(code, {"overlap_id": o.id, "excerpt": o.excerpt, **values}, o.clauses)
 
 
 def _sides(o: Overlap, works: list[Work]) -> list[list[Work]]:
@@ -62,8 +71,17 @@ def _open(w: Work) -> bool:
     return w.value is None or w.kind == AmountKind.at_least or w.ceiling_only
 
 
-def _side_name(side: list[Work], shown) -> str:
-    return " + ".join(f"{w.measure.id}（{shown(w)}）" for w in side)
+def _side(side: list[Work]) -> list[dict]:
+    """A side as the step records it: each measure with what is known of its amount."""
+    return [
+        {
+            "measure_id": w.measure.id,
+            "kind": w.kind.value,
+            "value": None if w.value is None else decimal_str(w.value),
+            "ceiling_only": w.ceiling_only,
+        }
+        for w in side
+    ]
 
 
 def _highest_only(o: Overlap, group: list[Work], ledger: PaidLedger) -> None:
@@ -75,19 +93,25 @@ def _highest_only(o: Overlap, group: list[Work], ledger: PaidLedger) -> None:
         if len(sides) == 1 and len(sides[0]) > 1:  # only the measures that add up: say so
             for w in sides[0]:
                 _outcome(
-                    o, w, OverlapResult.won, f"{o.excerpt}：{_together_text(sides[0])}，相加计算", sides[0]
+                    o,
+                    w,
+                    OverlapResult.won,
+                    StepCode.overlap_together,
+                    {"measures": [x.measure.id for x in sides[0]]},
+                    sides[0],
                 )
         return
     open_ = [side for side in sides if any(_open(w) for w in side)]
     if open_ and not _dominated(open_, sides, ledger):
-        names = "、".join(_side_name(side, _shown) for side in sides)
+        shown = [_side(side) for side in sides]
         for side in sides:
             for w in side:
                 _outcome(
                     o,
                     w,
                     OverlapResult.unresolved,
-                    f"{o.excerpt}：{names} 针对同一事项只能取其一，但有一方金额无法算出，两者并列、不相加，待审核时确定",
+                    StepCode.overlap_unresolved,
+                    {"sides": shown},
                     side,
                 )
         return
@@ -102,24 +126,26 @@ def _highest_only(o: Overlap, group: list[Work], ledger: PaidLedger) -> None:
     ranked = sorted(sides, key=rank)
     best = ranked[0]
     best_total = sum((peek(w, ledger) for w in best), Decimal(0))
-    best_name = " + ".join(w.measure.id for w in best)
+    best_ids = [w.measure.id for w in best]
     for side in ranked[1:]:
         for w in side:
             _outcome(
                 o,
                 w,
                 OverlapResult.lost,
-                f"{o.excerpt}：与 {best_name}（{yuan(best_total)}）就高取其一，本项不计",
+                StepCode.overlap_lost,
+                {"best": best_ids, "best_total": decimal_str(best_total)},
                 side,
             )
             w.value = Decimal(0)
     already = sum((p.value for p in before), Decimal(0))
-    reason = f"{o.excerpt}：同一事项在 {'、'.join(o.measures)} 中取最高，本项最高"
-    if len(best) > 1:
-        reason = f"{o.excerpt}：同一事项在 {'、'.join(o.measures)} 中取最高，{_together_text(best)}，合计最高"
-    pending = [w.measure.id for w in group if w.eligibility == Eligibility.unknown]
-    if pending:
-        reason += f"（{'、'.join(pending)} 是否适用待补充信息，如适用且更高，以其为准）"
+    values: dict = {
+        "measures": list(o.measures),
+        "together": best_ids if len(best) > 1 else [],
+        "pending": [w.measure.id for w in group if w.eligibility == Eligibility.unknown],
+        "already": None,
+        "net": None,
+    }
     if already:
         left = already
         for w in best:
@@ -127,13 +153,9 @@ def _highest_only(o: Overlap, group: list[Work], ledger: PaidLedger) -> None:
             w.value -= cut
             left -= cut
         net = max(best_total - already, Decimal(0))
-        reason += f"；已获 {yuan(already)}，只补差额 {yuan(net)}"
+        values.update(already=decimal_str(already), net=decimal_str(net))
     for w in best:
-        _outcome(o, w, OverlapResult.won, reason, best)
-
-
-def _together_text(side: list[Work]) -> str:
-    return f"{'、'.join(w.measure.id for w in side)} 可同时享受"
+        _outcome(o, w, OverlapResult.won, StepCode.overlap_won, values, best)
 
 
 def _dominated(open_: list[list[Work]], sides: list[list[Work]], ledger: PaidLedger) -> bool:
@@ -165,15 +187,6 @@ def _excludes(o: Overlap, group: list[Work], ledger: PaidLedger) -> None:
                 o,
                 w,
                 OverlapResult.excluded,
-                f"{o.excerpt}：同一事项已享受 {'、'.join(earlier)}，本项不重复享受",
+                StepCode.overlap_excluded,
+                {"earlier": earlier},
             )
-
-
-def _shown(w: Work) -> str:
-    if w.value is None:
-        return "金额无法算出"
-    if w.ceiling_only:
-        return f"只有上限 {yuan(w.value)}，具体金额无法算出"
-    return (
-        "不少于" if w.kind == AmountKind.at_least else "最高 " if w.kind == AmountKind.at_most else ""
-    ) + yuan(w.value)

@@ -258,6 +258,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "": "一个事件在一项措施下的结果",
         "measure_id": "措施 id",
         "measure_title": "措施名称",
+        "failure": "不适用时：说明原因的那一步（结构化）；reason 是它的中文",
         "doc_id": "所属文件",
         "event_id": "事件 id",
         "event_date": "事件日期",
@@ -296,7 +297,19 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "together_with": "与本项相加、作为同一方参与比较的措施（together）",
         "clauses": "所引条款",
     },
-    "Step": {"": "计算过程的一句话，引用条款", "text": "说明文字", "clauses": "所引条款 id"},
+    "Step": {
+        "": "计算过程的一步：判定了什么（code）、所用数值（values）、所引条款；text 是由措辞模块写成的中文句子",
+        "code": "步骤类别（机器可读）",
+        "values": "该步骤的数值：金额与比例为十进制字符串，日期为 YYYY-MM-DD，措施、上限、重叠以 id 表示",
+        "text": "说明文字",
+        "clauses": "所引条款 id",
+    },
+    "StepCode": {"": "计算步骤的类别（机器可读）；中文说明见 text"},
+    "MissingFact": {
+        "": "判断所需而案例未提供的事实",
+        "path": "事实在案例中的位置，如 event.rd_investment",
+        "label": "事实的中文名称",
+    },
     "YearTotal": {
         "": "一年（或总计）的合计；金额为以元为单位的十进制字符串",
         "year": "年份；null 为总计",

@@ -7,7 +7,7 @@ the CLI, the API and the test runner all assess through it.
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,12 @@ from biopolicy.domain import Corpus
 from biopolicy.domain.assessment import Assessment
 from biopolicy.domain.case import Case, CaseError
 from biopolicy.domain.events import Catalogue
-from biopolicy.domain.validation import describe
+from biopolicy.domain.validation import Problem, problems_of
 from biopolicy.engine.assess import assess
 from biopolicy.rules.loader import RulesError, load_catalogue, load_rules
 from biopolicy.rules.schema import Measure, RuleSet
 from biopolicy.services.library import NotFound
+from biopolicy.services.wording import Names, names_for, word_assessment
 
 __all__ = ["Calculator", "RulesError", "get_calculator", "parse_case"]
 
@@ -67,19 +68,24 @@ class Calculator:
         ]
 
     def assess(self, case: Case | dict[str, Any], as_of: date | None = None) -> Assessment:
-        """Raises CaseError naming every field that is wrong."""
-        return assess(parse_case(case), self.rules, self.catalogue, as_of)
+        """Raises CaseError naming every field that is wrong. Every step is worded (services/wording.py)."""
+        return word_assessment(assess(parse_case(case), self.rules, self.catalogue, as_of), self.names)
+
+    @cached_property
+    def names(self) -> Names:
+        """How measures, documents and clauses are named to users."""
+        return names_for(self.rules, self.corpus)
 
 
 def parse_case(data: Case | dict[str, Any]) -> Case:
     if isinstance(data, Case):
         return data
     if not isinstance(data, dict):
-        raise CaseError(["（整体）：案例应为一个 JSON 对象"])
+        raise CaseError([Problem((), "案例应为一个 JSON 对象")])
     try:
         return Case.model_validate(data)
     except ValidationError as exc:
-        raise CaseError(describe(exc)) from None
+        raise CaseError(problems_of(exc)) from None
 
 
 @cache

@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from biopolicy.domain.assessment import Assessment, Eligibility
 from biopolicy.services.accounts import Principal, Role, beijing
 from biopolicy.services.calculator import Calculator
+from biopolicy.services.wording import KIND_WORDS_BY_VALUE
 from biopolicy.storage.models import SavedCase, SavedCaseVersion, utcnow
 from biopolicy.storage.uow import UnitOfWork
 
@@ -33,14 +34,7 @@ ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base32, lower ca
 ID_LENGTH = 10
 MAX_TITLE = 200
 
-KIND_WORDS = {
-    "exact": "确定金额",
-    "at_most": "最高可得",
-    "at_least": "至少",
-    "unknown": "金额无法算出",
-    "waiver": "免收费用",
-    "mixed": "多种",
-}
+KIND_WORDS = KIND_WORDS_BY_VALUE  # the words of each amount kind, from services/wording.py
 STATUS_WORDS = {"yes": "符合", "unknown": "待补充信息"}
 
 

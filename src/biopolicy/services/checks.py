@@ -165,15 +165,15 @@ def check_case(calc: Calculator, spec: Any) -> list[str]:
             calc.assess(spec["case"], as_of=None)
         except CaseError as refused:
             return [
-                f"应被拒绝并提到“{text}”，实际的问题：{'；'.join(refused.problems)}"
+                f"应被拒绝并提到“{text}”，实际的问题：{'；'.join(refused.messages)}"
                 for text in _texts(expect, "refused")
-                if not any(text in p for p in refused.problems)
+                if not any(text in p for p in refused.messages)
             ]
         return ["应被拒绝，实际却测算了"]
     try:
         result = calc.assess(spec["case"], as_of=None)
     except CaseError as exc:
-        return [f"案例被拒绝：{'；'.join(exc.problems)}"]
+        return [f"案例被拒绝：{'；'.join(exc.messages)}"]
     problems: list[str] = []
     by_key = {(e.measure_id, e.event_id): e for e in result.entitlements}
     for want in expect.get("entitlements", []) or []:
@@ -238,8 +238,8 @@ def _check_entitlement(want: dict, by_key: dict) -> list[str]:
     for text in _texts(want, "reason_contains"):
         if text not in (got.reason or ""):
             out.append(f"{head}：理由中没有“{text}”（{got.reason}）")
-    if "missing" in want and [m.split("（")[0] for m in got.missing] != want["missing"]:
-        out.append(f"{head}：missing 应为 {want['missing']}，实际 {got.missing}")
+    if "missing" in want and [m.path for m in got.missing] != want["missing"]:
+        out.append(f"{head}：missing 应为 {want['missing']}，实际 {[m.path for m in got.missing]}")
     if "payer" in want and got.payer != want["payer"]:
         out.append(f"{head}：payer 应为 {want['payer']}，实际 {got.payer}")
     if "instalments" in want:

@@ -18,8 +18,8 @@ from biopolicy.services.library import Library
 from biopolicy.services.models import ClauseOut
 from biopolicy.services.overview import WindowStatus
 from biopolicy.services.status import window_in_force
+from biopolicy.services.wording import amount_text
 
-_KIND_WORDS = {"exact": "", "at_most": "最高可得 ", "at_least": "不少于 ", "waiver": "免收 "}
 _ELIGIBILITY = {"yes": "符合", "no": "不符合", "unknown": "待补充信息"}
 
 
@@ -118,4 +118,4 @@ def _amount_text(e) -> str:
     if e.amount.value is None:
         ceiling = f"（原文上限 {yuan(e.amount.ceiling)}）" if e.amount.ceiling is not None else ""
         return "无法算出具体数额" + ceiling
-    return _KIND_WORDS.get(e.amount.kind, "") + yuan(e.amount.value)
+    return amount_text(e.amount)

@@ -139,7 +139,7 @@ def check(
     problems = []
     where = validate_location(facts.province, facts.city, facts.district, _divisions())
     if where:
-        problems.append(where.replace("applicant.", ""))
+        problems.append(f"{where.loc[-1]}：{where.message}")
     by_label = {label: key for key, label in types.items()}
     for i, product in enumerate(facts.products):
         key = product.type if product.type in types else by_label.get(product.type)

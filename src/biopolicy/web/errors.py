@@ -193,12 +193,9 @@ async def _bad_query(request: Request, exc: QueryError) -> JSONResponse:
 
 
 async def _bad_case(request: Request, exc: CaseError) -> JSONResponse:
-    # each problem reads "<field>：<what is expected>"; the field becomes the error's location
-    items = []
-    for problem in exc.problems:
-        field, _, message = problem.partition("：")
-        items.append({"loc": ["body", field], "msg": message or problem, "type": "case"})
-    return JSONResponse(status_code=422, content=error_body("；".join(exc.problems), items))
+    # each problem names its field; the field becomes the error's location
+    items = [{"loc": ["body", p.path], "msg": p.message, "type": "case"} for p in exc.problems]
+    return JSONResponse(status_code=422, content=error_body("；".join(exc.messages), items))
 
 
 async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:

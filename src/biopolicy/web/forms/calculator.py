@@ -11,7 +11,7 @@
   (``a{i}.event`` = ``e{k}``, becoming ``event_id``) or the product / subject it concerns, named as
   in the achievement rows so that per-product ceilings and per-subject top-ups link up.
 - ``attach_problems``: the calculator's CaseError problems ("events[0].rd_investment：…",
-  "prior_awards[0].measure_id：…") moved onto the row and field they are about.
+  not by reading its text) moved onto the row and field they are about.
 - ``case_to_form``: a case (from a share link) back into the form, to edit it.
 - ``encode_case`` / ``decode_case``: the share link's payload, compact JSON in base64url.
 
@@ -36,6 +36,7 @@ from biopolicy.domain.case import APPLICANT_KIND_LABELS
 from biopolicy.domain.events import AttributeType, Catalogue, EventType
 from biopolicy.domain.money import WAN, decimal_str
 from biopolicy.domain.places import CITIES, PROVINCE, XIAMEN_DISTRICTS
+from biopolicy.domain.validation import Problem
 
 MAX_EVENTS = 50
 MAX_AWARDS = 50
@@ -634,9 +635,6 @@ def parse_yuan(text: str) -> tuple[Decimal, str | None]:
 # ---------------------------------------------------------------- CaseError -> form fields
 
 
-PROBLEM = re.compile(
-    r"^(?P<root>applicant|events|products|prior_awards|as_of)(?:\[(?P<index>\d+)\])?(?:\.(?P<field>\w+))?"
-)
 APPLICANT_FIELDS = {
     "kind": "kind",
     "name": "name",
@@ -658,21 +656,20 @@ AWARD_FIELDS = {
 }
 
 
-def attach_problems(form: CalculatorForm, problems: list[str], built: Built) -> None:
-    """Put each "path：message" problem of a CaseError next to the form field it is about."""
+def attach_problems(form: CalculatorForm, problems: list[Problem], built: Built) -> None:
+    """Put each problem of a CaseError next to the form field it is about (by its location)."""
     for problem in problems:
-        path, sep, message = problem.partition("：")
-        if not sep:
-            path, message = "", problem
-        for key in _keys_for(path, form, built):
-            form.error(key, message)
+        for key in _keys_for(problem.loc, form, built):
+            form.error(key, problem.message)
 
 
-def _keys_for(path: str, form: CalculatorForm, built: Built) -> list[str]:
-    m = PROBLEM.match(path)
-    if m is None:
+def _keys_for(loc: tuple[str | int, ...], form: CalculatorForm, built: Built) -> list[str]:
+    if not loc or loc[0] not in ("applicant", "events", "products", "prior_awards", "as_of"):
         return [GENERAL]
-    root, index, name = m.group("root"), m.group("index"), m.group("field")
+    root = loc[0]
+    index = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    rest = loc[2:] if index is not None else loc[1:]
+    name = rest[0] if rest and isinstance(rest[0], str) else None
     if root == "as_of":
         return ["as_of"]
     if root == "applicant":
@@ -680,13 +677,13 @@ def _keys_for(path: str, form: CalculatorForm, built: Built) -> list[str]:
     if index is None:
         return {"events": ["events"], "prior_awards": ["awards"]}.get(root, [GENERAL])
     if root == "prior_awards":
-        j = int(index)
+        j = index
         if j >= len(built.award_rows):
             return [GENERAL]
         row = built.award_rows[j]
         return [f"a{row}.{AWARD_FIELDS[name]}" if name in AWARD_FIELDS else f"a{row}"]
     if root == "events":
-        j = int(index)
+        j = index
         if j >= len(built.event_rows):
             return [GENERAL]
         row = built.event_rows[j]
@@ -695,7 +692,7 @@ def _keys_for(path: str, form: CalculatorForm, built: Built) -> list[str]:
         if name and f"attr.{name}" in _row_attr_keys(form, row):
             return [f"e{row}.attr.{name}"]
         return [f"e{row}"]
-    rows = built.product_rows.get(int(index), [])
+    rows = built.product_rows.get(index, [])
     target = PRODUCT_FIELDS.get(name or "", "product_type")
     return [f"e{r}.{target}" for r in rows] or [GENERAL]
 

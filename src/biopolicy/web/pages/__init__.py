@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 from fastapi.templating import Jinja2Templates
 
+from biopolicy.services.wording import amount_text, kind_word
 from biopolicy.web.assets import asset_version
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -33,3 +34,27 @@ def _path_for(context: Any, name: str, /, **path_params: Any) -> str:
 
 
 templates.env.globals["url_for"] = _path_for
+
+
+def _names():
+    from biopolicy.services.calculator import get_calculator
+
+    return get_calculator().names
+
+
+def clause_name(clause_id: str) -> str:
+    """A clause as users name it: the document's short name and the clause's label."""
+    return _names().clause(clause_id)
+
+
+def clause_title(clause_id: str) -> str:
+    """The hover of a clause name: the document's full title and 文号."""
+    return _names().document_title(clause_id.split("/", 1)[0])
+
+
+# the words of amounts and clauses, written once in services/wording.py
+templates.env.globals["clause_name"] = clause_name
+templates.env.globals["clause_title"] = clause_title
+templates.env.globals["kind_word"] = kind_word
+templates.env.filters["kind_word"] = kind_word
+templates.env.filters["amount_text"] = amount_text

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement
+from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement, MissingFact
 from biopolicy.domain.case import APPLICANT_KIND_LABELS, Case, CaseError
 from biopolicy.domain.money import WAN, decimal_str, parse_money, percent, wan
 from biopolicy.services.calculator import Calculator, parse_case
@@ -31,6 +31,7 @@ from biopolicy.services.describe import fact_label
 from biopolicy.services.exports import ExportUnavailable, sheet_of, to_pdf, to_xlsx
 from biopolicy.services.finding import event_types_for_kind
 from biopolicy.services.planning import Planning, plan
+from biopolicy.services.wording import OUTCOME_WORDS, expiry_notice, kind_word, summary
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.forms.calculator import (
     AWARD_LEVELS,
@@ -67,19 +68,6 @@ router = APIRouter()
 MAX_BODY = 400_000  # bytes of a submitted form: 50 full rows fit many times over
 MAX_FIELDS = 5_000  # fields of a submitted form: 50 full rows have about 1,000
 
-KIND_WORDS = {
-    "exact": "确定金额",
-    "at_most": "最高可得",
-    "at_least": "至少",
-    "unknown": "金额无法算出",
-    "waiver": "免收费用",
-}
-OUTCOME_WORDS = {
-    "won": "就高从优：本项计入",
-    "lost": "就高从优：本项不另计",
-    "unresolved": "重叠待定：两项并列、不相加",
-    "excluded": "不重复享受：本项不计",
-}
 
 CodeQuery = Annotated[str, Query(max_length=200_000, description="案例：紧凑 JSON 的 base64url 编码")]
 VersionQuery = Annotated[str, Query(max_length=100, description="生成链接时的规则版本")]
@@ -402,6 +390,7 @@ class Shown:
     missing: list[tuple[str, str | None]]  # (the fact's label, the form field to fill it in)
     outcome: str | None
     window_to: date | None
+    expiry: str | None = None  # the document has ended or ends within 90 days of the query date
 
     @property
     def counts(self) -> bool:
@@ -464,6 +453,7 @@ class ResultView:
     expired: list[tuple[Shown, EventView]]  # planned events: measures no longer in force by then
     planned_count: int
     awards: list[AwardView] = field(default_factory=list)
+    summary: str = ""  # one sentence: what is certain, the most, what is still open
 
     @property
     def awards_counted(self) -> list[AwardView]:
@@ -497,7 +487,7 @@ def result_view(calculator: Calculator, case: dict[str, Any], a: Assessment) -> 
     for ev in sorted(case.get("events", []), key=lambda e: (str(e.get("date")), str(e.get("id")))):
         view = _event_view(calculator, ev, products.get(ev.get("product_id")), timing)
         for e in by_event.get(view.id, []):
-            shown = _shown(calculator, e, timing, rows.get(view.id))
+            shown = _shown(calculator, e, timing, date.fromisoformat(a.as_of), rows.get(view.id))
             if e.eligibility == Eligibility.yes:
                 view.applies.append(shown)
             elif e.eligibility == Eligibility.unknown:
@@ -525,7 +515,16 @@ def result_view(calculator: Calculator, case: dict[str, Any], a: Assessment) -> 
         expired=expired,
         planned_count=len(timing.planned_events),
         awards=_award_views(calculator, typed, views, timing),
+        summary=_summary(a, views),
     )
+
+
+def _summary(a: Assessment, views: list[EventView]) -> str:
+    total = next((t for t in a.totals if t.year is None), None)
+    if total is None:
+        return ""
+    pending = sum(len(v.maybe) for v in views)
+    return summary(total, total.unknown_measures, pending, len(total.unresolved_overlaps))
 
 
 def _award_views(
@@ -604,7 +603,9 @@ def _event_view(
     )
 
 
-def _shown(calculator: Calculator, e: Entitlement, timing: Planning, row: int | None = None) -> Shown:
+def _shown(
+    calculator: Calculator, e: Entitlement, timing: Planning, as_of: date, row: int | None = None
+) -> Shown:
     amount = e.amount
     w, y = money_pair(amount.value)
     cut = None
@@ -617,7 +618,7 @@ def _shown(calculator: Calculator, e: Entitlement, timing: Planning, row: int | 
         ceiling = f"{ceiling_w}（{ceiling_y}）"
     return Shown(
         e=e,
-        kind_word=KIND_WORDS.get(amount.kind, amount.kind),
+        kind_word=kind_word(amount.kind),
         wan=w,
         yuan=y,
         cut=cut,
@@ -625,13 +626,21 @@ def _shown(calculator: Calculator, e: Entitlement, timing: Planning, row: int | 
         missing=[(missing_label(calculator, e, m), missing_field(m, row)) for m in e.missing],
         outcome=OUTCOME_WORDS.get(e.overlap.outcome) if e.overlap else None,
         window_to=timing.window_ends.get(e.measure_id),
+        expiry=_expiry(calculator, e, as_of),
     )
 
 
-def missing_field(missing: str, row: int | None) -> str | None:
+def _expiry(calculator: Calculator, e: Entitlement, as_of: date) -> str | None:
+    """The measure's document has ended, or ends within 90 days of the query date: say so, with the date."""
+    doc = calculator.corpus.documents.get(e.doc_id)
+    measure = calculator.rules.measures.get(e.measure_id)
+    end = calculator.rules.window(measure).to if measure is not None else None
+    return expiry_notice(end or (doc.in_force_to if doc else None), as_of)
+
+
+def missing_field(missing: MissingFact, row: int | None) -> str | None:
     """The form field where a missing fact is filled in, e.g. ``e0.attr.rd_investment``."""
-    path = missing.partition("（")[0]
-    root, _, name = path.partition(".")
+    root, _, name = missing.path.partition(".")
     if root == "applicant" and name in ("city", "district", "kind"):
         return name
     if row is None:
@@ -643,20 +652,17 @@ def missing_field(missing: str, row: int | None) -> str | None:
     return None
 
 
-def missing_label(calculator: Calculator, e: Entitlement, missing: str) -> str:
-    """``event.rd_investment（该阶段研发投入（元））`` -> ``该阶段研发投入（元）``: the form field's label."""
-    path, _, rest = missing.partition("（")
-    root, _, name = path.partition(".")
+def missing_label(calculator: Calculator, e: Entitlement, missing: MissingFact) -> str:
+    """The form field's label of a missing fact (``event.rd_investment`` -> ``该阶段研发投入（元）``)."""
+    root, _, name = missing.path.partition(".")
     if root == "event":
         measure = calculator.rules.measures.get(e.measure_id)
         t = calculator.catalogue.events.get(measure.event) if measure is not None else None
         if t is not None and name in t.attributes:
             return t.attributes[name].label
-        return {"date": "成果日期", "subject": "名称"}.get(name, rest[:-1] or path)
-    label = fact_label(calculator.catalogue, "", path)
-    if label != path:
-        return label
-    return rest[:-1] if rest.endswith("）") else missing
+        return {"date": "成果日期", "subject": "名称"}.get(name, missing.label)
+    label = fact_label(calculator.catalogue, "", missing.path)
+    return label if label != missing.path else missing.label
 
 
 def _year_row(t: Any, calculator: Calculator) -> YearRow:
