@@ -51,7 +51,7 @@ def test_a_namesake_must_be_qualified_and_an_unknown_place_is_named(places):
 )
 def test_an_applicants_location_is_checked_level_by_level(places, province, city, district, problem):
     found = places.location_problem(province, city, district)
-    assert (found is None) if problem is None else (found is not None and found.startswith(problem))
+    assert (found is None) if problem is None else (found is not None and str(found).startswith(problem))
 
 
 def test_a_bad_zone_names_the_file_and_field(tmp_path):

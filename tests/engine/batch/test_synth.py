@@ -54,6 +54,7 @@ def test_a_scaled_population_scales_the_firms_and_keeps_the_shares():
 def test_an_opened_row_is_worded_by_the_per_case_engine_with_the_batch_figure():
     from biopolicy.engine.assess import assess
     from biopolicy.engine.batch import compile_rules, evaluate
+    from biopolicy.services.wording import word_step
 
     pop = generate(RULES, CATALOGUE, seed=4).population
     result = evaluate(pop, compile_rules(RULES, CATALOGUE), lambda c: assess(c, RULES, CATALOGUE))
@@ -62,4 +63,5 @@ def test_an_opened_row_is_worded_by_the_per_case_engine_with_the_batch_figure():
     for row in paid[:: max(1, len(paid) // 20)].tolist():
         entitlement = result.explain(row, lambda c: assess(c, RULES, CATALOGUE))
         assert entitlement.amount.value == result.amount(row)
-        assert entitlement.steps and all(step.text for step in entitlement.steps)
+        # the engine records what it decided; the one wording module turns each step into Chinese
+        assert entitlement.steps and all(word_step(step) for step in entitlement.steps)
