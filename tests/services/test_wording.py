@@ -118,6 +118,7 @@ VALUES = {  # one realistic set of values per code, as the engine records them
     StepCode.instalment: {"n": 1, "year": 2025, "share": "0.5", "amount": "100"},
     StepCode.funding: {"excerpt": "由市财政负担", "payer": "厦门市"},
     StepCode.note: {"text": "原文未限定申请主体类型"},
+    StepCode.worded: {"text": "自 2026-01-01 起适用新的数值：上限 3,000,000元（300万元）"},
 }
 RAW_ID = re.compile(r"[a-z]+-\d{4}[\w-]*/|\b[a-z]+_[a-z_]+\b")
 

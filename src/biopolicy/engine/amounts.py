@@ -44,7 +44,7 @@ def in_force(spec: AmountSpec, changes: list[DatedValues], day: date) -> tuple[A
         update = {n: getattr(change, n) for n in DATED_FIELDS if getattr(change, n) is not None}
         spec = spec.model_copy(update=update)
         shown = "、".join(_shown(n, v) for n, v in update.items())
-        said.append(f"自 {change.from_} 起适用新的数值：{shown}（{'、'.join(change.clauses)}）")
+        said.append(f"自 {change.from_} 起适用新的数值：{shown}")
     return spec, said
 
 
