@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from biopolicy.storage.audit import ChainReport, verify_chain
 from biopolicy.storage.models import (
@@ -155,7 +155,16 @@ class SavedCaseRepository:
     def list(
         self, *, organisation_id: int | None = None, offset: int = 0, limit: int = 100
     ) -> Sequence[SavedCase]:
-        stmt = select(SavedCase).order_by(SavedCase.updated_at.desc(), SavedCase.id)
+        # a listing reads each case's organisation and versions: two extra queries for the page, not
+        # two per case; the versions' case documents (the bulk of a row) stay unread until asked for
+        stmt = (
+            select(SavedCase)
+            .options(
+                joinedload(SavedCase.organisation),
+                selectinload(SavedCase.versions).defer(SavedCaseVersion.case),
+            )
+            .order_by(SavedCase.updated_at.desc(), SavedCase.id)
+        )
         if organisation_id is not None:
             stmt = stmt.where(SavedCase.organisation_id == organisation_id)
         return self.session.scalars(stmt.offset(offset).limit(limit)).all()
