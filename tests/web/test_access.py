@@ -77,6 +77,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/api/v1/cases/{case_id}", "GET"): "L+FFF++",
     ("/api/v1/cases/{case_id}/versions", "POST"): "L+FFFFF",
     ("/api/v1/cases/{case_id}/compare", "GET"): "L+FFF++",
+    # the audit trail: auditors and administrators only
+    ("/audit", "GET"): "LFFFF++",
+    ("/api/v1/audit", "GET"): "LFFFF++",
     # the watch list (a product of organisation A): the regulator is a 省药监局 reviewer or an
     # administrator (this reviewer is 市科技局's); auditors read; enterprises see their own products
     ("/watchlist", "GET"): "LFFFF++",

@@ -78,15 +78,47 @@ class AuditRepository:
     def verify(self) -> ChainReport:
         return verify_chain(self.session)
 
-    def entries(
-        self, *, organisation_id: int | None = None, actor: str | None = None, limit: int = 100
-    ) -> Sequence[AuditLog]:
-        stmt = select(AuditLog).order_by(AuditLog.seq.desc()).limit(limit)
+    @staticmethod
+    def _filtered(stmt, organisation_id, actor, since, until):  # noqa: ANN001, ANN205 - a Select
         if organisation_id is not None:
             stmt = stmt.where(AuditLog.organisation_id == organisation_id)
         if actor is not None:
             stmt = stmt.where(AuditLog.actor == actor)
-        return self.session.scalars(stmt).all()
+        if since is not None:
+            stmt = stmt.where(AuditLog.at >= since)
+        if until is not None:
+            stmt = stmt.where(AuditLog.at < until)
+        return stmt
+
+    def entries(
+        self,
+        *,
+        organisation_id: int | None = None,
+        actor: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Sequence[AuditLog]:
+        """Newest first; ``since`` inclusive, ``until`` exclusive (UTC, as stored)."""
+        stmt = self._filtered(select(AuditLog), organisation_id, actor, since, until)
+        return self.session.scalars(stmt.order_by(AuditLog.seq.desc()).offset(offset).limit(limit)).all()
+
+    def count(
+        self,
+        *,
+        organisation_id: int | None = None,
+        actor: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> int:
+        stmt = self._filtered(
+            select(func.count()).select_from(AuditLog), organisation_id, actor, since, until
+        )
+        return self.session.scalar(stmt) or 0
+
+    def actors(self) -> list[str]:
+        return list(self.session.scalars(select(AuditLog.actor).distinct().order_by(AuditLog.actor)))
 
 
 class UserRepository:

@@ -24,6 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from biopolicy.services.accounts import AccountError, Role
+from biopolicy.services.audit import AuditForbidden
 from biopolicy.services.cases import CaseForbidden, CaseNotFound, SavedCaseError, VersionConflict
 from biopolicy.web.errors import error_body
 from biopolicy.web.session import (
@@ -64,6 +65,7 @@ def require(*roles: Role) -> Rule:
     return Rule("roles", frozenset(roles))
 
 
+AUDIT_READERS = require(Role.auditor, Role.administrator)
 CASE_READERS = require(Role.applicant, Role.auditor, Role.administrator)
 CASE_WRITERS = require(Role.applicant)
 # the watch list (services/watchlist.py checks whose product and which department): the regulator is an
@@ -134,6 +136,9 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/api/v1/products/{product_id}": {"GET": WATCH_READERS},
     "/api/v1/products/{product_id}/milestones": {"POST": WATCH_WRITERS},
     "/api/v1/products/{product_id}/milestones/{milestone_id}/complete": {"POST": WATCH_WRITERS},
+    # the audit trail: auditors and administrators read it (services/audit.py checks again)
+    "/audit": {"GET": AUDIT_READERS},
+    "/api/v1/audit": {"GET": AUDIT_READERS},
     "/api/v1/products/{product_id}/notes": {
         "POST": require(Role.service_officer, Role.reviewer, Role.administrator)
     },
@@ -251,7 +256,7 @@ async def _login_required(request: Request, exc: LoginRequired) -> Response:
     return response
 
 
-async def _denied(request: Request, exc: AccessDenied | CaseForbidden) -> Response:
+async def _denied(request: Request, exc: AccessDenied | CaseForbidden | AuditForbidden) -> Response:
     message = getattr(exc, "message", None) or str(exc)
     if _is_api(request):
         return _json(403, message)
@@ -300,6 +305,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(AccessDenied, _denied)
     app.add_exception_handler(CaseForbidden, _denied)
+    app.add_exception_handler(AuditForbidden, _denied)
     app.add_exception_handler(CsrfRejected, _csrf)
     app.add_exception_handler(PasswordDue, _password_due)
     app.add_exception_handler(CaseNotFound, _case_not_found)
