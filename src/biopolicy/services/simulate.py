@@ -363,6 +363,9 @@ class Simulation(BaseModel):
     population_assumptions: dict
     skipped: list[str] = []  # organisations of the database left out, and why
     fallback_organisations: int  # assessed by the per-case engine (baseline run)
+    # achievements whose eligibility a missing fact leaves open: what they could add at most (not in the cost)
+    open_baseline: Yuan = Decimal(0)
+    open_reform: Yuan = Decimal(0)
     seconds: float = 0.0
 
 
@@ -444,6 +447,27 @@ class _Run:
     cells: Cells
     fallback: int
     bases: dict[str, dict[str, str]]  # measure id -> level -> basis
+    open_by_year: dict[int, int]  # eligibility not settled (a fact missing): the figures, micro-yuan, by year
+
+
+def _open_by_year(result, pop: Population) -> dict[int, int]:
+    """Rows whose eligibility is unknown (a fact the population does not hold), at their figure.
+
+    Not part of the cost: shown apart as what such achievements could add if all qualified. Their
+    overlaps and shared ceilings are not netted, so it is a rough upper bound.
+    """
+    from biopolicy.domain.assessment import AmountKind
+    from biopolicy.engine.batch.compile import K
+
+    counted = np.isin(result.kind, [K[AmountKind.exact], K[AmountKind.at_most], K[AmountKind.waiver]])
+    rows = np.nonzero((result.eligibility == 2) & result.has & counted)[0]
+    if not len(rows):
+        return {}
+    years = np.array([dt.date.fromordinal(int(d)).year for d in pop.event_day[result.event[rows]]])
+    out: dict[int, int] = {}
+    for year, value in zip(years.tolist(), result.value[rows].tolist(), strict=True):
+        out[year] = out.get(year, 0) + int(value)
+    return out
 
 
 def _run(pop: Population, rules: RuleSet, catalogue) -> _Run:
@@ -478,7 +502,7 @@ def _run(pop: Population, rules: RuleSet, catalogue) -> _Run:
         cell[0] += int(e[j])
         cell[1] += int(m[j])
         cell[2] += int(least[j])
-    return _Run(cells, int(result.fallback.sum()), bases)
+    return _Run(cells, int(result.fallback.sum()), bases, _open_by_year(result, pop))
 
 
 @dataclass
@@ -736,6 +760,8 @@ def _tables(raw: _Raw, inp: SimulationInput, reform: Reform | None, rules: RuleS
         population_assumptions=ASSUMPTIONS if inp.population == "seed" else {},
         skipped=raw.skipped,
         fallback_organisations=raw.base.fallback,
+        open_baseline=_yuan(sum(v for y, v in raw.base.open_by_year.items() if first <= y <= last)),
+        open_reform=_yuan(sum(v for y, v in raw.new.open_by_year.items() if first <= y <= last)),
     )
 
 
