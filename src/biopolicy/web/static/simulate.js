@@ -27,8 +27,8 @@
     years.setOption({
       animation: false,
       tooltip: tooltip,
-      legend: { top: 0, type: "scroll", textStyle: { fontSize: narrow ? 10 : 12 } },
-      grid: { left: 8, right: 12, top: narrow ? 56 : 40, bottom: 8, containLabel: true },
+      legend: { top: 0, textStyle: { fontSize: narrow ? 10 : 12 } },
+      grid: { left: 8, right: 12, top: narrow ? 84 : 40, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: d.years.map(function (y) { return y.replace("（此前奖励的分期）", "*"); }),
         axisLabel: { fontSize: narrow ? 10 : 12 } },
       yAxis: { type: "value", name: "万元", axisLabel: { fontSize: narrow ? 10 : 12 } },
@@ -89,7 +89,7 @@
           var payload = JSON.parse(data);
           if (name === "progress") {
             bar.value = Math.round(payload.fraction * 100);
-            text.textContent = payload.stage + "…";
+            text.textContent = payload.fraction < 1 ? payload.stage + "…" : payload.stage;
           } else if (name === "done" || name === "problems") {
             finish();
             var old = document.getElementById("sim-problems");
