@@ -4,13 +4,17 @@ prior award (it would be counted twice, or cut the figure it is the result of)."
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from tests.services.test_applications import (  # noqa: F401
     TODAY,
     approve,
     call,
+    case_with,
     in_review,
     people,
+    phase3,
     saved,
     talent_case,
 )
@@ -55,3 +59,13 @@ def test_an_approved_application_is_simulated_once_in_its_city_and_years(databas
     # outside the years asked the achievement is not in the population
     with pytest.raises(sim.SimulationInputError):
         _run(database, 2025, 2025)
+
+
+def test_an_overlap_whose_other_side_the_department_sets_is_shown_apart_at_its_ceiling(database, people):  # noqa: F811
+    """A Xiamen phase III beside fj-yj-2025-30 （二十） (amount set by the department): 就高从优 unresolved,
+    so the cost counts its exact part (none) and the 30,000,000元 ceiling of xm-2023 （一） is shown apart."""
+    case_id = saved(database, people["a1"], case_with(phase3("e1", "p1")))
+    in_review(database, people, case_id, "e1")
+    result = _run(database, 2026, 2026)
+    assert result.totals.baseline == 0
+    assert result.open_baseline == Decimal("30000000")

@@ -363,7 +363,8 @@ class Simulation(BaseModel):
     population_assumptions: dict
     skipped: list[str] = []  # organisations of the database left out, and why
     fallback_organisations: int  # assessed by the per-case engine (baseline run)
-    # achievements whose eligibility a missing fact leaves open: what they could add at most (not in the cost)
+    # what the cost leaves out for want of facts (eligibility open, or a 就高从优 side the department sets):
+    # what it could add at most, a rough bound (not in the cost)
     open_baseline: Yuan = Decimal(0)
     open_reform: Yuan = Decimal(0)
     seconds: float = 0.0
@@ -451,22 +452,46 @@ class _Run:
 
 
 def _open_by_year(result, pop: Population) -> dict[int, int]:
-    """Rows whose eligibility is unknown (a fact the population does not hold), at their figure.
+    """What the cost leaves out for want of facts, at the figures the rules give, micro-yuan by event year.
 
-    Not part of the cost: shown apart as what such achievements could add if all qualified. Their
-    overlaps and shared ceilings are not netted, so it is a rough upper bound.
+    Two kinds: rows whose eligibility is unknown (a fact the population does not hold), at their
+    figure; and 就高从优 overlaps left unresolved because one side's amount is for the department to
+    set: the cost counts such a group at its exact part only (engine/totals.py), so the rest up to
+    the highest maximum among its sides is added here. Not part of the cost: shown apart as what these
+    could add. Their overlaps, shared ceilings and instalments are not netted: a rough upper bound.
     """
     from biopolicy.domain.assessment import AmountKind
     from biopolicy.engine.batch.compile import K
+    from biopolicy.engine.batch.run import UNRESOLVED, YES
 
-    counted = np.isin(result.kind, [K[AmountKind.exact], K[AmountKind.at_most], K[AmountKind.waiver]])
-    rows = np.nonzero((result.eligibility == 2) & result.has & counted)[0]
-    if not len(rows):
-        return {}
-    years = np.array([dt.date.fromordinal(int(d)).year for d in pop.event_day[result.event[rows]]])
+    figured = np.isin(result.kind, [K[AmountKind.exact], K[AmountKind.at_most], K[AmountKind.waiver]])
+    exact = np.isin(result.kind, [K[AmountKind.exact], K[AmountKind.waiver]])
     out: dict[int, int] = {}
-    for year, value in zip(years.tolist(), result.value[rows].tolist(), strict=True):
-        out[year] = out.get(year, 0) + int(value)
+
+    def add(events: np.ndarray, values: np.ndarray) -> None:
+        for day, value in zip(pop.event_day[events].tolist(), values.tolist(), strict=True):
+            year = dt.date.fromordinal(int(day)).year
+            out[year] = out.get(year, 0) + int(value)
+
+    rows = np.nonzero((result.eligibility == 2) & result.has & figured)[0]
+    add(result.event[rows], result.value[rows])
+    grouped = np.nonzero((result.eligibility == YES) & (result.outcome == UNRESOLVED))[0]
+    if len(grouped) and result.overlap_of is not None:
+        groups: dict[tuple[int, int], list] = {}
+        for r in grouped.tolist():
+            g = groups.setdefault((int(result.overlap_of[r]), int(result.event[r])), [False, 0, 0])
+            if not (result.has[r] and figured[r]):
+                g[0] = True  # a side without a maximum: the group's cost is its exact part only
+            elif result.has[r]:
+                g[1] = max(g[1], int(result.value[r]))
+                if exact[r]:
+                    g[2] = max(g[2], int(result.value[r]))
+        extra = [(ev, top - sure) for (_, ev), (open_, top, sure) in groups.items() if open_ and top > sure]
+        if extra:
+            add(
+                np.array([e for e, _ in extra], dtype=np.int64),
+                np.array([v for _, v in extra], dtype=np.int64),
+            )
     return out
 
 
