@@ -50,6 +50,8 @@ def test_a_reform_run_shows_baseline_reform_and_the_difference_with_the_stated_r
     assert "按核定比例 50%" in page.text and "本平台假设" in page.text
     assert 'id="by-measure"' in page.text and 'id="by-city"' in page.text and 'id="budgets"' in page.text
     assert "未设预算" in page.text  # no budgets table here: every need shows 未设预算
+    assert "合成人口的假设（本平台假设，不是公布数据）" in page.text and "营业收入年增长 8.97%" in page.text
+    assert "fz-plan" not in page.text
     assert (
         "sim-chart-data" in page.text
         and "fj-2023-7/" not in page.text.split("sim-result")[1].split("sim-chart-data")[0]

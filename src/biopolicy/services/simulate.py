@@ -77,11 +77,12 @@ log = logging.getLogger(__name__)
 
 ASSUMPTION = (
     "“最高不超过”的金额按上限计入，故各数为费用上限（审核时按实际核定，通常更少）；"
-    "“不少于”的金额按下限另列；原文未给出金额的措施不计金额；未能判定就高的重叠只计一方（最高者），计入该方措施。"
+    "“不少于”的金额按下限另列；原文未给出金额的措施不计金额；未能判定就高的重叠只计一方："
+    "各方都有上限时计最高者，计入该方措施；有一方金额须由主管部门核定时只计确定金额部分，其余另列。"
 )
 SYNTHETIC = (
-    "人口为按福州规划（fz-plan）公布数据校准的合成企业群体（282家规上企业、营业收入851亿元、2032个药品批文），"
-    "其余比例为文档所列假设。"
+    "人口为按《福州市生物医药产业发展规划》公布数据校准的合成企业群体（全省282家规上企业、营业收入851亿元、"
+    "2032个药品批文），其余比例为本平台的假设（逐项列于结果中）。"
 )
 DATABASE = (
     "人口为数据库中登记的机构及其产品：成果取自在研在审清单的里程碑（已完成的按完成日，计划中的按计划日）"
@@ -361,6 +362,7 @@ class Simulation(BaseModel):
     assumption: str
     population_note: str = ""
     population_assumptions: dict
+    population_assumption_lines: list[str] = []  # the same, in Chinese, for the page and the workbook
     skipped: list[str] = []  # organisations of the database left out, and why
     fallback_organisations: int  # assessed by the per-case engine (baseline run)
     # what the cost leaves out for want of facts (eligibility open, or a 就高从优 side the department sets):
@@ -620,7 +622,7 @@ def run(
                     _cache.pop(next(iter(_cache)))
                 _cache[key] = raw
     progress(1.0, "完成")
-    result = _tables(raw, inp, reform, rules, budgets)
+    result = _tables(raw, inp, reform, rules, budgets, catalogue)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
@@ -647,7 +649,7 @@ def simulate(
         return generate(rules, catalogue, seed=seed, years=years).population, []
 
     raw = _compute(pop_of, rules, apply(reform, rules) if reform else None, catalogue, _no_progress)
-    return _tables(raw, inp, reform, rules, budget_for)
+    return _tables(raw, inp, reform, rules, budget_for, catalogue)
 
 
 # ---------------------------------------------------------------- tables
@@ -687,7 +689,48 @@ def _group(cells: Cells, key: Callable[[tuple[str, int, str, str]], Any]) -> dic
     return out
 
 
-def _tables(raw: _Raw, inp: SimulationInput, reform: Reform | None, rules: RuleSet, budgets: BudgetLookup):
+def _share(value: float) -> str:
+    return f"{format((Decimal(str(value)) * 100).normalize(), 'f')}%"
+
+
+def assumption_lines(catalogue) -> list[str]:  # noqa: ANN001 - a Catalogue
+    """The synthetic population's assumptions (engine/batch/synth.py), in Chinese: none is a published figure."""
+    a = ASSUMPTIONS
+    types = catalogue.product_types
+
+    def shares(d: dict, names: dict | None = None) -> str:
+        return "、".join(f"{(names or {}).get(k, k)} {_share(v)}" for k, v in d.items())
+
+    def event(name: str) -> str:
+        spec = catalogue.events.get(name)
+        return spec.label if spec is not None else name
+
+    rates = "；".join(
+        f"{event(name)}：每{'个产品' if base == 'product' else '家企业'}每年 {_share(rate)}"
+        for name, (base, rate) in a["rates"].items()
+    )
+    return [
+        f"福州以外的企业在各市的分布：{shares(a['city_shares'])}",
+        f"各组企业营业收入按对数正态分布（σ {a['revenue_sigma']}），每组合计与公布数一致",
+        f"营业收入年增长 {_share(a['revenue_growth'])}（由2025年1200亿元目标推算）",
+        f"药品批文按营业收入比例分给本组企业；每家企业平均 {a['device_products_per_firm']} 个医疗器械产品",
+        f"药品类型：{shares(a['drug_types'], types)}",
+        f"药品注册分类：{shares({f'{k}类': v for k, v in a['drug_classes'].items()})}（按各类型可有的分类重新归一）",
+        f"医疗器械类别：{shares({f'{k}类': v for k, v in a['device_classes'].items()})}",
+        f"成果发生率：{rates}；其余成果每家企业每年 {_share(a['other_rate_per_firm'])}",
+        f"规则用到的每项事实有记录的概率 {_share(a['fact_present'])}，一半取规则检验的数值，一半在较宽范围内随机取值",
+        "只生成企业（不含医院、平台和协会），面向这些主体的措施在此不产生费用",
+    ]
+
+
+def _tables(
+    raw: _Raw,
+    inp: SimulationInput,
+    reform: Reform | None,
+    rules: RuleSet,
+    budgets: BudgetLookup,
+    catalogue=None,  # noqa: ANN001
+):
     first, last = inp.years
     rate = inp.grant_rate
 
@@ -783,6 +826,9 @@ def _tables(raw: _Raw, inp: SimulationInput, reform: Reform | None, rules: RuleS
         assumption=ASSUMPTION + (SYNTHETIC if inp.population == "seed" else DATABASE),
         population_note=SYNTHETIC if inp.population == "seed" else DATABASE,
         population_assumptions=ASSUMPTIONS if inp.population == "seed" else {},
+        population_assumption_lines=assumption_lines(catalogue)
+        if inp.population == "seed" and catalogue
+        else [],
         skipped=raw.skipped,
         fallback_organisations=raw.base.fallback,
         open_baseline=_yuan(sum(v for y, v in raw.base.open_by_year.items() if first <= y <= last)),

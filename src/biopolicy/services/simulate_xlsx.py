@@ -78,6 +78,8 @@ def to_xlsx(sim: Simulation) -> bytes:
         ("如何读这些数", sim.assumption),
     ):
         info.append([label, value])
+    for line in sim.population_assumption_lines:
+        info.append(["合成人口的假设（本平台假设）", line])
     for note in sim.skipped:
         info.append(["未计入", note])
     info.column_dimensions["A"].width = 30

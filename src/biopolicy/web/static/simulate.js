@@ -42,7 +42,7 @@
       tooltip: tooltip,
       legend: { top: 0, textStyle: { fontSize: narrow ? 10 : 12 } },
       grid: { left: 8, right: 16, top: 30, bottom: 8, containLabel: true },
-      xAxis: { type: "value", name: "万元", axisLabel: { fontSize: narrow ? 10 : 12, hideOverlap: true } },
+      xAxis: { type: "value", name: "万元", splitNumber: narrow ? 3 : 5, axisLabel: { fontSize: narrow ? 10 : 12, hideOverlap: true } },
       yAxis: { type: "category", inverse: true, data: d.measures,
         axisLabel: { width: narrow ? 110 : 300, overflow: "truncate", fontSize: narrow ? 10 : 12 } },
       series: mseries
