@@ -137,3 +137,105 @@ def test_the_command_prints_cost_by_year_and_refuses_bad_years_and_bad_reforms(t
     path = _write(tmp_path, "id: r\ntitle: 试\nchanges:\n  - {measure: nope, switched_off: true}\n")
     bad = runner.invoke(cli, ["simulate", "--reform", str(path)])
     assert bad.exit_code == 2 and "第4行 changes[0].measure：没有 id 为“nope”的措施" in bad.output
+
+
+# ---------------------------------------------------------------- the page's use case (services/simulate.run)
+
+from biopolicy.services import simulate as sim  # noqa: E402
+
+CHOICES = sim.reform_choices(CALC)
+
+
+def _input(**given) -> sim.SimulationInput:
+    return sim.parse_input({k: str(v) for k, v in given.items()}, CHOICES)
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ({"first_year": 2019}, "first_year"),
+        ({"last_year": 2036}, "last_year"),
+        ({"first_year": 2026, "last_year": 2025}, "last_year"),
+        ({"grant_rate": "100.01"}, "grant_rate"),
+        ({"grant_rate": "-0.01"}, "grant_rate"),
+        ({"grant_rate": "12.345"}, "grant_rate"),
+        ({"reform": "no-such"}, "reform"),
+        ({"seed": 2**32}, "seed"),
+    ],
+)
+def test_input_beyond_each_edge_is_refused_naming_the_field(given, field):
+    with pytest.raises(sim.SimulationInputError) as caught:
+        _input(**given)
+    assert list(caught.value.problems) == [field]
+    assert caught.value.problems[field].startswith(sim.FIELD_LABELS[field] + "：")
+
+
+def test_input_on_each_edge_is_accepted():
+    assert _input(first_year=2020, last_year=2020).years == (2020, 2020)
+    assert _input(first_year=2035, last_year=2035).years == (2035, 2035)
+    assert _input(grant_rate="0").grant_rate == 0 and _input(grant_rate="100").grant_rate == 100
+    assert _input(grant_rate="62.5%").grant_rate == Decimal("62.5")
+    assert _input(seed=2**32 - 1).seed == 2**32 - 1
+    assert _input().grant_rate == sim.DEFAULT_GRANT_RATE == 70  # the platform's assumption, by default
+
+
+def test_every_reform_written_is_offered_by_its_title():
+    assert {c.id for c in CHOICES} == {p.stem for p in REFORMS.glob("*.yaml")}
+    assert all(c.title for c in CHOICES)
+
+
+def test_the_second_figure_counts_ceilings_at_the_stated_rate_and_exact_amounts_in_full():
+    full = sim.run(_input(first_year=2025, last_year=2025, grant_rate=100), CALC)
+    none = sim.run(_input(first_year=2025, last_year=2025, grant_rate=0), CALC)
+    half = sim.run(_input(first_year=2025, last_year=2025, grant_rate=50), CALC)
+    t_full, t_none, t_half = full.totals, none.totals, half.totals
+    assert t_full.baseline_granted == t_full.baseline.quantize(Decimal("0.01"))  # 100%: the ceiling
+    assert 0 < t_none.baseline_granted < t_none.baseline  # 0%: the exact amounts alone
+    assert abs(t_half.baseline_granted - (t_none.baseline_granted + t_full.baseline_granted) / 2) <= Decimal(
+        "0.01"
+    )
+    assert "本平台假设" in half.grant_note and "50%" in half.grant_note
+
+
+def test_cost_by_city_and_by_level_add_up_to_the_total_and_name_who_pays():
+    result = sim.run(_input(reform="fj-2023-7-extended-2027", first_year=2025, last_year=2027, seed=5), CALC)
+    for table in (result.by_year, result.by_city, result.by_level, result.by_measure):
+        assert sum(x.baseline for x in table) == result.totals.baseline
+        assert sum(x.reform for x in table) == result.totals.reform
+    assert result.totals.difference > 0 and all(x.label for x in result.by_measure)
+    bases = {(mid, b.level): b.basis for mid, bs in result.levels.items() for b in bs}
+    # fj-2023-7: Xiamen pays for its own applicants (the text says so); elsewhere the province is inferred
+    assert bases[("fj-2023-7/m9-clinical", "province")].startswith("原文未写明出资方")
+    assert any(
+        mid.startswith("fj-2023-7/") and lv == "city" and b.startswith("原文写明：厦门市")
+        for (mid, lv), b in bases.items()
+    )
+    # xm-2025-1: 市、区按财政体制共担, not split
+    assert all(lv == "city_district" for (mid, lv) in bases if mid.startswith("xm-2025-1/"))
+
+
+def test_the_budget_need_is_set_against_the_budget_where_one_exists():
+    inp = _input(first_year=2025, last_year=2025, grant_rate=50)
+    first = sim.run(inp, CALC).budgets[0]
+    need, granted = first.reform, first.reform_granted
+
+    def budgets(value):
+        return lambda mid, year, level: (
+            value if (mid, year, level) == (first.measure_id, 2025, first.level) else None
+        )
+
+    def line(value):
+        return next(
+            b
+            for b in sim.run(inp, CALC, budgets=budgets(value)).budgets
+            if b.measure_id == first.measure_id and b.level == first.level
+        )
+
+    assert line(None).status == "未设预算" and line(None).budget is None
+    assert line(need).status.startswith("预算内")  # exactly reached
+    if granted < need:  # above the granted figure, below the ceiling
+        assert "按上限计超出 0.01 元" in line(need - Decimal("0.01")).status
+    assert line(granted - Decimal("0.01")).status.startswith("超出预算 0.01 元")
+    assert (
+        sim.budget_for("fj-2023-7/m9-clinical", 2025, "province") is None
+    )  # no budgets module yet: 未设预算

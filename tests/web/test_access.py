@@ -94,6 +94,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/api/v1/products/{product_id}/milestones", "POST"): "L+FFFF+",
     ("/api/v1/products/{product_id}/milestones/{milestone_id}/complete", "POST"): "L+FFFF+",
     ("/api/v1/products/{product_id}/notes", "POST"): "LFFFFF+",
+    # 费用测算: reviewers, finance, auditors and administrators; enterprises not
+    ("/simulate", "GET"): "LFF++++",
+    ("/simulate/stream", "GET"): "LFF++++",
+    ("/simulate.xlsx", "GET"): "LFF++++",
+    ("/api/v1/simulate", "GET"): "LFF++++",
 }
 
 SAMPLES = {"doc_id": "x", "clause_id:path": "x", "measure_id:path": "x"}

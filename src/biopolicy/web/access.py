@@ -73,6 +73,10 @@ CASE_WRITERS = require(Role.applicant)
 WATCH_REGULATOR = require(Role.reviewer, Role.administrator, Role.auditor)
 WATCH_READERS = require(Role.applicant, Role.service_officer, Role.reviewer, Role.administrator, Role.auditor)
 WATCH_WRITERS = require(Role.applicant, Role.service_officer, Role.reviewer, Role.administrator)
+# 费用测算 (what the measures cost, what a reform would change): the policy makers — the departments
+# that review, finance (it sets the budgets the need is set against), auditors and administrators;
+# enterprises and anonymous visitors not (the database population holds every organisation's facts)
+POLICY_MAKERS = require(Role.reviewer, Role.finance, Role.auditor, Role.administrator)
 
 POLICY: dict[str, dict[str, Rule]] = {
     # FastAPI's own documentation of the API
@@ -142,6 +146,11 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/api/v1/products/{product_id}/notes": {
         "POST": require(Role.service_officer, Role.reviewer, Role.administrator)
     },
+    # 费用测算: the page, its progress stream, its workbook and its JSON twin
+    "/simulate": {"GET": POLICY_MAKERS},
+    "/simulate/stream": {"GET": POLICY_MAKERS},
+    "/simulate.xlsx": {"GET": POLICY_MAKERS},
+    "/api/v1/simulate": {"GET": POLICY_MAKERS},
 }
 
 

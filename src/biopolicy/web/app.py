@@ -37,9 +37,11 @@ from biopolicy.web.pages import home as home_page
 from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
 from biopolicy.web.pages import overview as overview_page
+from biopolicy.web.pages import simulate as simulate_page
 from biopolicy.web.pages import watchlist as watchlist_pages
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
 from biopolicy.web.routes import audit as audit_routes
+from biopolicy.web.routes import simulate as simulate_routes
 from biopolicy.web.routes import watchlist as watchlist_routes
 from biopolicy.web.security import install_doors
 
@@ -58,6 +60,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     case_pages.router,
     watchlist_pages.router,
     audit_pages.router,
+    simulate_page.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -71,6 +74,7 @@ API_ROUTERS: list[APIRouter] = [
     cases.router,
     watchlist_routes.router,
     audit_routes.router,
+    simulate_routes.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"
