@@ -136,7 +136,7 @@ def test_subscribe_change_the_rule_scan_and_read_the_notification(browser, notif
     assert item.count() == 1 and "措施规则已更新" in item.inner_text()
     assert MEASURE not in page.inner_text("main")  # the measure by its title, not its code
     OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / "notifications-desktop.png"), full_page=True)
+    page.screenshot(path=str(OUT / "notifications-unread-desktop.png"), full_page=True)
     item.locator("button.open").click()
     page.wait_for_url(f"**/measures/{MEASURE}")
     assert page.locator("#unread-count").count() == 0
