@@ -160,4 +160,7 @@ def test_the_pages_fit_desktop_and_phone(browser, notify_server, size):
     page.goto("/notifications")
     assert not _overflows(page)
     page.screenshot(path=str(OUT / f"notifications-{size}.png"), full_page=True)
+    page.goto(f"/measures/{MEASURE}")
+    assert page.locator("form.subscribe").count() == 2 and not _overflows(page)
+    page.screenshot(path=str(OUT / f"measure-subscribe-{size}.png"))
     context.close()
