@@ -71,7 +71,7 @@ def test_as_of_option_overrides_the_case(case_file):
     [
         ('{"applicant": ', "不是有效的 JSON：第 1 行"),
         (json.dumps({**CASE, "events": [{**CASE["events"][0], "total_amount": "-1"}]}), "不能为负数"),
-        (json.dumps({**CASE, "events": [{**CASE["events"][0], "type": "nothing"}]}), "未知的事件类型"),
+        (json.dumps({**CASE, "events": [{**CASE["events"][0], "type": "nothing"}]}), "未知的成果类型"),
     ],
 )
 def test_bad_case_exits_2_with_the_field_named(tmp_path, content, words):

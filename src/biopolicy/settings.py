@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # limits at the doors
     max_body_bytes: int = Field(default=1_000_000, description="请求体上限（字节）")
     max_events: int = Field(default=2_000, description="一个测算案例的成果（事件）上限")
+    # the web app scans subscriptions once at start-up, in the background (services/subscriptions.py)
+    scan_on_start: bool = Field(default=True, description="启动时在后台扫描订阅并发送通知")
 
     @property
     def db_url(self) -> str:

@@ -358,7 +358,7 @@ def test_once_per_subject_pays_the_first_event_of_a_subject_and_names_it_for_the
     result = run(rules, case(events), catalogue)
     first, second, other = (by_measure(result, e)["a/m1"] for e in ("e1", "e2", "e3"))
     assert first.eligibility == "yes" and Decimal(first.amount.value) == 100
-    assert second.eligibility == "no" and "事件 e1（2025-06-01）" in second.reason
+    assert second.eligibility == "no" and "成果 e1（2025-06-01）" in second.reason
     assert other.eligibility == "yes"
     assert result.totals[-1].exact == Decimal(200)
 
@@ -389,7 +389,7 @@ def test_once_per_product_after_an_event_whose_eligibility_is_open_says_so_and_s
     assert by_measure(result, "e1")["a/m1"].eligibility == "unknown"
     later = by_measure(result, "e2")["a/m1"]
     assert later.eligibility == "yes"
-    assert any("事件 e1（2025-06-01）是否适用待补充信息" in s.text for s in later.steps)
+    assert any("成果 e1（2025-06-01）是否适用待补充信息" in s.text for s in later.steps)
 
 
 def test_measures_declared_together_add_up_as_one_side_of_a_highest_only_overlap(catalogue):

@@ -69,7 +69,7 @@ def test_a_device_class_however_written_gets_the_class_iii_award(written):
 @pytest.mark.parametrize(
     ("data", "field", "words"),
     [
-        (base_case(events=event(type="phase_done")), "events[0].type", "未知的事件类型"),
+        (base_case(events=event(type="phase_done")), "events[0].type", "未知的成果类型"),
         (base_case(events=event(rd_investment="-5")), "events[0].rd_investment", "不能为负数"),
         (base_case(events=event(rd_investment="三千万")), "events[0].rd_investment", "数字"),
         (base_case(events=event(date="2026-02-30")), "events[0].date", "YYYY-MM-DD"),

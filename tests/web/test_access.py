@@ -99,9 +99,28 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/simulate/stream", "GET"): "LFF++++",
     ("/simulate.xlsx", "GET"): "LFF++++",
     ("/api/v1/simulate", "GET"): "LFF++++",
+    # notifications and subscriptions: everyone logged in has their own (another's answers 404)
+    ("/notifications", "GET"): MEMBERS,
+    ("/notifications/read-all", "POST"): MEMBERS,
+    ("/notifications/{notification_id}/read", "POST"): MEMBERS,
+    ("/subscriptions", "GET"): MEMBERS,
+    ("/subscriptions", "POST"): MEMBERS,
+    ("/subscriptions/{subscription_id}/delete", "POST"): MEMBERS,
+    ("/api/v1/notifications", "GET"): MEMBERS,
+    ("/api/v1/notifications/read-all", "POST"): MEMBERS,
+    ("/api/v1/notifications/{notification_id}/read", "POST"): MEMBERS,
+    ("/api/v1/subscriptions", "GET"): MEMBERS,
+    ("/api/v1/subscriptions", "POST"): MEMBERS,
+    ("/api/v1/subscriptions/{subscription_id}", "DELETE"): MEMBERS,
 }
 
-SAMPLES = {"doc_id": "x", "clause_id:path": "x", "measure_id:path": "x"}
+SAMPLES = {
+    "doc_id": "x",
+    "clause_id:path": "x",
+    "measure_id:path": "x",
+    "notification_id": "1",
+    "subscription_id": "1",
+}
 # bodies that pass validation, so what answers is the access check, not a 422
 BODIES = {
     "/cases/{case_id}/reassess": {"base": "1"},
@@ -109,6 +128,8 @@ BODIES = {
     "/api/v1/products/{product_id}/milestones": {"kind": "preclinical_done", "completed_on": "2025-01-01"},
     "/api/v1/products/{product_id}/milestones/{milestone_id}/complete": {"completed_on": "2025-03-01"},
     "/api/v1/products/{product_id}/notes": {"on": "2025-01-02", "text": "协调检验"},
+    "/api/v1/subscriptions": {"kind": "document", "target": "xm-2023"},
+    "/subscriptions": {"kind": "document", "target": "xm-2023"},
 }
 
 

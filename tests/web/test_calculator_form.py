@@ -546,7 +546,7 @@ def test_prior_award_problems_land_on_the_award_row(catalogue):
     form, b = built(catalogue, with_awards())
     problems = [
         Problem(("prior_awards", 0, "measure_id"), "没有 id 为“x”的措施"),
-        Problem(("prior_awards", 1, "event_id"), "events 中没有 id 为“e9”的事件"),
+        Problem(("prior_awards", 1, "event_id"), "events 中没有 id 为“e9”的成果"),
         Problem(("prior_awards", 2, "amount"), "金额不能为负数"),
         Problem(("prior_awards", 2), "应写明 measure_id（已编码的措施）或 programme（外部项目名称）之一"),
         Problem(("prior_awards", 7, "date"), "没有这一行"),
@@ -554,7 +554,7 @@ def test_prior_award_problems_land_on_the_award_row(catalogue):
     ]
     attach_problems(form, problems, b)
     assert form.errors_of("a0.measure_id") == ["没有 id 为“x”的措施"]
-    assert form.errors_of("a1.event") == ["events 中没有 id 为“e9”的事件"]
+    assert form.errors_of("a1.event") == ["events 中没有 id 为“e9”的成果"]
     assert form.errors_of("a2.amount") == ["金额不能为负数"]
     assert "应写明 measure_id" in form.errors_of("a2")[0]
     assert form.errors_of(GENERAL) == ["没有这一行"] and form.errors_of("awards") == ["应为列表"]

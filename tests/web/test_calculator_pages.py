@@ -410,7 +410,7 @@ def test_a_broken_share_link_is_a_page_with_the_form_and_a_message(client, case)
                 "as_of": "2025-01-01",
             },
             "e0.type",
-            "未知的事件类型",
+            "未知的成果类型",
         ),
         (
             {"applicant": {"kind": "enterprise", "name": "甲", "city": "杭州市"}, "as_of": "2025-01-01"},
@@ -733,7 +733,7 @@ def test_a_share_link_with_a_wrong_award_shows_it_on_the_award_row(client):
     a0 = page.split('id="a0"', 1)[1].split('id="a1"', 1)[0]
     assert "没有 id 为“xm-2099/none”的措施" in a0 and "（未知的措施：xm-2099/none）" in a0
     a1 = page.split('id="a1"', 1)[1].split("</fieldset>", 1)[0]
-    assert "events 中没有 id 为“nope”的事件" in a1 and "（已删除的成果，请重新选择）" in a1
+    assert "events 中没有 id 为“nope”的成果" in a1 and "（已删除的成果，请重新选择）" in a1
     case["prior_awards"].append({"amount": "1", "date": "2025-01-01"})  # neither measure nor programme
     page = html.unescape(client.get("/calculator/result", params={"c": encode_case(case)}).text)
     a2 = page.split('id="a2"', 1)[1].split("</fieldset>", 1)[0]

@@ -32,7 +32,7 @@ MARKS = {
 @click.option("--doc", "doc_id", default=None, metavar="ID", help="只列出这份文件的措施，如 xm-2023")
 @json_option
 def measures(doc_id: str | None, as_json: bool) -> None:
-    """列出已编码的措施（编号、名称、触发事件、金额形式、所引条款）。"""
+    """列出已编码的措施（编号、名称、奖励的成果、金额形式、所引条款）。"""
     calc = get_calculator()
     rules = calc.rules
     found = calc.measures(doc_id)
@@ -52,7 +52,7 @@ def measures(doc_id: str | None, as_json: bool) -> None:
         amount = shape + "、".join(kind_word(k) for k in sorted(kinds))
         console.print(f"\n[bold]{m.id}[/] {m.title}")
         event = calc.catalogue.events[m.event].label
-        console.print(f"  触发事件：{event}　金额：{amount}　条款：{'、'.join(m.clauses)}")
+        console.print(f"  奖励的成果：{event}　金额：{amount}　条款：{'、'.join(m.clauses)}")
 
 
 @click.command()
@@ -60,7 +60,7 @@ def measures(doc_id: str | None, as_json: bool) -> None:
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD", help="查询日，覆盖案例中的 as_of")
 @json_option
 def assess(case_file: Path, as_of: str | None, as_json: bool) -> None:
-    """测算一个案例：每个事件适用哪些措施、最高可得多少、为什么，逐步引用条款。"""
+    """测算一个案例：每项成果适用哪些措施、最高可得多少、为什么，逐步引用条款。"""
     data = _read_case(case_file)
     day = _parse_date(as_of) if as_of else None
     result = get_calculator().assess(data, as_of=day)
@@ -101,7 +101,7 @@ def explain(a: Assessment) -> None:
     for event_id in dict.fromkeys(e.event_id for e in a.entitlements):
         group = [e for e in a.entitlements if e.event_id == event_id]
         planned = "（计划中）" if group[0].planned else ""
-        console.print(f"\n[bold]事件 {event_id}[/]（{group[0].event_date}）{planned}")
+        console.print(f"\n[bold]成果 {event_id}[/]（{group[0].event_date}）{planned}")
         for e in sorted(group, key=lambda e: list(Eligibility).index(e.eligibility)):
             _entitlement(console, e)
     console.print("\n[bold]合计[/]")

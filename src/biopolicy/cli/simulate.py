@@ -54,7 +54,7 @@ def simulate(reform: Path | None, seed: int, years_text: str, as_json: bool) -> 
     console = out()
     title = f"对比：{result.reform_title}" if result.reform_title else "现行规则"
     console.print(
-        f"[bold]费用测算[/]（{years[0]}–{years[1]}年，{title}；合成人口 {result.firms} 家企业、{result.events} 个事件，种子 {seed}）"
+        f"[bold]费用测算[/]（{years[0]}–{years[1]}年，{title}；合成人口 {result.firms} 家企业、{result.events} 项成果，种子 {seed}）"
     )
     by_year: dict[int, list] = {}
     for row in result.rows:

@@ -47,7 +47,7 @@ def check_case(case: Case, rules: RuleSet, catalogue: Catalogue) -> Case:
     for i, event in enumerate(case.events):
         where = ("events", i)
         if event.id in seen:
-            problems.append(Problem((*where, "id"), f"事件 id“{event.id}”重复，每个事件的 id 应唯一"))
+            problems.append(Problem((*where, "id"), f"成果 id“{event.id}”重复，每项成果的 id 应唯一"))
         seen.add(event.id)
         if event.product_id is not None and event.product_id not in product_ids:
             problems.append(
@@ -56,7 +56,7 @@ def check_case(case: Case, rules: RuleSet, catalogue: Catalogue) -> Case:
         event_type = catalogue.events.get(event.type)
         if event_type is None:
             allowed = "、".join(catalogue.events)
-            problems.append(Problem((*where, "type"), f"未知的事件类型“{event.type}”，应为 {allowed} 之一"))
+            problems.append(Problem((*where, "type"), f"未知的成果类型“{event.type}”，应为 {allowed} 之一"))
             continue
         typed = {}
         for name, value in event.attributes.items():
@@ -64,7 +64,7 @@ def check_case(case: Case, rules: RuleSet, catalogue: Catalogue) -> Case:
             if spec is None:
                 allowed = "、".join(event_type.attributes) or "（无）"
                 problems.append(
-                    Problem((*where, name), f"事件类型 {event.type} 没有属性 {name}，可用属性：{allowed}")
+                    Problem((*where, name), f"成果类型 {event.type} 没有属性 {name}，可用属性：{allowed}")
                 )
                 continue
             try:
@@ -79,7 +79,7 @@ def check_case(case: Case, rules: RuleSet, catalogue: Catalogue) -> Case:
             )
         if award.event_id is not None and award.event_id not in seen:
             problems.append(
-                Problem(("prior_awards", i, "event_id"), f"events 中没有 id 为“{award.event_id}”的事件")
+                Problem(("prior_awards", i, "event_id"), f"events 中没有 id 为“{award.event_id}”的成果")
             )
     if problems:
         raise CaseError(problems)

@@ -144,7 +144,7 @@ def describe(cond: Condition, s: Situation, categories: dict[str, Condition]) ->
             return cond.category
         return inner.label or f"（{describe(inner, s, categories)}）"
     if cond.operator == "within_years":
-        return f"{s.label(cond.fact)}在事件日期前{cond.operand}年内"
+        return f"{s.label(cond.fact)}在成果日期前{cond.operand}年内"
     operand = cond.operand
     if isinstance(operand, list):
         shown = "、".join(s.value_label(cond.fact, o) for o in operand)

@@ -64,7 +64,7 @@ class FactLabels:
             spec = self._spec(name)
             if spec is not None:
                 return spec.label
-            return {"date": "事件日期", "subject": "事项"}.get(name, name)
+            return {"date": "成果日期", "subject": "事项"}.get(name, name)
         return FIXED_LABELS.get(path, path)
 
     def value_label(self, path: str, value: Any) -> str:

@@ -50,6 +50,7 @@ from biopolicy.domain.money import decimal_str
 from biopolicy.engine.calendar import WorkingCalendar
 from biopolicy.rules.calendar import load_schedules
 from biopolicy.rules.schema import Measure
+from biopolicy.services import notifications
 from biopolicy.services.accounts import Principal, Role, departments
 from biopolicy.services.calculator import Calculator
 from biopolicy.storage.ledger_models import (
@@ -315,6 +316,8 @@ def _act(
         )
     )
     row.updated_at = utcnow()
+    # the applicant's staff (and on submission the department's reviewers) are told, in this transaction
+    notifications.tell_application(uow, row, action, principal.user_id, amount, reason, detail)
 
 
 def _refuse_status(row: Application, allowed: tuple[str, ...], doing: str) -> None:

@@ -202,7 +202,7 @@ def check_case(calc: Calculator, spec: Any) -> list[str]:
 
 def _check_entitlement(want: dict, by_key: dict) -> list[str]:
     key = (want.get("measure_id"), want.get("event_id"))
-    head = f"{key[0]} / 事件 {key[1]}"
+    head = f"{key[0]} / 成果 {key[1]}"
     got = by_key.get(key)
     if got is None:
         shown = "、".join(f"{m}/{e}" for m, e in sorted(by_key))

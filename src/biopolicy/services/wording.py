@@ -144,7 +144,7 @@ def _rate(v: dict) -> str:
 def _held(v: dict, n: Names) -> str:
     shown = []
     for h in v["holders"]:
-        where = f"已获奖励 {h['paid_on']}" if h["prior"] else f"事件 {h['event_id']}"
+        where = f"已获奖励 {h['paid_on']}" if h["prior"] else f"成果 {h['event_id']}"
         shown.append(f"{n.measure(h['measure_id'], h['programme'])}（{where}，{_y(h['value'])}）")
     more = f"等{v['count']}项" if v["count"] > 3 else ""
     return f"此前计入该上限的 {_y(v['taken'])} 来自：{'、'.join(shown)}{more}"
@@ -178,7 +178,7 @@ def _won(v: dict, n: Names) -> str:
 def _window(v: dict) -> str:
     start = v["from"] or "未规定"
     end = v["to"] or "原文未规定截止日，继续适用"
-    return f"事件日期 {v['date']} 在有效期（{start} 至 {end}）内"
+    return f"成果日期 {v['date']} 在有效期（{start} 至 {end}）内"
 
 
 def _failure(code: StepCode, v: dict, n: Names) -> str:
@@ -189,9 +189,9 @@ def _failure(code: StepCode, v: dict, n: Names) -> str:
     if code == StepCode.place:
         return f"本措施适用于{'、'.join(v['places'])}，申请人所在地为{v['where']}"
     if code == StepCode.before_window:
-        return f"事件日期 {v['date']} 早于本措施施行日 {v['from']}"
+        return f"成果日期 {v['date']} 早于本措施施行日 {v['from']}"
     if code == StepCode.after_window:
-        return f"事件日期 {v['date']} 晚于本措施有效期截止日 {v['to']}，届时已失效"
+        return f"成果日期 {v['date']} 晚于本措施有效期截止日 {v['to']}，届时已失效"
     if code == StepCode.condition_failed:
         return f"不满足条件：{v['failing']}"
     if code == StepCode.no_tier:
@@ -201,8 +201,8 @@ def _failure(code: StepCode, v: dict, n: Names) -> str:
         if v["prior"]:
             how = f"已获奖励（{v['paid_on']}，{_y(v['value'])}）"
         else:
-            how = f"事件 {v['event_id']}（{v['paid_on']}）已计本项奖励"
-        return f"本措施对{scope}只给予一次：“{v['key']}”{how}，本事件不再给予"
+            how = f"成果 {v['event_id']}（{v['paid_on']}）已计本项奖励"
+        return f"本措施对{scope}只给予一次：“{v['key']}”{how}，本成果不再给予"
     raise KeyError(code)
 
 
@@ -218,7 +218,7 @@ FAILURES = {
 
 _STEPS: dict[StepCode, Callable[[dict, Names], str]] = {
     StepCode.in_window: lambda v, n: _window(v),
-    StepCode.no_window: lambda v, n: f"原文未规定有效期；按事件日期 {v['date']} 视为适用",
+    StepCode.no_window: lambda v, n: f"原文未规定有效期；按成果日期 {v['date']} 视为适用",
     StepCode.tier: lambda v, n: f"适用“{v['label']}”一档",
     StepCode.unknown_amount: lambda v, n: (
         f"金额{v['basis']}，无法算出具体数额" + (f"；原文上限 {_y(v['cap'])}" if v["cap"] else "")
@@ -247,11 +247,11 @@ _STEPS: dict[StepCode, Callable[[dict, Names], str]] = {
     StepCode.item_cap_cut: lambda v, n: f"超过单项上限 {_y(v['cap'])}，按上限计 {_y(v['cap'])}",
     StepCode.item_cap_ok: lambda v, n: f"未超过单项上限 {_y(v['cap'])}",
     StepCode.once_no_product: lambda v, n: (
-        f"本措施对{ONCE_SCOPE[v['scope']]}只给予一次；本事件未写明是哪个产品，无法核对此前是否已获"
+        f"本措施对{ONCE_SCOPE[v['scope']]}只给予一次；本成果未写明是哪个产品，无法核对此前是否已获"
     ),
     StepCode.once_pending: lambda v, n: (
-        f"本措施对{ONCE_SCOPE[v['scope']]}只给予一次：事件 {v['event_id']}（{v['event_date']}）是否适用待补充信息；"
-        "如该事件适用，本事件不再给予"
+        f"本措施对{ONCE_SCOPE[v['scope']]}只给予一次：成果 {v['event_id']}（{v['event_date']}）是否适用待补充信息；"
+        "如该成果适用，本成果不再给予"
     ),
     StepCode.once_first: lambda v, n: (
         f"本措施对{ONCE_SCOPE[v['scope']]}只给予一次：“{v['key']}”此前未获本项奖励"

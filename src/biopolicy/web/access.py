@@ -151,6 +151,17 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/simulate/stream": {"GET": POLICY_MAKERS},
     "/simulate.xlsx": {"GET": POLICY_MAKERS},
     "/api/v1/simulate": {"GET": POLICY_MAKERS},
+    # notifications and subscriptions: everyone logged in has their own (the services check whose)
+    "/notifications": {"GET": LOGGED_IN},
+    "/notifications/read-all": {"POST": LOGGED_IN},
+    "/notifications/{notification_id}/read": {"POST": LOGGED_IN},
+    "/subscriptions": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "/subscriptions/{subscription_id}/delete": {"POST": LOGGED_IN},
+    "/api/v1/notifications": {"GET": LOGGED_IN},
+    "/api/v1/notifications/read-all": {"POST": LOGGED_IN},
+    "/api/v1/notifications/{notification_id}/read": {"POST": LOGGED_IN},
+    "/api/v1/subscriptions": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "/api/v1/subscriptions/{subscription_id}": {"DELETE": LOGGED_IN},
 }
 
 

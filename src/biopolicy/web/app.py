@@ -20,7 +20,9 @@ from fastapi import APIRouter, Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from biopolicy import __version__
+from biopolicy.services import subscriptions
 from biopolicy.services.calculator import Calculator, get_calculator
+from biopolicy.services.database import unit_of_work
 from biopolicy.services.library import Library, get_library
 from biopolicy.services.models import skipped_rules
 from biopolicy.settings import Settings, get_settings
@@ -36,12 +38,14 @@ from biopolicy.web.pages import cases as case_pages
 from biopolicy.web.pages import home as home_page
 from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
+from biopolicy.web.pages import notifications as notification_pages
 from biopolicy.web.pages import overview as overview_page
 from biopolicy.web.pages import simulate as simulate_page
 from biopolicy.web.pages import watchlist as watchlist_pages
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
 from biopolicy.web.routes import audit as audit_routes
 from biopolicy.web.routes import simulate as simulate_routes
+from biopolicy.web.routes import notifications as notification_routes
 from biopolicy.web.routes import watchlist as watchlist_routes
 from biopolicy.web.security import install_doors
 
@@ -61,6 +65,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     watchlist_pages.router,
     audit_pages.router,
     simulate_page.router,
+    notification_pages.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -75,6 +80,7 @@ API_ROUTERS: list[APIRouter] = [
     watchlist_routes.router,
     audit_routes.router,
     simulate_routes.router,
+    notification_routes.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"
@@ -103,6 +109,13 @@ def create_app(
         threading.Thread(
             target=_prepare_search, args=(app.state.library,), name="prepare-search", daemon=True
         ).start()
+        if settings.scan_on_start and getattr(app.state, "calculator", None) is not None:
+            threading.Thread(
+                target=_scan_subscriptions,
+                args=(app.state.calculator, app.state.database_url),
+                name="scan-subscriptions",
+                daemon=True,
+            ).start()
         yield
 
     app = FastAPI(
@@ -157,6 +170,17 @@ def _prepare_search(library: Library) -> None:
     # The corpus, rules, the index and jieba's dictionary live as long as the process: keep the
     # garbage collector from walking them on every full collection (measured in bench/README.md).
     gc.freeze()
+
+
+def _scan_subscriptions(calculator: Calculator, database_url: str) -> None:
+    """Tell subscribers what changed since the last scan (services/subscriptions.py): off the
+    start-up path; safe with several workers (the scan is serialised in the database)."""
+    try:
+        with unit_of_work("system:notify-scan", url=database_url) as uow:
+            report = subscriptions.scan(uow, calculator)
+        log.info("subscription scan: %s", report.summary)
+    except Exception:  # a database not yet upgraded, or down: the next start or `notify scan` tries again
+        log.warning("subscription scan at start-up failed", exc_info=True)
 
 
 def _report_load(library: Library) -> None:

@@ -58,3 +58,23 @@ templates.env.globals["clause_title"] = clause_title
 templates.env.globals["kind_word"] = kind_word
 templates.env.filters["kind_word"] = kind_word
 templates.env.filters["amount_text"] = amount_text
+
+
+def china_time(value: Any) -> str:
+    """A stored (UTC) time as people here read it: Beijing time, to the minute."""
+    from biopolicy.services.accounts import CHINA
+
+    if value is None:
+        return ""
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def unread_count(request: Any) -> int:
+    """The account nav's count of unread notifications (pages/notifications.py)."""
+    from biopolicy.web.pages.notifications import unread_count as count
+
+    return count(request)
+
+
+templates.env.filters["china_time"] = china_time
+templates.env.globals["unread_count"] = unread_count

@@ -18,6 +18,7 @@ from biopolicy.services.models import SearchResults
 from biopolicy.services.status import document_in_force
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.pages.finding import choices, query_without_page, read_filters
+from biopolicy.web.pages.notifications import subscription_of
 from biopolicy.web.pages.render import not_found_page, render
 from biopolicy.web.routes import documents
 
@@ -50,7 +51,8 @@ def document_page(request: Request, library: LibraryDep, doc_id: str) -> HTMLRes
     except NotFound:
         return not_found_page(request, f"未找到文件：{doc_id}", back=("/documents", "返回政策库"))
     status = document_in_force(library.document(doc_id), date.today())
-    return render(request, "document.html", title=doc.title, doc=doc, status=status)
+    sub = subscription_of(request, "document", doc_id)
+    return render(request, "document.html", title=doc.title, doc=doc, status=status, sub=sub)
 
 
 @router.get("/clauses/{clause_id:path}", response_class=HTMLResponse)

@@ -10,6 +10,7 @@ from biopolicy.services.finding import filter_measures
 from biopolicy.services.library import NotFound
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.pages.finding import choices, read_filters
+from biopolicy.web.pages.notifications import subscription_of
 from biopolicy.web.pages.render import not_found_page, render
 from biopolicy.web.routes import explanations
 
@@ -57,4 +58,13 @@ def measure_page(
     except NotFound:
         return not_found_page(request, f"未找到措施：{measure_id}", back=("/measures", "查看全部措施"))
     doc = library.document(item.description.doc_id)
-    return render(request, "measure.html", title=item.description.title, item=item, doc=doc)
+    event = calculator.measure(measure_id).event
+    return render(
+        request,
+        "measure.html",
+        title=item.description.title,
+        item=item,
+        doc=doc,
+        sub=subscription_of(request, "measure", measure_id),
+        sub_event=(event, subscription_of(request, "achievement", event)),
+    )
