@@ -44,8 +44,8 @@ from biopolicy.web.pages import simulate as simulate_page
 from biopolicy.web.pages import watchlist as watchlist_pages
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
 from biopolicy.web.routes import audit as audit_routes
-from biopolicy.web.routes import simulate as simulate_routes
 from biopolicy.web.routes import notifications as notification_routes
+from biopolicy.web.routes import simulate as simulate_routes
 from biopolicy.web.routes import watchlist as watchlist_routes
 from biopolicy.web.security import install_doors
 
