@@ -105,6 +105,15 @@ class Population:
     inexact: np.ndarray | None = None
     subject_keys: list[tuple[int, str]] = field(default_factory=list)  # subject code -> (org, key)
     sources: list[Case] | None = None  # the cases it was built from, when it was (exact to the last digit)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)  # derived columns, made once
+
+    def org_runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(first event, number of events) of each organisation with events, in order; made once."""
+        if "org_runs" not in self._cache:
+            from biopolicy.engine.batch.groups import runs
+
+            self._cache["org_runs"] = runs(self.event_org)
+        return self._cache["org_runs"]
 
     @property
     def n_orgs(self) -> int:
