@@ -12,6 +12,7 @@ overlap left unresolved counts one side, the highest, under that side's measure 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,8 +25,9 @@ from biopolicy.engine.batch.compile import MICRO
 from biopolicy.engine.batch.synth import ASSUMPTIONS, generate
 from biopolicy.rules.reforms import ReformError, apply, load_reform
 from biopolicy.services.calculator import get_calculator
+from biopolicy.services.population_file import PopulationFileError, read_population
 
-__all__ = ["ASSUMPTION", "CostRow", "ReformError", "Simulation", "simulate"]
+__all__ = ["ASSUMPTION", "CostRow", "PopulationFileError", "ReformError", "Simulation", "simulate"]
 
 ASSUMPTION = (
     "“最高不超过”的金额按上限计入，故各数为费用上限（审核时按实际核定，通常更少）；"
@@ -64,6 +66,7 @@ class Simulation(BaseModel):
     assumption: str
     population_assumptions: dict
     fallback_organisations: int  # assessed by the per-case engine (baseline run)
+    population_file: str | None = None  # the CSV the population was read from; None: synthetic (seed)
 
 
 @dataclass
@@ -72,20 +75,41 @@ class _Run:
     fallback: int
 
 
-def _run(pop, rules, catalogue) -> _Run:
-    result = evaluate(pop, compile_rules(rules, catalogue), lambda case: assess(case, rules, catalogue))
+def _run(pop, rules, catalogue, progress=None) -> _Run:
+    result = evaluate(
+        pop, compile_rules(rules, catalogue), lambda case: assess(case, rules, catalogue), progress=progress
+    )
     return _Run(result.by_measure_year(), int(result.fallback.sum()))
 
 
+def _share(progress, lo: float, hi: float):
+    """A run's progress (0..1) as the part lo..hi of the whole simulation's."""
+    if progress is None:
+        return None
+    return lambda share, stage: progress(lo + (hi - lo) * share, stage)
+
+
 def simulate(
-    reform_file: Path | None = None, seed: int = 0, years: tuple[int, int] = (2024, 2027)
+    reform_file: Path | None = None,
+    seed: int = 0,
+    years: tuple[int, int] = (2024, 2027),
+    population_file: Path | None = None,
+    progress=None,
 ) -> Simulation:
+    """``population_file``: a CSV of events (services/population_file.py) instead of the synthetic
+    population; ``progress(share, stage)``: called as the runs go (stage codes of engine/batch/run.py,
+    and ``population`` while the population is made or read)."""
     calc = get_calculator()
     rules, catalogue = calc.rules, calc.catalogue
     reform = load_reform(reform_file, rules) if reform_file is not None else None
-    pop = generate(rules, catalogue, seed=seed, years=years).population
-    base = _run(pop, rules, catalogue)
-    new = _run(pop, apply(reform, rules), catalogue) if reform else base
+    if progress is not None:
+        progress(0.0, "population")
+    if population_file is not None:
+        pop = read_population(population_file, rules, catalogue, date(years[1], 12, 31))
+    else:
+        pop = generate(rules, catalogue, seed=seed, years=years).population
+    base = _run(pop, rules, catalogue, _share(progress, 0.1, 0.55 if reform else 1.0))
+    new = _run(pop, apply(reform, rules), catalogue, _share(progress, 0.55, 1.0)) if reform else base
     keys = sorted(set(base.by_measure_year) | set(new.by_measure_year), key=lambda k: (k[1], k[0]))
     rows = []
     for mid, year in keys:
@@ -115,4 +139,5 @@ def simulate(
         assumption=ASSUMPTION,
         population_assumptions=ASSUMPTIONS,
         fallback_organisations=base.fallback,
+        population_file=population_file.name if population_file is not None else None,
     )

@@ -165,10 +165,14 @@ def _test(
             raise Unsupported(f"{op} on a {storage} fact")
         ops = operand if isinstance(operand, list) else [operand]
         if within_class:  # a registration class includes its sub-classes: "1" holds for "1.1"
-            codes = np.array(_class_codes(vocab, ops), dtype=np.int64)
+            key = ("classes", tuple(str(o) for o in ops), len(vocab.values))  # the vocabulary only grows
+            cache = r.pop._cache
+            if key not in cache:
+                cache[key] = _class_codes(vocab, ops)
+            codes = cache[key]
         else:
-            codes = np.array([vocab.find(o) for o in ops], dtype=np.int64)
-        hit = np.isin(values, codes)
+            codes = [vocab.find(o) for o in ops]
+        hit = _among(values, codes)
         return ~hit if op in ("ne", "not_in") else hit
     if op == "within_years":
         if storage != "day":
@@ -185,6 +189,16 @@ def _test(
         "lt": lambda: values < ceil,
         "lte": lambda: values <= floor,
     }[op]()
+
+
+def _among(values: np.ndarray, codes: list[int]) -> np.ndarray:
+    """``np.isin`` for a handful of codes: one comparison each, no sort."""
+    if len(codes) > 8:
+        return np.isin(values, np.array(codes, dtype=np.int64))
+    out = np.zeros(len(values), dtype=bool)
+    for c in codes:
+        out |= values == c
+    return out
 
 
 def _class_codes(vocab, classes: list[Any]) -> list[int]:

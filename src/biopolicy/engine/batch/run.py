@@ -20,6 +20,7 @@ Money is int64 micro-yuan (compile.MICRO). Nothing here does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -91,6 +92,7 @@ class Compiled:
     measures: list[CompiledMeasure]
     index: dict[str, int]
     cap_when: dict[str, object]
+    windows: list = field(default_factory=list)  # each measure's in-force window, by index
 
 
 def compile_rules(rules: RuleSet, catalogue: Catalogue) -> Compiled:
@@ -124,7 +126,10 @@ def compile_rules(rules: RuleSet, catalogue: Catalogue) -> Compiled:
             cm.error = str(exc)
         out.append(cm)
     cap_when = {c.id: condition(c.when, {}) for c in rules.caps if c.when is not None}
-    return Compiled(rules, catalogue, out, {mid: i for i, mid in enumerate(rules.measures)}, cap_when)
+    windows = [rules.window(cm.measure) for cm in out]
+    return Compiled(
+        rules, catalogue, out, {mid: i for i, mid in enumerate(rules.measures)}, cap_when, windows
+    )
 
 
 @dataclass
@@ -355,9 +360,21 @@ class BatchResult:
 # ---------------------------------------------------------------- evaluation
 
 
-def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
-    """Every measure over every event of ``pop``; ``per_case(case)`` assesses a fallback organisation."""
+Progress = Callable[[float, str], None]  # (share done, 0..1; stage code: measures, ceilings, fallback, done)
+
+
+def evaluate(
+    pop: Population, compiled: Compiled, per_case=None, progress: Progress | None = None
+) -> BatchResult:
+    """Every measure over every event of ``pop``; ``per_case(case)`` assesses a fallback organisation.
+
+    ``progress(share, stage)``, when given, is called as the run goes (a progress bar on the CLI and
+    the page): ``measures`` while judging the measures (to 60%), ``ceilings`` while settling
+    ceilings and overlaps (to 80%), ``fallback`` while the per-case engine takes organisations, and
+    ``done``.
+    """
     rules, catalogue = compiled.rules, compiled.catalogue
+    report = progress or (lambda share, stage: None)
     covered_by = _places(pop, compiled)
     covered = np.zeros(pop.n_orgs, dtype=bool)
     for mask in covered_by.values():
@@ -376,6 +393,7 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
     parts = []
     all_covered = bool(covered.all())
     for cm in compiled.measures:
+        report(0.6 * cm.index / max(len(compiled.measures), 1), "measures")
         code = pop.vocab.find(cm.measure.event)
         of_type = pop.event_type == code
         whole = all_covered and bool(of_type.all())
@@ -597,6 +615,7 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
             )
 
     # ceilings: each cap's rows, sorted once by bucket then order
+    report(0.6, "ceilings")
     caps = []
     day = pop.event_day if identity else pop.event_day[event]
     span = _years(np.array([day.min(), day.max()])) if n else np.zeros(2, dtype=np.int64)
@@ -775,8 +794,10 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
     result.overlap_of = overlap_of
     result.identity = identity
     result.reasons = {k: v for k, v in reasons.items() if v}
+    report(0.8, "fallback")
     if per_case is not None:
-        _fallback(result, per_case)
+        _fallback(result, per_case, lambda share: report(0.8 + 0.2 * share, "fallback"))
+    report(1.0, "done")
     return result
 
 
@@ -801,11 +822,14 @@ def _plain(compiled: Compiled, top_ups: bool = False) -> set[str]:
     return {mid for mid in rules.measures if mid not in busy}
 
 
-def _fallback(result: BatchResult, per_case) -> None:
+def _fallback(result: BatchResult, per_case, progress) -> None:
     pop, compiled = result.pop, result.compiled
     orgs = np.nonzero(result.fallback & result.covered)[0]
     overlap_ids = {o.id: i for i, o in enumerate(compiled.rules.overlaps)}
-    for o in orgs.tolist():
+    step = max(len(orgs) // 50, 1)
+    for k, o in enumerate(orgs.tolist()):
+        if k % step == 0:
+            progress(k / len(orgs))
         rows = result.rows_of(o)
         where = {(pop.event_id(result.event[r]), int(result.measure[r])): r for r in rows.tolist()}
         assessment = per_case(pop.case(o, compiled.catalogue))
@@ -896,10 +920,14 @@ def _places(pop: Population, compiled: Compiled) -> dict[str, np.ndarray]:
         province, city = divmod(rest, int(width))
         places.append(tuple(None if x == 0 else v[x - 1] for x in (province, city, district)))
     out = {}
+    seen: dict[tuple[str, ...], np.ndarray] = {}
     for cm in compiled.measures:
         m = cm.measure
-        ok = np.array([any(covers(p, *pl) for p in m.applicant.places) for pl in places], dtype=bool)
-        out[m.id] = ok[inv] if len(inv) else np.zeros(0, dtype=bool)
+        wanted = tuple(m.applicant.places)
+        if wanted not in seen:
+            ok = np.array([any(covers(p, *pl) for p in wanted) for pl in places], dtype=bool)
+            seen[wanted] = ok[inv] if len(inv) else np.zeros(0, dtype=bool)
+        out[m.id] = seen[wanted]
     return out
 
 
@@ -909,7 +937,7 @@ def _judge(cm: CompiledMeasure, rows: Rows, place_ok: np.ndarray, compiled: Comp
     kinds = np.array([pop.vocab.find(k.value) for k in m.applicant.kinds])
     org_ok = among(pop.org_kind, kinds.tolist()) & place_ok  # per organisation, then per row
     ok = np.ones(n, dtype=bool) if org_ok.all() else org_ok[rows.take(pop.event_org)]
-    window = compiled.rules.window(m)
+    window = compiled.windows[cm.index]
     day = rows.take(pop.event_day)
     if n and (window.from_ or window.to):
         lo, hi = int(day.min()), int(day.max())
