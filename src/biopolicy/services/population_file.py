@@ -1,6 +1,6 @@
 """A population read from a CSV file: one line per event, for ``biopolicy simulate --population FILE``.
 
-Format (UTF-8, comma-separated, a header line; columns in any order; docs/analytics.md):
+Format (UTF-8 or GB18030, comma-separated, a header line; columns in any order; docs/analytics.md):
 
 | column | required | what |
 |---|---|---|
@@ -24,6 +24,7 @@ and place must be the same on each of its lines; a product's type and class too.
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
 from pathlib import Path
 
@@ -71,14 +72,23 @@ def read_population(path: Path, rules: RuleSet, catalogue: Catalogue, as_of: dat
     """The population of ``path`` in columns, or PopulationFileError listing every problem."""
     problems: list[str] = []
     try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            reader = csv.DictReader(f)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            lines = [(reader.line_num, row) for row in reader]
+        raw = path.read_bytes()
     except OSError as exc:
         raise PopulationFileError([f"{path}：无法读取（{exc.strerror}）"]) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise PopulationFileError([f"{path}：不是 UTF-8 编码的 CSV 文件（{exc}）"]) from None
+    for encoding in ("utf-8-sig", "gb18030"):  # as saved by most tools, and by Excel on a Chinese system
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise PopulationFileError([f"{path}：不是 UTF-8 或 GB18030 编码的 CSV 文件"])
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        lines = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise PopulationFileError([f"{path}：第{reader.line_num}行：不是有效的 CSV（{exc}）"]) from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         shown = "、".join(f"{c}（{COLUMNS[c]}）" for c in missing)

@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+_INDICES = np.zeros(0, dtype=np.int64)
+
+
+def indices(n: int) -> np.ndarray:
+    """``np.arange(n)`` as a read-only view of one buffer kept by the process (grown when needed):
+    "row i is event i" costs no allocation per run. Writing to it raises."""
+    global _INDICES
+    if len(_INDICES) < n:
+        _INDICES = np.arange(max(n, 2 * len(_INDICES)), dtype=np.int64)
+        _INDICES.flags.writeable = False
+    return _INDICES[:n]
+
 
 def run_starts(keys: np.ndarray) -> np.ndarray:
     """For sorted keys, the index where each element's run of equal keys starts."""
@@ -27,15 +39,24 @@ def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, lengths
 
 
-def sum_before(groups: np.ndarray, x: np.ndarray, first=None) -> np.ndarray:
+def sum_before(groups: np.ndarray, x: np.ndarray, first=None, sums: np.ndarray | None = None) -> np.ndarray:
     """For rows sorted by group (then order): the sum of x over the earlier rows of the same group.
 
-    ``first``: ``runs(groups)`` (or ``run_starts(groups)``), when the caller keeps it across calls.
+    ``first``: ``runs(groups)`` (or ``run_starts(groups)``), when the caller keeps it across calls;
+    ``sums``: with runs, each run's sum of x (``np.add.reduceat(x, starts)``) when the caller has it:
+    the running sum then restarts at each run without a per-row offset array.
     """
     if len(x) == 0:
         return x.copy()
     if first is None:
         first = runs(groups)
+    if sums is not None and isinstance(first, tuple):
+        starts = first[0]
+        cs = x.copy()
+        cs[starts[1:]] -= sums[:-1]  # each run starts from zero again
+        np.cumsum(cs, out=cs)
+        cs -= x
+        return cs
     cs = np.cumsum(x)
     cs -= x  # the sum over every earlier row
     if isinstance(first, tuple):  # (starts, lengths): each run's offset, repeated over the run

@@ -57,6 +57,7 @@ from biopolicy.engine.batch.groups import (
     among,
     first_of_runs,
     group_sums,
+    indices,
     lookup,
     run_starts_pair,
     runs,
@@ -398,7 +399,7 @@ def evaluate(
         of_type = pop.event_type == code
         whole = all_covered and bool(of_type.all())
         if whole:
-            events = np.arange(pop.n_events)
+            events = indices(pop.n_events)  # read only: row i is event i
         else:
             events = np.nonzero(of_type)[0]
             if not all_covered:
@@ -703,7 +704,15 @@ def evaluate(
             x = np.minimum(final[sel], limit)
             if not all_entering:
                 x *= entering[sel]
-            room = sum_before(key, x, first)  # what earlier rows of the bucket took
+            heads = first[0]
+            bucket_sums = np.add.reduceat(x, heads) if len(heads) else x[:0]
+            if one_pass and len(heads) and current[sel].max() <= limit:
+                # no bucket reaches its ceiling and no row exceeds it: every row keeps its figure
+                # (each row's room, limit - prior - earlier rows, is at least its own figure)
+                room_head = limit - (prior if np.ndim(prior) == 0 else prior[heads])
+                if (bucket_sums <= room_head).all():
+                    continue
+            room = sum_before(key, x, first, bucket_sums)  # what earlier rows of the bucket took
             np.subtract(limit - prior, room, out=room)  # what is left for this row
             np.maximum(room, 0, out=room)
             if isinstance(sel, slice) and room_row is None:
@@ -717,7 +726,9 @@ def evaluate(
         if room_row is None:
             new_final = current
         elif all_entering:
-            new_final = np.minimum(current, room_row)
+            # one ceiling over every row: its room array is this round's own, so the minimum goes in place
+            lone = len(caps) == 1 and isinstance(caps[0][1], slice) and not contests
+            new_final = np.minimum(current, room_row, out=room_row if lone else None)
         else:
             new_final = np.where(entering, np.minimum(current, room_row), current)
         peek = np.minimum(base, room_event) if contests else None
@@ -936,16 +947,18 @@ def _judge(cm: CompiledMeasure, rows: Rows, place_ok: np.ndarray, compiled: Comp
     n = len(ev)
     kinds = np.array([pop.vocab.find(k.value) for k in m.applicant.kinds])
     org_ok = among(pop.org_kind, kinds.tolist()) & place_ok  # per organisation, then per row
-    ok = np.ones(n, dtype=bool) if org_ok.all() else org_ok[rows.take(pop.event_org)]
+    ok = None if org_ok.all() else org_ok[rows.take(pop.event_org)]  # None: every row
     window = compiled.windows[cm.index]
     day = rows.take(pop.event_day)
     if n and (window.from_ or window.to):
         lo, hi = int(day.min()), int(day.max())
         if window.from_ and lo < window.from_.toordinal():
-            ok &= day >= window.from_.toordinal()
+            ok = (day >= window.from_.toordinal()) if ok is None else ok & (day >= window.from_.toordinal())
         if window.to and hi > window.to.toordinal():
-            ok &= day <= window.to.toordinal()
-    elig = ok.astype(np.int8)  # YES is 1, NO is 0
+            ok = (day <= window.to.toordinal()) if ok is None else ok & (day <= window.to.toordinal())
+    elig = np.ones(n, dtype=np.int8) if ok is None else ok.astype(np.int8)  # YES is 1, NO is 0
+    if ok is None:
+        ok = True
     if cm.conditions is not None:
         t, u = cm.conditions(rows)
         elig[ok & ~t & ~u] = NO
