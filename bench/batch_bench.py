@@ -13,7 +13,9 @@ Run: .venv/bin/python bench/batch_bench.py [--sizes 100000 1000000] [--rounds 5]
      calculating), in a subprocess with OpenFisca's own python (AGPL: kept out of this project),
      when /work/.ofvenv/bin/python (or $OPENFISCA_PYTHON) exists.
    All three must agree (exactly for numpy and batch; OpenFisca in floats, to 1e-6 relative).
-2. The full rule set (every measure of policies/) over a synthetic population of about 1M events
+2. A reform's cost on the calibrated province (each reform of policies/_reforms; seed 0, 2024-2027):
+   generating the population, the baseline and the reform evaluated, cost by measure and year.
+3. The full rule set (every measure of policies/) over a synthetic population of about 1M events
    (engine/batch/synth.py, seed 1): time to generate, to evaluate (fallback included) and to add up
    totals, peak memory (ru_maxrss), and how many organisations and rows took the per-case fallback.
 Results go to bench/README.md by hand.
@@ -41,6 +43,7 @@ from biopolicy.engine.batch import Population, compile_rules, evaluate
 from biopolicy.engine.batch.groups import indices, order_by
 from biopolicy.engine.batch.population import Column, Vocab
 from biopolicy.engine.batch.synth import generate
+from biopolicy.rules.reforms import apply, load_reform
 from biopolicy.rules.schema import Cap, Measure, RuleSet
 from biopolicy.services.calculator import get_calculator
 
@@ -243,6 +246,30 @@ def full_rule_set(events: int, seed: int) -> None:
     )
 
 
+def reform_cost() -> None:
+    """Each reform of policies/_reforms on the calibrated province (seed 0, 2024-2027): generate the
+    population, evaluate the baseline and the reformed rules (each compiled), cost by measure and year."""
+    calc = get_calculator()
+    rules, catalogue = calc.rules, calc.catalogue
+    for path in sorted((Path(__file__).resolve().parents[1] / "policies" / "_reforms").glob("*.yaml")):
+        walls, cpus = [], []
+        for _ in range(5):
+            t0, c0 = time.perf_counter(), time.process_time()
+            reform = load_reform(path, rules)
+            pop = generate(rules, catalogue, seed=0, years=(2024, 2027)).population
+            for r in (rules, apply(reform, rules)):
+                result = evaluate(
+                    pop, compile_rules(r, catalogue), lambda case, r=r: assess(case, r, catalogue)
+                )
+                result.by_measure_year()
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        print(
+            f"reform {path.stem}: {pop.n_orgs} firms, {pop.n_events:,} events; generate + baseline + reform,"
+            f" median of 5: wall {statistics.median(walls):.3f} s, CPU {statistics.median(cpus):.3f} s"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
@@ -251,12 +278,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-one-rule", action="store_true")
     parser.add_argument("--skip-full", action="store_true")
+    parser.add_argument("--skip-reform", action="store_true")
     args = parser.parse_args()
     print(
         f"python {sys.version.split()[0]}, numpy {np.__version__}, cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}"
     )
     if not args.skip_one_rule:
         one_rule_bench(args.sizes, args.rounds)
+    if not args.skip_reform:
+        reform_cost()
     if not args.skip_full:
         full_rule_set(args.events, args.seed)
 

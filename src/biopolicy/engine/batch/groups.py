@@ -39,7 +39,9 @@ def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, lengths
 
 
-def sum_before(groups: np.ndarray, x: np.ndarray, first=None, sums: np.ndarray | None = None) -> np.ndarray:
+def sum_before(
+    groups: np.ndarray, x: np.ndarray, first=None, sums: np.ndarray | None = None, inclusive: bool = False
+) -> np.ndarray:
     """For rows sorted by group (then order): the sum of x over the earlier rows of the same group.
 
     ``first``: ``runs(groups)`` (or ``run_starts(groups)``), when the caller keeps it across calls;
@@ -55,7 +57,8 @@ def sum_before(groups: np.ndarray, x: np.ndarray, first=None, sums: np.ndarray |
         cs = x.copy()
         cs[starts[1:]] -= sums[:-1]  # each run starts from zero again
         np.cumsum(cs, out=cs)
-        cs -= x
+        if not inclusive:  # ``inclusive``: this row's x counted too
+            cs -= x
         return cs
     cs = np.cumsum(x)
     cs -= x  # the sum over every earlier row

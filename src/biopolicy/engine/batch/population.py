@@ -110,9 +110,10 @@ class Population:
     def org_runs(self) -> tuple[np.ndarray, np.ndarray]:
         """(first event, number of events) of each organisation with events, in order; made once."""
         if "org_runs" not in self._cache:
-            from biopolicy.engine.batch.groups import runs
-
-            self._cache["org_runs"] = runs(self.event_org)
+            counts = np.bincount(self.event_org, minlength=self.n_orgs)  # events are in organisation order
+            starts = np.cumsum(counts) - counts
+            some = counts > 0
+            self._cache["org_runs"] = (starts[some], counts[some])
         return self._cache["org_runs"]
 
     @property

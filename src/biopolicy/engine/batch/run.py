@@ -494,7 +494,8 @@ def evaluate(
 
     # 不重复享受 (excludes) between two plain measures: per subject, the first paid wins
     outcome = np.zeros(n, dtype=np.int8)
-    overlap_of = np.full(n, -1, dtype=np.int16)  # the overlap a row's outcome comes from
+    # the overlap a row's outcome comes from (-1: none); one byte a row while there are few overlaps
+    overlap_of = np.full(n, -1, dtype=np.int8 if len(rules.overlaps) < 127 else np.int16)
     subject = pop.event_subject if identity else pop.event_subject[event]
     for oi, o in enumerate(rules.overlaps):
         if o.kind != OverlapKind.excludes:
@@ -701,17 +702,26 @@ def evaluate(
         room_row = None
         room_event = np.full(n, BIG) if contests else None  # the ledger before each event: for peek
         for _cap, sel, key, prior, limit, ev_first, first in caps:
-            x = np.minimum(final[sel], limit)
+            x = final[sel]
             if not all_entering:
-                x *= entering[sel]
+                x = np.minimum(x, limit) * entering[sel]
+            elif len(x) and x.max() > limit:  # a read is cheaper than a copy: most figures are below it
+                x = np.minimum(x, limit)
             heads = first[0]
             bucket_sums = np.add.reduceat(x, heads) if len(heads) else x[:0]
-            if one_pass and len(heads) and current[sel].max() <= limit:
+            if one_pass and len(heads):
                 # no bucket reaches its ceiling and no row exceeds it: every row keeps its figure
                 # (each row's room, limit - prior - earlier rows, is at least its own figure)
                 room_head = limit - (prior if np.ndim(prior) == 0 else prior[heads])
-                if (bucket_sums <= room_head).all():
+                if (bucket_sums <= room_head).all() and current[sel].max() <= limit:
                     continue
+            lone = len(caps) == 1 and isinstance(sel, slice) and not contests and all_entering
+            if lone:  # one ceiling over every row: the row's award in place, in one clip
+                room = sum_before(key, x, first, bucket_sums, inclusive=True)
+                np.subtract(limit - prior, room, out=room)
+                room += x  # what is left for this row: limit - prior - earlier rows
+                room_row = np.clip(room, 0, current, out=room)
+                continue
             room = sum_before(key, x, first, bucket_sums)  # what earlier rows of the bucket took
             np.subtract(limit - prior, room, out=room)  # what is left for this row
             np.maximum(room, 0, out=room)
@@ -725,10 +735,10 @@ def evaluate(
                 room_event[sel] = np.minimum(room_event[sel], room[ev_first])
         if room_row is None:
             new_final = current
+        elif len(caps) == 1 and isinstance(caps[0][1], slice) and not contests and all_entering:
+            new_final = room_row  # clipped to the figures already (above)
         elif all_entering:
-            # one ceiling over every row: its room array is this round's own, so the minimum goes in place
-            lone = len(caps) == 1 and isinstance(caps[0][1], slice) and not contests
-            new_final = np.minimum(current, room_row, out=room_row if lone else None)
+            new_final = np.minimum(current, room_row)
         else:
             new_final = np.where(entering, np.minimum(current, room_row), current)
         peek = np.minimum(base, room_event) if contests else None
