@@ -54,11 +54,14 @@ def sum_before(
         first = runs(groups)
     if sums is not None and isinstance(first, tuple):
         starts = first[0]
-        cs = x.copy()
+        if inclusive:  # this row's x counted too
+            cs = x.copy()
+        else:  # each row adds the row before it: the running sum excludes the row itself
+            cs = np.empty_like(x)
+            cs[0] = 0
+            cs[1:] = x[:-1]
         cs[starts[1:]] -= sums[:-1]  # each run starts from zero again
         np.cumsum(cs, out=cs)
-        if not inclusive:  # ``inclusive``: this row's x counted too
-            cs -= x
         return cs
     cs = np.cumsum(x)
     cs -= x  # the sum over every earlier row

@@ -155,6 +155,7 @@ class BatchResult:
     reasons: dict[str, int] = field(default_factory=dict)  # why organisations were handed over: how many
     case_totals: dict[int, list] = field(default_factory=dict)  # fallback organisations: the per-case totals
     identity: bool = False  # one row per event, every event in order: row i is event i
+    _org_sums: tuple | None = None  # (first row, sum of the figures) per organisation, when the run knew them
     _org: np.ndarray | None = None
 
     @property
@@ -312,7 +313,12 @@ class BatchResult:
             out = np.zeros(self.pop.n_orgs, dtype=np.int64)
             counts = (self.eligibility == YES) & self.has
             counts &= (self.kind != KIND[AmountKind.at_least]) & (self.kind != KIND[AmountKind.unknown])
-            m = self.value * counts if not counts.all() else self.value
+            every = bool(counts.all())
+            if every and self._org_sums is not None and self.fallback_rows == 0:
+                starts, sums = self._org_sums  # the run's own per-organisation sums: no second pass
+                out[self.org[starts]] = sums
+                return out
+            m = self.value if every else self.value * counts
             if self.identity:  # row i is event i: the population's runs of organisations
                 starts, _ = self.pop.org_runs()
                 if len(starts):
@@ -459,7 +465,8 @@ def evaluate(
         hand_over(pop.prior_org[netted], "prior_netted")
 
     # once per product / subject: the first row that pays leaves nothing to the later ones
-    once_first = np.zeros(n, dtype=bool)  # the row a later one depends on having been paid
+    any_once = any(cm.measure.once_per is not None for cm in compiled.measures)
+    once_first = np.zeros(n if any_once else 0, dtype=bool)  # the row a later one depends on having been paid
     for cm in compiled.measures:
         scope = cm.measure.once_per
         if scope is None:
@@ -490,7 +497,8 @@ def evaluate(
         value[gone] = 0
         with_later = np.unique(first_pos[later])
         once_first[sel[(sel == first_pos) & np.isin(first_pos, with_later)]] = True
-    candidate = elig != NO
+    if any_once:
+        candidate = elig != NO
 
     # 不重复享受 (excludes) between two plain measures: per subject, the first paid wins
     outcome = np.zeros(n, dtype=np.int8)
@@ -691,6 +699,7 @@ def evaluate(
         one_pass = not (in_caps > 1).any()
     if not one_pass:
         final = base.copy()
+    by_org_sums = None  # (first row, sum) per organisation, when one ceiling over every row gives them
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (reported)
         if outcomes_set:
             gone = among(outcome, (LOST, EXCLUDED))
@@ -717,10 +726,12 @@ def evaluate(
                     continue
             lone = len(caps) == 1 and isinstance(sel, slice) and not contests and all_entering
             if lone:  # one ceiling over every row: the row's award in place, in one clip
-                room = sum_before(key, x, first, bucket_sums, inclusive=True)
-                np.subtract(limit - prior, room, out=room)
-                room += x  # what is left for this row: limit - prior - earlier rows
+                room = sum_before(key, x, first, bucket_sums)  # what earlier rows of the bucket took
+                np.subtract(limit - prior, room, out=room)  # what is left for this row
                 room_row = np.clip(room, 0, current, out=room)
+                if by_org_sums is None and key is org and np.ndim(prior) == 0:
+                    # what each organisation takes in all: its figures up to the room, greedily
+                    by_org_sums = (heads, np.minimum(bucket_sums, max(limit - prior, 0)))
                 continue
             room = sum_before(key, x, first, bucket_sums)  # what earlier rows of the bucket took
             np.subtract(limit - prior, room, out=room)  # what is left for this row
@@ -773,7 +784,7 @@ def evaluate(
         value = np.where(yes_has, final, value) if not yes_has.all() else final
 
     # a once-per row that did not pay after all leaves the later ones open: the per-case engine decides
-    if once_first.any():
+    if any_once and once_first.any():
         hand_over(org[once_first & (outcome == LOST)], "once_per_lost")
 
     # exact figures cut by a ceiling holding a maximum become maxima
@@ -814,6 +825,7 @@ def evaluate(
     )
     result.overlap_of = overlap_of
     result.identity = identity
+    result._org_sums = by_org_sums if one_pass and identity else None
     result.reasons = {k: v for k, v in reasons.items() if v}
     report(0.8, "fallback")
     if per_case is not None:
