@@ -37,6 +37,10 @@ ASSUMPTION = (
 )
 
 
+# with --population FILE: the same reading of the figures, the population being the file's
+FILE_ASSUMPTION = ASSUMPTION.split("人口为")[0] + "人口为人口文件所列的机构与事件（未列的事实按未知处理，不按零计）。"
+
+
 class CostRow(BaseModel):
     measure_id: str
     title: str
@@ -136,7 +140,7 @@ def simulate(
         firms=pop.n_orgs,
         events=pop.n_events,
         rows=rows,
-        assumption=ASSUMPTION,
+        assumption=ASSUMPTION if population_file is None else FILE_ASSUMPTION,
         population_assumptions=ASSUMPTIONS,
         fallback_organisations=base.fallback,
         population_file=population_file.name if population_file is not None else None,

@@ -91,6 +91,7 @@ def test_the_command_reads_the_file_and_refuses_a_bad_one_without_a_result(tmp_p
     assert good.exit_code == 0, good.output
     data = json.loads(good.stdout)
     assert (data["firms"], data["events"], data["population_file"]) == (2, 3, "population.csv")
+    assert "人口文件所列" in data["assumption"] and "合成" not in data["assumption"]
     assert sum(Decimal(r["baseline"]) for r in data["rows"]) > 0
     bad = runner.invoke(
         cli, ["simulate", "--population", str(_file(tmp_path, GOOD.replace("2025-03-01", "3月1日")))]
