@@ -38,7 +38,9 @@ ASSUMPTION = (
 
 
 # with --population FILE: the same reading of the figures, the population being the file's
-FILE_ASSUMPTION = ASSUMPTION.split("人口为")[0] + "人口为人口文件所列的机构与事件（未列的事实按未知处理，不按零计）。"
+FILE_ASSUMPTION = (
+    ASSUMPTION.split("人口为")[0] + "人口为人口文件所列的机构与事件（未列的事实按未知处理，不按零计）。"
+)
 
 
 class CostRow(BaseModel):
