@@ -13,7 +13,9 @@ Run: .venv/bin/python bench/batch_bench.py [--sizes 100000 1000000] [--rounds 5]
      calculating), in a subprocess with OpenFisca's own python (AGPL: kept out of this project),
      when /work/.ofvenv/bin/python (or $OPENFISCA_PYTHON) exists.
    All three must agree (exactly for numpy and batch; OpenFisca in floats, to 1e-6 relative).
-2. The full rule set (every measure of policies/) over a synthetic population of about 1M events
+2. A reform's cost on the calibrated province (each reform of policies/_reforms; seed 0, 2024-2027):
+   generating the population, the baseline and the reform evaluated, cost by measure and year.
+3. The full rule set (every measure of policies/) over a synthetic population of about 1M events
    (engine/batch/synth.py, seed 1): time to generate, to evaluate (fallback included) and to add up
    totals, peak memory (ru_maxrss), and how many organisations and rows took the per-case fallback.
 Results go to bench/README.md by hand.
@@ -38,9 +40,10 @@ import numpy as np
 
 from biopolicy.engine.assess import assess
 from biopolicy.engine.batch import Population, compile_rules, evaluate
-from biopolicy.engine.batch.groups import order_by
+from biopolicy.engine.batch.groups import indices, order_by
 from biopolicy.engine.batch.population import Column, Vocab
 from biopolicy.engine.batch.synth import generate
+from biopolicy.rules.reforms import apply, load_reform
 from biopolicy.rules.schema import Cap, Measure, RuleSet
 from biopolicy.services.calculator import get_calculator
 
@@ -88,7 +91,9 @@ def columns(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rd_fen = np.round(rng.lognormal(mean=16, sigma=1.5, size=n) * 100).astype(np.int64)
     ent = rng.integers(0, n // 10, size=n)
     ent[: n // 10] = np.arange(n // 10)  # every enterprise has at least one project
-    return rd_fen, ent
+    # projects listed enterprise by enterprise, as a database query or a population file gives them;
+    # all three get the same columns (numpy's bincount and OpenFisca do not need the order)
+    return rd_fen, np.sort(ent)
 
 
 def run_numpy(rd_fen: np.ndarray, ent: np.ndarray) -> np.ndarray:
@@ -100,7 +105,8 @@ def run_numpy(rd_fen: np.ndarray, ent: np.ndarray) -> np.ndarray:
 def run_batch(rd_fen: np.ndarray, ent: np.ndarray, rules: RuleSet, catalogue) -> np.ndarray:
     n_ent = int(ent.max()) + 1
     vocab = Vocab()
-    order = order_by(ent)  # events in enterprise order: two linear radix passes
+    sorted_ = bool((ent[1:] >= ent[:-1]).all())  # events must be in enterprise order: sort if not
+    order = slice(None) if sorted_ else order_by(ent)
     day = date(2024, 6, 30).toordinal()
     n = len(ent)
     pop = Population(
@@ -115,14 +121,17 @@ def run_batch(rd_fen: np.ndarray, ent: np.ndarray, rules: RuleSet, catalogue) ->
         product_ids=[],
         product_type=np.zeros(0, np.int32),
         product_class=np.zeros(0, np.int32),
-        event_org=ent[order],
+        event_org=ent[order] if not sorted_ else ent,
         event_ids=None,
-        event_type=np.full(n, vocab.code("clinical_stage_completed"), dtype=np.int32),
-        event_day=np.full(n, day, dtype=np.int64),
-        event_product=np.full(n, -1, dtype=np.int64),
-        event_subject_given=np.full(n, -1, dtype=np.int64),
-        event_subject=np.arange(n, dtype=np.int64),
-        attributes={"rd_investment": Column("num", rd_fen[order], np.ones(n, dtype=bool))},
+        # one value for every project: a read-only column of one value (no copy)
+        event_type=np.broadcast_to(np.int32(vocab.code("clinical_stage_completed")), n),
+        event_day=np.broadcast_to(np.int64(day), n),
+        event_product=np.broadcast_to(np.int64(-1), n),
+        event_subject_given=np.broadcast_to(np.int64(-1), n),
+        event_subject=indices(n),  # each project is its own subject: row i, read only
+        attributes={
+            "rd_investment": Column("num", rd_fen[order] if not sorted_ else rd_fen, np.broadcast_to(True, n))
+        },
     )
     compiled = compile_rules(rules, catalogue)
     return evaluate(pop, compiled).max_obtainable_by_org()
@@ -147,47 +156,51 @@ def med(xs: list[float]) -> float:
     return statistics.median(xs) * 1000
 
 
+def _timed(fn, *args):
+    """(result, wall seconds, CPU seconds of this process)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn(*args)
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
 def one_rule_bench(sizes: list[int], rounds: int) -> None:
     calc = get_calculator()
     rules = one_rule()
     for n in sizes:
         rd_fen, ent = columns(n)
         times: dict[str, list[float]] = {
-            "numpy": [],
-            "batch": [],
-            "openfisca": [],
-            "of_build": [],
-            "of_calc": [],
+            k: [] for k in ("numpy", "batch", "openfisca", "numpy_cpu", "batch_cpu", "openfisca_cpu")
         }
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "columns.npz"
             np.savez(path, rd_fen=rd_fen, ent=ent)
             want = None
             for _ in range(rounds):
-                t0 = time.perf_counter()
-                got_np = run_numpy(rd_fen, ent)
-                times["numpy"].append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                got_batch = run_batch(rd_fen, ent, rules, calc.catalogue)
-                times["batch"].append(time.perf_counter() - t0)
+                got_np, wall, cpu = _timed(run_numpy, rd_fen, ent)
+                times["numpy"].append(wall)
+                times["numpy_cpu"].append(cpu)
+                got_batch, wall, cpu = _timed(run_batch, rd_fen, ent, rules, calc.catalogue)
+                times["batch"].append(wall)
+                times["batch_cpu"].append(cpu)
                 assert np.array_equal(got_np, got_batch), "batch and numpy disagree"
                 of = run_openfisca(path)
                 if of is not None:
-                    times["of_build"].append(of["build"])
-                    times["of_calc"].append(of["calculate"])
                     times["openfisca"].append(of["build"] + of["calculate"])
+                    times["openfisca_cpu"].append(of["build_cpu"] + of["calculate_cpu"])
                     want = of["total"]
             if want is not None:
                 total = float(Decimal(int(got_batch.sum())) / MICRO)
                 assert abs(want - total) <= 1e-6 * total, ("OpenFisca disagrees", want, total)
-        line = f"N={n:>9,} projects, {n // 10:,} enterprises, {rounds} rounds (median ms): "
-        line += f"numpy {med(times['numpy']):8.2f}  batch {med(times['batch']):8.2f}"
-        ratio = med(times["batch"]) / med(times["numpy"])
-        line += f"  batch/numpy {ratio:5.2f}x"
+        line = f"N={n:>9,} projects, {n // 10:,} enterprises, {rounds} rounds, median ms (wall / CPU): "
+        line += f"numpy {med(times['numpy']):.2f} / {med(times['numpy_cpu']):.2f}"
+        line += f"  batch {med(times['batch']):.2f} / {med(times['batch_cpu']):.2f}"
+        line += f"  batch/numpy {med(times['batch']) / med(times['numpy']):.2f}x"
+        line += f" / {med(times['batch_cpu']) / max(med(times['numpy_cpu']), 1e-9):.2f}x"
         if times["openfisca"]:
             line += (
-                f"  OpenFisca {med(times['openfisca']):8.2f} (build {med(times['of_build']):.2f}"
-                f" + calculate {med(times['of_calc']):.2f})  OpenFisca/batch {med(times['openfisca']) / med(times['batch']):5.2f}x"
+                f"  OpenFisca {med(times['openfisca']):.2f} / {med(times['openfisca_cpu']):.2f}"
+                f"  OpenFisca/batch {med(times['openfisca']) / med(times['batch']):.2f}x"
+                f" / {med(times['openfisca_cpu']) / med(times['batch_cpu']):.2f}x"
             )
         else:
             line += "  OpenFisca: not installed (see the docstring)"
@@ -199,10 +212,11 @@ def full_rule_set(events: int, seed: int) -> None:
     t0 = time.perf_counter()
     compiled = compile_rules(calc.rules, calc.catalogue)
     t1 = time.perf_counter()
+    c1 = time.process_time()
     per_unit = generate(calc.rules, calc.catalogue, seed=seed).population.n_events
     synthetic = generate(calc.rules, calc.catalogue, seed=seed, scale=events / per_unit)
     pop = synthetic.population
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
 
     def per_case(case):
         return assess(case, calc.rules, calc.catalogue)
@@ -211,7 +225,7 @@ def full_rule_set(events: int, seed: int) -> None:
     t3 = time.perf_counter()
     cost = result.by_measure_year()
     by_org = result.max_obtainable_by_org()
-    t4 = time.perf_counter()
+    t4, c4 = time.perf_counter(), time.process_time()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"full rule set: {len(calc.rules.measures)} measures, {pop.n_orgs:,} firms, {pop.n_events:,} events,"
@@ -219,8 +233,8 @@ def full_rule_set(events: int, seed: int) -> None:
     )
     print(
         f"  compile {1000 * (t1 - t0):.0f} ms, generate {t2 - t1:.2f} s, evaluate {t3 - t2:.2f} s"
-        f" ({result.rounds} rounds), totals {1000 * (t4 - t3):.0f} ms; evaluate+totals {t4 - t2:.2f} s;"
-        f" peak memory {peak:,.0f} MB"
+        f" ({result.rounds} rounds), totals {1000 * (t4 - t3):.0f} ms; evaluate+totals {t4 - t2:.2f} s"
+        f" (CPU {c4 - c2:.2f} s; generation CPU {c2 - c1:.2f} s); peak memory {peak:,.0f} MB"
     )
     print(
         f"  per-case fallback: {int(result.fallback.sum()):,} organisations, {result.fallback_rows:,} rows"
@@ -232,6 +246,30 @@ def full_rule_set(events: int, seed: int) -> None:
     )
 
 
+def reform_cost() -> None:
+    """Each reform of policies/_reforms on the calibrated province (seed 0, 2024-2027): generate the
+    population, evaluate the baseline and the reformed rules (each compiled), cost by measure and year."""
+    calc = get_calculator()
+    rules, catalogue = calc.rules, calc.catalogue
+    for path in sorted((Path(__file__).resolve().parents[1] / "policies" / "_reforms").glob("*.yaml")):
+        walls, cpus = [], []
+        for _ in range(5):
+            t0, c0 = time.perf_counter(), time.process_time()
+            reform = load_reform(path, rules)
+            pop = generate(rules, catalogue, seed=0, years=(2024, 2027)).population
+            for r in (rules, apply(reform, rules)):
+                result = evaluate(
+                    pop, compile_rules(r, catalogue), lambda case, r=r: assess(case, r, catalogue)
+                )
+                result.by_measure_year()
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        print(
+            f"reform {path.stem}: {pop.n_orgs} firms, {pop.n_events:,} events; generate + baseline + reform,"
+            f" median of 5: wall {statistics.median(walls):.3f} s, CPU {statistics.median(cpus):.3f} s"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
@@ -240,12 +278,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-one-rule", action="store_true")
     parser.add_argument("--skip-full", action="store_true")
+    parser.add_argument("--skip-reform", action="store_true")
     args = parser.parse_args()
     print(
         f"python {sys.version.split()[0]}, numpy {np.__version__}, cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}"
     )
     if not args.skip_one_rule:
         one_rule_bench(args.sizes, args.rounds)
+    if not args.skip_reform:
+        reform_cost()
     if not args.skip_full:
         full_rule_set(args.events, args.seed)
 

@@ -34,18 +34,39 @@ def compute(measure: Measure, s: Situation) -> RawAmount:
     return raw
 
 
-def in_force(spec: AmountSpec, changes: list[DatedValues], day: date) -> tuple[AmountSpec, list[str]]:
+def in_force(
+    spec: AmountSpec, changes: list[DatedValues], day: date, *, present_only: bool = False
+) -> tuple[AmountSpec, list[str]]:
     """The amount with the figures in force on ``day``: every change from on or before it, in date
-    order, overrides the figures it states. Shared with reforms (named dated overlays)."""
+    order, overrides the figures it states. Shared with reforms (named dated overlays): a change
+    made by an overlay (``overlay`` set) applies after the document's own, so a reform's value holds
+    from its date whatever the document changed before. ``present_only``: a change sets only the
+    figures the spec already has (a reform's rate or ceiling laid over every row of an amount table)."""
     said = []
-    for change in sorted(changes, key=lambda c: c.from_):
+    for change in sorted(changes, key=lambda c: (c.overlay is not None, c.from_)):
         if change.from_ > day:
-            break
-        update = {n: getattr(change, n) for n in DATED_FIELDS if getattr(change, n) is not None}
+            continue
+        update = {
+            n: getattr(change, n)
+            for n in DATED_FIELDS
+            if getattr(change, n) is not None and (not present_only or getattr(spec, n) is not None)
+        }
+        if not update:
+            continue
         spec = spec.model_copy(update=update)
         shown = "、".join(_shown(n, v) for n, v in update.items())
-        said.append(f"自 {change.from_} 起适用新的数值：{shown}")
+        if change.overlay is None:
+            said.append(f"自 {change.from_} 起适用新的数值：{shown}")
+        elif change.from_ == date.min:
+            said.append(f"按改革方案“{change.overlay}”适用的数值：{shown}")
+        else:
+            said.append(f"按改革方案“{change.overlay}”，自 {change.from_} 起适用的数值：{shown}")
     return spec, said
+
+
+def change_days(changes: list[DatedValues]) -> list[date]:
+    """The days on which the figures in force can change: between two of them, ``in_force`` gives one spec."""
+    return sorted({c.from_ for c in changes})
 
 
 def _shown(name: str, value: Decimal) -> str:
@@ -60,7 +81,9 @@ def _table(measure: Measure, table: AmountTable, s: Situation) -> RawAmount:
         if verdict.holds is None:
             missing.extend(verdict.missing)
         elif verdict.holds and not missing:
-            raw = _spec(row.amount, s, measure.categories)
+            spec, said = in_force(row.amount, measure.changes, s.event.date, present_only=True)
+            raw = _spec(spec, s, measure.categories)
+            raw.steps[:0] = [(StepCode.worded, {"text": text}) for text in said]
             raw.steps.insert(0, (StepCode.tier, {"label": row.label}))
             return raw
     if missing:

@@ -21,7 +21,7 @@ from biopolicy.domain.assessment import (
 from biopolicy.domain.case import Event
 from biopolicy.domain.money import decimal_str
 from biopolicy.domain.places import covers
-from biopolicy.engine.amounts import compute, top_up_target
+from biopolicy.engine.amounts import compute, in_force, top_up_target
 from biopolicy.engine.conditions import evaluate
 from biopolicy.engine.facts import Situation
 from biopolicy.engine.ledger import PaidAward, PaidLedger
@@ -135,7 +135,8 @@ def _d(value: Decimal | None) -> str | None:
 
 def top_up(w: Work, ledger: PaidLedger) -> None:
     """补足至: the difference up to the figure, net of what the same subject was paid under named measures."""
-    spec = w.measure.amount_specs()[0]
+    # the figures in force on the event's date (worded once, by amounts.compute)
+    spec, _ = in_force(w.measure.amount_specs()[0], w.measure.changes, w.event.date)
     counted = ledger.for_subject_under(w.event.subject_key, spec.net_of, spec.net_of_programmes)
     target = top_up_target(spec, w.situation, w.measure.categories)  # engine/amounts.py: to, or a share
     for text in target.steps:

@@ -1,31 +1,40 @@
 """Reforms: named, dated overlays of values on the rules, written as content (policies/_reforms/*.yaml).
 
-A reform changes values, never the rule language: a shared ceiling's amount, a measure's rate or
-its own ceiling, a measure's or a whole document's in-force window, a measure switched off. It is
-validated like the rules: every id it names must exist, every value must have its type, and every
-problem is a Chinese message naming the file, line and field. ``apply`` returns a new RuleSet; the
-baseline is untouched.
+A reform changes values, never the rule language: a shared ceiling's amount, a measure's rate, its
+own ceiling or its fixed amount, a measure's or a whole document's in-force window, a measure
+switched off. It is validated like the rules: every id it names must exist, every value must have
+its type, and every problem is a Chinese message naming the file, line and field. ``apply``
+returns a new RuleSet; the baseline is untouched.
+
+A reform is the dated-values overlay of the rules (issue 14 §3), not an edit: a measure's rate,
+ceiling or amount becomes a dated value (``DatedValues``, marked with the reform's title) added to
+the measure's own ``changes``, from the change's ``from`` date (every event when none is given).
+Both engines read it through the one function that reads a measure's dated values
+(``engine.amounts.in_force``; the batch engine splits the rows at the same dates), so the
+calculator's trace says which figure came from the reform. Windows (in force, extended, switched
+off from a date) go through the window every engine reads (``RuleSet.window``); a shared
+ceiling's amount is one figure (ceilings carry no dates).
 
     id: xm-clinical-ceilings-2020
     title: 厦门临床试验合计奖励上限恢复为2020年版
     basis: 政策解读：合计奖励上限由原来的3000万元、1400万元提高到6000万元、2600万元
     changes:
       - {cap: xm-2023/m1-clinical-innovative-product, amount: "30000000"}
-      - {measure: xm-2023/m9-headquarters, switched_off: true}
-      - {measure: xm-2023/m1-clinical, rate: "30%"}
+      - {measure: xm-2023/m9-headquarters, switched_off: true, from: 2026-01-01}
+      - {measure: xm-2023/m1-clinical, rate: "30%", from: 2025-01-01}
       - {document: fj-2023-7, in_force: {to: 2027-12-31}}
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from biopolicy.rules.schema import Money, Rate, RuleSet, Window
+from biopolicy.rules.schema import DatedValues, Money, Rate, RuleSet, Window
 
 
 class ReformError(ValueError):
@@ -42,10 +51,11 @@ class Change(BaseModel):
     measure: str | None = None
     cap: str | None = None
     document: str | None = None
+    from_: date | None = Field(default=None, alias="from")  # a measure's new values from this day on
     switched_off: bool | None = None  # the measure pays nothing (not "off": YAML reads that as false)
     rate: Rate | None = None  # every rate of the measure's amount clauses
     ceiling: Money | None = None  # every per-award ceiling (cap) of the measure's amount clauses
-    amount: Money | None = None  # a shared ceiling's amount
+    amount: Money | None = None  # a shared ceiling's amount; a measure's fixed amount (value)
     in_force: Window | None = None
 
     @model_validator(mode="after")
@@ -54,7 +64,7 @@ class Change(BaseModel):
         if len(targets) != 1:
             raise ValueError("每一项应恰好写明 measure、cap、document 之一")
         allowed = {
-            "measure": {"switched_off", "rate", "ceiling", "in_force"},
+            "measure": {"switched_off", "rate", "ceiling", "amount", "in_force"},
             "cap": {"amount"},
             "document": {"in_force"},
         }
@@ -69,6 +79,11 @@ class Change(BaseModel):
         if wrong:
             raise ValueError(
                 f"{targets[0]} 项不能改 {'、'.join(sorted(wrong))}，可改：{'、'.join(sorted(allowed[targets[0]]))}"
+            )
+        if self.from_ is not None and (targets[0] != "measure" or self.in_force is not None):
+            raise ValueError(
+                "from（自某日起适用）只用于措施的 rate、ceiling、amount 或 switched_off；"
+                "共同上限的数额不分日期，有效期请用 in_force 写明起止日期"
             )
         return self
 
@@ -122,33 +137,56 @@ def load_reform(path: Path, rules: RuleSet) -> Reform:
                 problems.append(f"{at}.rate：措施“{change.measure}”的金额没有比例（rate），无法修改")
             if change.ceiling is not None and not any(s.cap is not None for s in specs):
                 problems.append(f"{at}.ceiling：措施“{change.measure}”的金额没有单项上限（cap），无法修改")
+            if change.amount is not None and not any(s.value is not None for s in specs):
+                problems.append(f"{at}.amount：措施“{change.measure}”的金额没有固定数额（value），无法修改")
     if problems:
         raise ReformError(problems)
     return reform
 
 
 def apply(reform: Reform, rules: RuleSet) -> RuleSet:
-    """The rules with the reform's values; a new RuleSet (the baseline's objects are not changed)."""
-    measures = {mid: m.model_copy(deep=True) for mid, m in rules.measures.items()}
-    caps = [c.model_copy(deep=True) for c in rules.caps]
+    """The rules with the reform laid over them; a new RuleSet (the baseline's objects are not changed).
+
+    A measure's rate, ceiling and amount become dated values (``DatedValues`` marked with the
+    reform's title) after the measure's own, read by ``engine.amounts.in_force`` in both engines.
+    """
+    measures = dict(rules.measures)
+    caps = list(rules.caps)
     windows = dict(rules.windows)
     for change in reform.changes:
         if change.measure is not None:
             m = measures[change.measure]
-            doc_id = m.doc_id
-            if change.switched_off:
-                m.in_force = Window.model_validate({"from": date.max, "to": date.max})
+            if m is rules.measures[change.measure]:  # copy on first change: the baseline stays as it is
+                m = measures[change.measure] = m.model_copy(deep=True)
+                m.doc_id = rules.measures[change.measure].doc_id
+            window = rules.window(m) if m.in_force is None else m.in_force
             if change.in_force is not None:
-                m.in_force = change.in_force
-            for spec in m.amount_specs():
-                if change.rate is not None and spec.rate is not None:
-                    spec.rate = change.rate
-                if change.ceiling is not None and spec.cap is not None:
-                    spec.cap = change.ceiling
-            m.doc_id = doc_id
+                window = change.in_force
+            if change.switched_off:
+                if change.from_ is None:  # never in force
+                    window = Window.model_validate({"from": date.max, "to": date.max})
+                else:  # in force until the day before
+                    last = change.from_ - timedelta(days=1)
+                    window = Window.model_validate(
+                        {"from": window.from_, "to": min(window.to, last) if window.to else last}
+                    )
+            if change.in_force is not None or change.switched_off:
+                m.in_force = window
+            figures = {"rate": change.rate, "cap": change.ceiling, "value": change.amount}
+            if any(v is not None for v in figures.values()):
+                dated = DatedValues.model_validate(
+                    {
+                        "from": change.from_ or date.min,
+                        "clauses": m.clauses,
+                        "excerpt": reform.basis or reform.title,
+                        **{k: v for k, v in figures.items() if v is not None},
+                    }
+                )
+                dated._overlay = reform.title
+                m.changes = [*m.changes, dated]
         if change.cap is not None:
-            cap = next(c for c in caps if c.id == change.cap)
-            cap.amount = change.amount
+            i = next(i for i, c in enumerate(caps) if c.id == change.cap)
+            caps[i] = caps[i].model_copy(update={"amount": change.amount})
         if change.document is not None:
             old = windows.get(change.document, Window())
             windows[change.document] = Window.model_validate(
@@ -161,6 +199,9 @@ def apply(reform: Reform, rules: RuleSet) -> RuleSet:
         windows=windows,
         funding=rules.funding,
         version=f"{rules.version}+{reform.id}",
+        skipped=rules.skipped,
+        pruned=rules.pruned,
+        places=rules.places,
     )
 
 

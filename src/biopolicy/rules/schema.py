@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     model_validator,
 )
@@ -272,6 +273,13 @@ class DatedValues(_Strict):
     cap: Money | None = None
     to: Money | None = None
     note: str | None = None
+    # set by a reform (rules/reforms.py apply), never by content: the overlay's title
+    _overlay: str | None = PrivateAttr(default=None)
+
+    @property
+    def overlay(self) -> str | None:
+        """The reform (a named overlay) these values come from; None for a document's own dated values."""
+        return self._overlay
 
     @model_validator(mode="after")
     def _something(self) -> DatedValues:

@@ -52,11 +52,14 @@ from biopolicy.rules.loader import default_policies_dir
 from biopolicy.rules.reforms import Reform, ReformError, apply, load_reform
 from biopolicy.rules.schema import Measure, RuleSet
 from biopolicy.services.calculator import Calculator, get_calculator
+from biopolicy.services.population_file import PopulationFileError, read_population
 
 __all__ = [
     "ASSUMPTION",
     "DEFAULT_GRANT_RATE",
+    "FILE_NOTE",
     "FIELD_LABELS",
+    "PopulationFileError",
     "BudgetLine",
     "CostLine",
     "CostRow",
@@ -84,6 +87,8 @@ SYNTHETIC = (
     "人口为按《福州市生物医药产业发展规划》公布数据校准的合成企业群体（全省282家规上企业、营业收入851亿元、"
     "2032个药品批文），其余比例为本平台的假设（逐项列于结果中）。"
 )
+# with --population FILE: the same reading of the figures, the population being the file's
+FILE_NOTE = "人口为人口文件所列的机构与成果（文件未列的事实按未知处理，不按零计）。"
 DATABASE = (
     "人口为数据库中登记的机构及其产品：成果取自在研在审清单的里程碑（已完成的按完成日，计划中的按计划日）"
     "和申报记录中的成果，已获奖励（台账）作为此前奖励计入上限；测算期内申报所得的奖励不重复计入。"
@@ -365,6 +370,7 @@ class Simulation(BaseModel):
     population_assumption_lines: list[str] = []  # the same, in Chinese, for the page and the workbook
     skipped: list[str] = []  # organisations of the database left out, and why
     fallback_organisations: int  # assessed by the per-case engine (baseline run)
+    population_file: str | None = None  # the file's name, when the population was read from one
     # what the cost leaves out for want of facts (eligibility open, or a 就高从优 side the department sets):
     # what it could add at most, a rough bound (not in the cost)
     open_baseline: Yuan = Decimal(0)
@@ -446,6 +452,9 @@ Cells = dict[
 
 
 @dataclass
+Progress = Callable[[float, str], None]
+
+
 class _Run:
     cells: Cells
     fallback: int
@@ -497,8 +506,30 @@ def _open_by_year(result, pop: Population) -> dict[int, int]:
     return out
 
 
-def _run(pop: Population, rules: RuleSet, catalogue) -> _Run:
-    result = evaluate(pop, compile_rules(rules, catalogue), lambda case: assess(case, rules, catalogue))
+# the batch run's stages (engine/batch/run.py progress codes), as the progress bar says them
+STAGE_LABELS = {
+    "measures": "正在逐项判定措施",
+    "ceilings": "正在计算共同上限与就高从优",
+    "fallback": "正在逐户复核特殊情形",
+    "done": "正在汇总",
+}
+
+
+def _scaled(progress: Progress | None, low: float, high: float, prefix: str):  # noqa: ANN202
+    """The batch run's ``(share, stage)`` mapped into ``low..high`` of the whole, with words."""
+    if progress is None:
+        return None
+
+    def report(share: float, stage: str) -> None:
+        progress(low + (high - low) * min(max(share, 0.0), 1.0), prefix + STAGE_LABELS.get(stage, stage))
+
+    return report
+
+
+def _run(pop: Population, rules: RuleSet, catalogue, progress=None) -> _Run:  # noqa: ANN001
+    result = evaluate(
+        pop, compile_rules(rules, catalogue), lambda case: assess(case, rules, catalogue), progress=progress
+    )
     r, y, e, m, least = result.contributions()
     measures = result.compiled.measures
     mi = result.measure[r].astype(np.int64)
@@ -549,7 +580,6 @@ CACHE_SIZE = 16
 # at most two runs at once: each takes a core, and the machine has two
 _running = threading.BoundedSemaphore(2)
 
-Progress = Callable[[float, str], None]
 
 
 def _no_progress(fraction: float, stage: str) -> None:
@@ -567,10 +597,11 @@ def _compute(
         progress(0.05, "正在生成人口")
         pop, skipped = pop_of()
         progress(0.25, "正在按现行规则测算")
-        base = _run(pop, rules, catalogue)
+        high = 0.6 if reformed is not None else 0.95
+        base = _run(pop, rules, catalogue, _scaled(progress, 0.25, high, "现行规则："))
         if reformed is not None:
             progress(0.6, "正在按改革方案测算")
-            new = _run(pop, reformed, catalogue)
+            new = _run(pop, reformed, catalogue, _scaled(progress, 0.6, 0.95, "改革方案："))
         else:
             new = base
         progress(0.95, "正在汇总")
@@ -632,8 +663,11 @@ def simulate(
     seed: int = 0,
     years: tuple[int, int] = (2024, 2027),
     grant_rate: Decimal = DEFAULT_GRANT_RATE,
+    population_file: Path | None = None,
+    progress: Progress = _no_progress,
 ) -> Simulation:
-    """The command line's use case: a reform file (any path), the synthetic population by seed."""
+    """The command line's use case: a reform file (any path), the synthetic population by seed or the
+    population of a CSV file (services/population_file.py); ``progress(share, words)`` as it goes."""
     calc = get_calculator()
     rules, catalogue = calc.rules, calc.catalogue
     reform = load_reform(reform_file, rules) if reform_file is not None else None
@@ -646,10 +680,21 @@ def simulate(
     )
 
     def pop_of() -> tuple[Population, list[str]]:
+        if population_file is not None:
+            return read_population(population_file, rules, catalogue, dt.date(years[1], 12, 31)), []
         return generate(rules, catalogue, seed=seed, years=years).population, []
 
-    raw = _compute(pop_of, rules, apply(reform, rules) if reform else None, catalogue, _no_progress)
-    return _tables(raw, inp, reform, rules, budget_for, catalogue)
+    raw = _compute(pop_of, rules, apply(reform, rules) if reform else None, catalogue, progress)
+    progress(1.0, "完成")
+    result = _tables(raw, inp, reform, rules, budget_for, catalogue)
+    if population_file is not None:
+        result.population_file = population_file.name
+        result.population_label = f"人口文件 {population_file.name}"
+        result.population_note = FILE_NOTE
+        result.assumption = ASSUMPTION + FILE_NOTE
+        result.population_assumptions = {}
+        result.population_assumption_lines = []
+    return result
 
 
 # ---------------------------------------------------------------- tables

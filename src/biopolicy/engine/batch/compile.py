@@ -53,6 +53,11 @@ class Rows:
     catalogue: Catalogue
     event_type: str
     events: np.ndarray  # event indices
+    whole: bool = False  # events is every event of the population, in order: columns are read without a copy
+
+    def take(self, column: np.ndarray) -> np.ndarray:
+        """An event column over these rows (the column itself when the rows are every event)."""
+        return column if self.whole else column[self.events]
 
     def fact(self, path: str) -> tuple[str, np.ndarray, np.ndarray]:
         """(storage, values, present) of a fact over these rows."""
@@ -62,15 +67,15 @@ class Rows:
             spec = self.catalogue.events[self.event_type].attributes.get(name)
             if spec is None:
                 if name == "date":
-                    return "day", pop.event_day[ev], np.ones(len(ev), dtype=bool)
+                    return "day", self.take(pop.event_day), np.ones(len(ev), dtype=bool)
                 raise Unsupported(f"fact {path}")
             storage = storage_of(spec.type)
             col = pop.column(name, storage)
             if col is None:
                 return storage, np.zeros(len(ev), dtype=np.int64), np.zeros(len(ev), dtype=bool)
-            return storage, col.values[ev], col.present[ev]
+            return storage, self.take(col.values), self.take(col.present)
         if root == "product":
-            p = pop.event_product[ev]
+            p = self.take(pop.event_product)
             has = p >= 0
             safe = np.where(has, p, 0)
             if name == "type":
@@ -81,7 +86,7 @@ class Rows:
                 return "code", values, has & (values >= 0)
             raise Unsupported(f"fact {path}")
         if root == "applicant":
-            org = pop.event_org[ev]
+            org = self.take(pop.event_org)
             arrays = {
                 "kind": pop.org_kind,
                 "province": pop.org_province,
@@ -160,15 +165,19 @@ def _test(
             raise Unsupported(f"{op} on a {storage} fact")
         ops = operand if isinstance(operand, list) else [operand]
         if within_class:  # a registration class includes its sub-classes: "1" holds for "1.1"
-            codes = np.array(_class_codes(vocab, ops), dtype=np.int64)
+            key = ("classes", tuple(str(o) for o in ops), len(vocab.values))  # the vocabulary only grows
+            cache = r.pop._cache
+            if key not in cache:
+                cache[key] = _class_codes(vocab, ops)
+            codes = cache[key]
         else:
-            codes = np.array([vocab.find(o) for o in ops], dtype=np.int64)
-        hit = np.isin(values, codes)
+            codes = [vocab.find(o) for o in ops]
+        hit = _among(values, codes)
         return ~hit if op in ("ne", "not_in") else hit
     if op == "within_years":
         if storage != "day":
             return np.zeros(len(values), dtype=bool)
-        day = r.pop.event_day[r.events]
+        day = r.take(r.pop.event_day)
         return (values <= day) & (day <= add_years(values, int(operand)))
     if storage != "num":
         raise Unsupported(f"{op} on a {storage} fact")
@@ -180,6 +189,16 @@ def _test(
         "lt": lambda: values < ceil,
         "lte": lambda: values <= floor,
     }[op]()
+
+
+def _among(values: np.ndarray, codes: list[int]) -> np.ndarray:
+    """``np.isin`` for a handful of codes: one comparison each, no sort."""
+    if len(codes) > 8:
+        return np.isin(values, np.array(codes, dtype=np.int64))
+    out = np.zeros(len(values), dtype=bool)
+    for c in codes:
+        out |= values == c
+    return out
 
 
 def _class_codes(vocab, classes: list[Any]) -> list[int]:
@@ -229,7 +248,7 @@ def spec_amount(spec: AmountSpec, r: Rows) -> Raw:
     missing = np.zeros(n, dtype=bool)
     raw = Raw(kind, value, has, ceiling_only, missing)
     todo = np.ones(n, dtype=bool)
-    multiplier = np.ones(n, dtype=np.int64)
+    multiplier = None
     if spec.per is not None:
         storage, counts, present = r.fact(spec.per)
         if storage != "num":
@@ -256,26 +275,29 @@ def spec_amount(spec: AmountSpec, r: Rows) -> Raw:
         if storage != "num":
             raise Unsupported("rate of a non-numeric fact")
         rate = rate_e4(spec.effective_rate)
+        np.multiply(base, rate, out=value)  # fen × rate/10,000 = micro-yuan
+        if cap is not None:
+            np.minimum(value, cap, out=value)
+        if multiplier is None and present.all():  # every row has its base: nothing is missing
+            has[:] = True
+            return _headroom(spec, r, raw)
         gone = todo & ~present
         missing |= gone
+        ok = todo & present
+        value *= ok
+        has |= ok
         if spec.kind == AmountKind.at_most and cap is not None:
             value[gone] = cap
             has |= gone
             ceiling_only |= gone
         else:
             kind[gone] = K[AmountKind.unknown]
-        ok = todo & present
-        figure = base * rate  # fen × rate/10,000 = micro-yuan
-        if cap is not None:
-            figure = np.minimum(figure, cap)
-        value[ok] = figure[ok]
-        has |= ok
         return _headroom(spec, r, raw)
     if spec.value is not None:
-        figure = micro(spec.value) * multiplier
+        figure = micro(spec.value) * (1 if multiplier is None else multiplier)
         if cap is not None:
             figure = np.minimum(figure, cap)
-        value[todo] = figure[todo]
+        value[todo] = figure if multiplier is None else figure[todo]
         has |= todo
         return _headroom(spec, r, raw)
     value[todo] = cap

@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+_INDICES = np.zeros(0, dtype=np.int64)
+
+
+def indices(n: int) -> np.ndarray:
+    """``np.arange(n)`` as a read-only view of one buffer kept by the process (grown when needed):
+    "row i is event i" costs no allocation per run. Writing to it raises."""
+    global _INDICES
+    if len(_INDICES) < n:
+        _INDICES = np.arange(max(n, 2 * len(_INDICES)), dtype=np.int64)
+        _INDICES.flags.writeable = False
+    return _INDICES[:n]
+
 
 def run_starts(keys: np.ndarray) -> np.ndarray:
     """For sorted keys, the index where each element's run of equal keys starts."""
@@ -15,17 +27,52 @@ def run_starts(keys: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(starts, np.arange(n), 0))
 
 
-def sum_before(groups: np.ndarray, x: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
+def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted keys: (start index, length) of each run of equal keys."""
+    n = len(keys)
+    if n == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z
+    change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    starts = np.concatenate(([0], change))
+    lengths = np.diff(np.concatenate((starts, [n])))
+    return starts, lengths
+
+
+def sum_before(
+    groups: np.ndarray, x: np.ndarray, first=None, sums: np.ndarray | None = None, inclusive: bool = False
+) -> np.ndarray:
     """For rows sorted by group (then order): the sum of x over the earlier rows of the same group.
 
-    ``first``: ``run_starts(groups)``, when the caller keeps it across calls.
+    ``first``: ``runs(groups)`` (or ``run_starts(groups)``), when the caller keeps it across calls;
+    ``sums``: with runs, each run's sum of x (``np.add.reduceat(x, starts)``) when the caller has it:
+    the running sum then restarts at each run without a per-row offset array.
     """
     if len(x) == 0:
         return x.copy()
-    cs = np.cumsum(x)
     if first is None:
-        first = run_starts(groups)
-    return (cs - x) - (cs[first] - x[first])
+        first = runs(groups)
+    if sums is not None and isinstance(first, tuple):
+        starts = first[0]
+        if inclusive:  # this row's x counted too
+            cs = x.copy()
+        else:  # each row adds the row before it: the running sum excludes the row itself
+            cs = np.empty_like(x)
+            cs[0] = 0
+            cs[1:] = x[:-1]
+        cs[starts[1:]] -= sums[:-1]  # each run starts from zero again
+        np.cumsum(cs, out=cs)
+        return cs
+    cs = np.cumsum(x)
+    cs -= x  # the sum over every earlier row
+    if isinstance(first, tuple):  # (starts, lengths): each run's offset, repeated over the run
+        starts, lengths = first
+        if len(starts) == 1:
+            return cs
+        cs -= np.repeat(cs[starts], lengths)
+        return cs
+    cs -= cs[first]
+    return cs
 
 
 def first_of_runs(groups: np.ndarray) -> np.ndarray:
@@ -36,13 +83,14 @@ def first_of_runs(groups: np.ndarray) -> np.ndarray:
 
 
 def group_sums(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(unique keys, int64 sums), exact (no float weights)."""
+    """(unique keys, int64 sums), exact (no float weights); no sort when the keys are sorted already."""
     if len(keys) == 0:
         return keys[:0], values[:0]
-    order = np.argsort(keys, kind="stable")
-    k, v = keys[order], values[order]
-    starts = np.nonzero(first_of_runs(k))[0]
-    return k[starts], np.add.reduceat(v, starts)
+    if len(keys) > 1 and not bool((keys[1:] >= keys[:-1]).all()):
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+    starts = np.nonzero(first_of_runs(keys))[0]
+    return keys[starts], np.add.reduceat(values, starts)
 
 
 def lookup(keys: np.ndarray, sums: np.ndarray, wanted: np.ndarray) -> np.ndarray:

@@ -105,6 +105,16 @@ class Population:
     inexact: np.ndarray | None = None
     subject_keys: list[tuple[int, str]] = field(default_factory=list)  # subject code -> (org, key)
     sources: list[Case] | None = None  # the cases it was built from, when it was (exact to the last digit)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)  # derived columns, made once
+
+    def org_runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(first event, number of events) of each organisation with events, in order; made once."""
+        if "org_runs" not in self._cache:
+            counts = np.bincount(self.event_org, minlength=self.n_orgs)  # events are in organisation order
+            starts = np.cumsum(counts) - counts
+            some = counts > 0
+            self._cache["org_runs"] = (starts[some], counts[some])
+        return self._cache["org_runs"]
 
     @property
     def n_orgs(self) -> int:

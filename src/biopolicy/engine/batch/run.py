@@ -20,6 +20,7 @@ Money is int64 micro-yuan (compile.MICRO). Nothing here does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -39,6 +40,7 @@ from biopolicy.domain.assessment import (
 )
 from biopolicy.domain.events import Catalogue
 from biopolicy.domain.places import covers
+from biopolicy.engine.amounts import change_days, in_force
 from biopolicy.engine.batch.compile import (
     KINDS,
     MICRO,
@@ -55,9 +57,10 @@ from biopolicy.engine.batch.groups import (
     among,
     first_of_runs,
     group_sums,
+    indices,
     lookup,
-    run_starts,
     run_starts_pair,
+    runs,
     sum_before,
 )
 from biopolicy.engine.batch.population import Population
@@ -90,6 +93,7 @@ class Compiled:
     measures: list[CompiledMeasure]
     index: dict[str, int]
     cap_when: dict[str, object]
+    windows: list = field(default_factory=list)  # each measure's in-force window, by index
 
 
 def compile_rules(rules: RuleSet, catalogue: Catalogue) -> Compiled:
@@ -101,11 +105,21 @@ def compile_rules(rules: RuleSet, catalogue: Catalogue) -> Compiled:
             if isinstance(m.amount, AmountTable):
                 cm.table = [(condition(r.when, m.categories), r.amount) for r in m.amount.table]
             for spec in m.amount_specs():
+                if spec.cap_raise is not None or spec.net_of_facts:
+                    raise Unsupported("a raised ceiling or a top-up net of facts")
+                if spec.kind == AmountKind.top_up and (spec.to is None or m.changes):
+                    raise Unsupported("a top-up to a share of a base")
                 for v in (spec.value, spec.cap, spec.to):
                     if v is not None:
                         micro(v)
                 if spec.effective_rate is not None:
                     rate_e4(spec.effective_rate)
+            for change in m.changes:  # dated values (a reform's too): the figures must fit as well
+                for v in (change.value, change.cap, change.to):
+                    if v is not None:
+                        micro(v)
+                if change.rate is not None:
+                    rate_e4(change.rate)
             if m.instalments:
                 for share in m.instalments.shares:
                     rate_e4(share)
@@ -113,7 +127,10 @@ def compile_rules(rules: RuleSet, catalogue: Catalogue) -> Compiled:
             cm.error = str(exc)
         out.append(cm)
     cap_when = {c.id: condition(c.when, {}) for c in rules.caps if c.when is not None}
-    return Compiled(rules, catalogue, out, {mid: i for i, mid in enumerate(rules.measures)}, cap_when)
+    windows = [rules.window(cm.measure) for cm in out]
+    return Compiled(
+        rules, catalogue, out, {mid: i for i, mid in enumerate(rules.measures)}, cap_when, windows
+    )
 
 
 @dataclass
@@ -137,12 +154,14 @@ class BatchResult:
     exact_values: dict[int, Decimal] = field(default_factory=dict)  # fallback rows finer than micro-yuan
     reasons: dict[str, int] = field(default_factory=dict)  # why organisations were handed over: how many
     case_totals: dict[int, list] = field(default_factory=dict)  # fallback organisations: the per-case totals
+    identity: bool = False  # one row per event, every event in order: row i is event i
+    _org_sums: tuple | None = None  # (first row, sum of the figures) per organisation, when the run knew them
     _org: np.ndarray | None = None
 
     @property
     def org(self) -> np.ndarray:
         if self._org is None:
-            self._org = self.pop.event_org[self.event]
+            self._org = self.pop.event_org if self.identity else self.pop.event_org[self.event]
         return self._org
 
     def amount(self, row: int) -> Decimal | None:
@@ -263,7 +282,9 @@ class BatchResult:
             top = np.where(no_max, -1, g_v)
             sure = np.where(g_exact, g_v, 0)
             floor = np.where(g_exact | (self.has[g_r] & (g_k == KIND[AmountKind.at_least])), g_v, 0)
-            key = (self.overlap_of[g_r] * (len(self.pop.event_day) + 1) + self.event[g_r]) * 10_000 + g_y
+            key = (
+                self.overlap_of[g_r].astype(np.int64) * (len(self.pop.event_day) + 1) + self.event[g_r]
+            ) * 10_000 + g_y
             order = np.lexsort((-top, key))
             key, g_r, g_y = key[order], g_r[order], g_y[order]
             top, sure, floor, no_max = top[order], sure[order], floor[order], no_max[order]
@@ -287,6 +308,25 @@ class BatchResult:
 
     def max_obtainable_by_org(self) -> np.ndarray:
         """Each organisation's most obtainable over all years, micro-yuan, int64."""
+        simple = not any(cm.measure.instalments for cm in self.compiled.measures) and not self.outcome.any()
+        if simple:  # every row adds its own figure (no instalment, no overlap): one group-wise sum per org
+            out = np.zeros(self.pop.n_orgs, dtype=np.int64)
+            counts = (self.eligibility == YES) & self.has
+            counts &= (self.kind != KIND[AmountKind.at_least]) & (self.kind != KIND[AmountKind.unknown])
+            every = bool(counts.all())
+            if every and self._org_sums is not None and self.fallback_rows == 0:
+                starts, sums = self._org_sums  # the run's own per-organisation sums: no second pass
+                out[self.org[starts]] = sums
+                return out
+            m = self.value if every else self.value * counts
+            if self.identity:  # row i is event i: the population's runs of organisations
+                starts, _ = self.pop.org_runs()
+                if len(starts):
+                    out[self.org[starts]] = np.add.reduceat(m, starts)
+                return out
+            keys, sums = group_sums(self.org, m)  # rows are in organisation order: no sort
+            out[keys] = sums
+            return out
         r, _, _, m, _ = self.contributions()
         out = np.zeros(self.pop.n_orgs, dtype=np.int64)
         keys, sums = group_sums(self.org[r], m)
@@ -327,9 +367,21 @@ class BatchResult:
 # ---------------------------------------------------------------- evaluation
 
 
-def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
-    """Every measure over every event of ``pop``; ``per_case(case)`` assesses a fallback organisation."""
+Progress = Callable[[float, str], None]  # (share done, 0..1; stage code: measures, ceilings, fallback, done)
+
+
+def evaluate(
+    pop: Population, compiled: Compiled, per_case=None, progress: Progress | None = None
+) -> BatchResult:
+    """Every measure over every event of ``pop``; ``per_case(case)`` assesses a fallback organisation.
+
+    ``progress(share, stage)``, when given, is called as the run goes (a progress bar on the CLI and
+    the page): ``measures`` while judging the measures (to 60%), ``ceilings`` while settling
+    ceilings and overlaps (to 80%), ``fallback`` while the per-case engine takes organisations, and
+    ``done``.
+    """
     rules, catalogue = compiled.rules, compiled.catalogue
+    report = progress or (lambda share, stage: None)
     covered_by = _places(pop, compiled)
     covered = np.zeros(pop.n_orgs, dtype=bool)
     for mask in covered_by.values():
@@ -346,13 +398,21 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
             fallback[fresh] = True
 
     parts = []
+    all_covered = bool(covered.all())
     for cm in compiled.measures:
+        report(0.6 * cm.index / max(len(compiled.measures), 1), "measures")
         code = pop.vocab.find(cm.measure.event)
-        events = np.nonzero(pop.event_type == code)[0]
-        events = events[covered[pop.event_org[events]]]
+        of_type = pop.event_type == code
+        whole = all_covered and bool(of_type.all())
+        if whole:
+            events = indices(pop.n_events)  # read only: row i is event i
+        else:
+            events = np.nonzero(of_type)[0]
+            if not all_covered:
+                events = events[covered[pop.event_org[events]]]
         if len(events) == 0:
             continue
-        rows = Rows(pop, catalogue, cm.measure.event, events)
+        rows = Rows(pop, catalogue, cm.measure.event, events, whole=whole)
         if cm.error is None:
             try:
                 parts.append((cm.index, events, *_judge(cm, rows, covered_by[cm.measure.id], compiled)))
@@ -367,19 +427,25 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         )
     if not parts:
         return _empty(pop, compiled, covered, fallback)
-    measure = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in parts])
-    event = np.concatenate([p[1] for p in parts])
-    # processing order: events in order, then measures in rule order (parts are in rule order already)
-    order = np.argsort(event, kind="stable") if len(parts) > 1 else np.arange(len(event))
-    measure, event = measure[order], event[order]
-    elig = np.concatenate([p[2] for p in parts])[order]
-    kind = np.concatenate([p[3] for p in parts])[order]
-    value = np.concatenate([p[4] for p in parts])[order]
-    has = np.concatenate([p[5] for p in parts])[order]
-    ceiling_only = np.concatenate([p[6] for p in parts])[order]
-    org = pop.event_org[event]
+    present_measures = {p[0] for p in parts}
+    if len(parts) == 1:  # one measure: its rows are in processing order already
+        _, event, elig, kind, value, has, ceiling_only = parts[0]
+        measure = np.broadcast_to(np.int64(parts[0][0]), len(event))  # one value, read only
+    else:
+        measure = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in parts])
+        event = np.concatenate([p[1] for p in parts])
+        # processing order: events in order, then measures in rule order (parts are in rule order already)
+        order = np.argsort(event, kind="stable")
+        measure, event = measure[order], event[order]
+        elig = np.concatenate([p[2] for p in parts])[order]
+        kind = np.concatenate([p[3] for p in parts])[order]
+        value = np.concatenate([p[4] for p in parts])[order]
+        has = np.concatenate([p[5] for p in parts])[order]
+        ceiling_only = np.concatenate([p[6] for p in parts])[order]
+    # every event once, in order: event columns are read without a gather
+    identity = len(parts) == 1 and len(event) == pop.n_events  # sorted, unique: 0 .. n_events - 1
+    org = pop.event_org if identity else pop.event_org[event]
     n = len(event)
-    pos = np.arange(n)
     candidate = elig != NO
 
     # organisations the columns do not take: together sides, awards prior to an event netted in its overlap
@@ -399,7 +465,8 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         hand_over(pop.prior_org[netted], "prior_netted")
 
     # once per product / subject: the first row that pays leaves nothing to the later ones
-    once_first = np.zeros(n, dtype=bool)  # the row a later one depends on having been paid
+    any_once = any(cm.measure.once_per is not None for cm in compiled.measures)
+    once_first = np.zeros(n if any_once else 0, dtype=bool)  # the row a later one depends on having been paid
     for cm in compiled.measures:
         scope = cm.measure.once_per
         if scope is None:
@@ -419,9 +486,9 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         sel, key = _by_key(sel, key)
         adder = (elig[sel] == YES) & has[sel]
         heads = first_of_runs(key)
-        first_pos = np.minimum.reduceat(np.where(adder, pos[sel], BIG), np.nonzero(heads)[0])
+        first_pos = np.minimum.reduceat(np.where(adder, sel, BIG), np.nonzero(heads)[0])
         first_pos = first_pos[np.cumsum(heads) - 1]
-        later = pos[sel] > first_pos
+        later = sel > first_pos
         fails = later | np.isin(key, prior_keys)
         gone = sel[fails]
         elig[gone] = NO
@@ -429,13 +496,15 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         has[gone] = False
         value[gone] = 0
         with_later = np.unique(first_pos[later])
-        once_first[sel[(pos[sel] == first_pos) & np.isin(first_pos, with_later)]] = True
-    candidate = elig != NO
+        once_first[sel[(sel == first_pos) & np.isin(first_pos, with_later)]] = True
+    if any_once:
+        candidate = elig != NO
 
     # 不重复享受 (excludes) between two plain measures: per subject, the first paid wins
     outcome = np.zeros(n, dtype=np.int8)
-    overlap_of = np.full(n, -1, dtype=np.int64)  # the overlap a row's outcome comes from
-    subject = pop.event_subject[event]
+    # the overlap a row's outcome comes from (-1: none); one byte a row while there are few overlaps
+    overlap_of = np.full(n, -1, dtype=np.int8 if len(rules.overlaps) < 127 else np.int16)
+    subject = pop.event_subject if identity else pop.event_subject[event]
     for oi, o in enumerate(rules.overlaps):
         if o.kind != OverlapKind.excludes:
             continue
@@ -468,10 +537,10 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         )
         entering = (elig[sel] == YES) & has[sel] & ~by_prior
         heads = first_of_runs(key)
-        first = np.minimum.reduceat(np.where(entering, pos[sel], BIG), np.nonzero(heads)[0])
+        first = np.minimum.reduceat(np.where(entering, sel, BIG), np.nonzero(heads)[0])
         first = first[np.cumsum(heads) - 1]
         first_measure = np.where(first < BIG, measure[np.minimum(first, n - 1)], -1)
-        excluded = by_prior | ((pos[sel] > first) & (measure[sel] != first_measure))
+        excluded = by_prior | ((sel > first) & (measure[sel] != first_measure))
         gone = sel[excluded]
         outcome[gone] = EXCLUDED
         overlap_of[gone] = oi
@@ -556,43 +625,70 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
             )
 
     # ceilings: each cap's rows, sorted once by bucket then order
+    report(0.6, "ceilings")
     caps = []
-    day = pop.event_day[event]
-    year = _years(day)
+    day = pop.event_day if identity else pop.event_day[event]
+    span = _years(np.array([day.min(), day.max()])) if n else np.zeros(2, dtype=np.int64)
+    one_year = bool(span[0] == span[1])
+    year = None if one_year else _years(day)
+    everything = slice(None)
     for cap in rules.caps:
         members = [compiled.index[m] for m in cap.measures if m in compiled.index]
-        sel = np.nonzero(among(measure, members))[0]
-        if cap.id in compiled.cap_when and len(sel):
-            t, u = _cap_when(compiled.cap_when[cap.id], pop, catalogue, event, measure, sel, compiled)
-            sel = sel[t | u]
-        if cap.scope == CapScope.product:
-            key = pop.event_product[event[sel]]
-        elif cap.scope == CapScope.subject:
-            key = subject[sel]
-        elif cap.scope == CapScope.subject_year:
-            key = subject[sel] * 10_000 + year[sel]
-        elif cap.scope == CapScope.applicant_year:
-            key = org[sel] * 10_000 + year[sel]
+        if cap.id not in compiled.cap_when and present_measures <= set(members):
+            sel = everything  # every row is under this ceiling: no gathers
         else:
-            key = org[sel]
-        sel, key = sel[key >= 0], key[key >= 0]
-        sel, key = _by_key(sel, key)
+            sel = np.nonzero(among(measure, members))[0]
+            if cap.id in compiled.cap_when and len(sel):
+                t, u = _cap_when(compiled.cap_when[cap.id], pop, catalogue, event, measure, sel, compiled)
+                sel = sel[t | u]
+            if len(sel) == 0:
+                continue
+        if cap.scope in (CapScope.applicant_year, CapScope.applicant):
+            # rows are in (organisation, date) order: these keys are sorted as they come
+            by_year = cap.scope == CapScope.applicant_year and year is not None
+            key = org if isinstance(sel, slice) else org[sel]  # the column itself: no copy
+            if by_year:
+                key = key * 10_000 + year[sel]
+        else:
+            if cap.scope == CapScope.product:
+                key = (pop.event_product if identity else pop.event_product[event])[sel]
+            elif cap.scope == CapScope.subject:
+                key = subject[sel]
+            else:
+                key = subject[sel] * 10_000 + (_years(day) if year is None else year)[sel]
+            if isinstance(sel, slice):
+                sel = np.arange(n)
+            sel, key = sel[key >= 0], key[key >= 0]
+            sel, key = _by_key(sel, key)
+        prior = 0
         pm = np.isin(prior_midx, members)
-        pkey = _bucket(
-            cap.scope,
-            pop.prior_org[pm],
-            _years(pop.prior_day[pm]),
-            pop.prior_bproduct[pm],
-            pop.prior_subject[pm],
-        )
-        pk, ps = group_sums(pkey[pkey >= 0], pop.prior_amount[pm][pkey >= 0] * (MICRO // 100))
+        if pm.any():
+            pkey = _bucket(
+                cap.scope,
+                pop.prior_org[pm],
+                _years(pop.prior_day[pm]),
+                pop.prior_bproduct[pm],
+                pop.prior_subject[pm],
+            )
+            if cap.scope == CapScope.applicant_year and year is None:
+                pkey = np.where(
+                    _years(pop.prior_day[pm]) == _years(day[:1])[0], pop.prior_org[pm], -1
+                )  # keys are organisations: only the prior awards of the rows' one year count
+            pk, ps = group_sums(pkey[pkey >= 0], pop.prior_amount[pm][pkey >= 0] * (MICRO // 100))
+            if len(pk):
+                prior = lookup(pk, ps, key)
         limit = micro(cap.amount)
-        prior = np.minimum(lookup(pk, ps, key), limit)
-        ev_first = run_starts_pair(key, event[sel])  # rows of one event see the same ledger (peek)
-        caps.append((cap, sel, key, prior, limit, ev_first, run_starts(key)))
+        prior = np.minimum(prior, limit)
+        ev_first = None
+        if contests:  # rows of one event see the same ledger (peek)
+            ev_first = run_starts_pair(key, event[sel])
+        by_org = isinstance(sel, slice) and identity and key is org
+        caps.append((cap, sel, key, prior, limit, ev_first, pop.org_runs() if by_org else runs(key)))
 
-    base = np.where(has, value, 0)
-    final = base.copy()
+    outcomes_set = bool(outcome.any())
+    yes_has = (elig == YES) & has
+    base = value if yes_has.all() else np.where(has, value, 0)
+    final = base
     rounds = 0
     # with no contest and no row under two ceilings, one pass is the sequential answer
     one_pass = not contests
@@ -601,21 +697,65 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         for _cap, sel, *_ in caps:
             in_caps[sel] += 1
         one_pass = not (in_caps > 1).any()
+    if not one_pass:
+        final = base.copy()
+    by_org_sums = None  # (first row, sum) per organisation, when one ceiling over every row gives them
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (reported)
-        entering = (elig == YES) & has & ~among(outcome, (LOST, EXCLUDED))
-        current = np.where(among(outcome, (LOST, EXCLUDED)), 0, base)
-        room_row = np.full(n, BIG)
+        if outcomes_set:
+            gone = among(outcome, (LOST, EXCLUDED))
+            entering = yes_has & ~gone
+            current = np.where(gone, 0, base)
+        else:
+            entering, current = yes_has, base
+        all_entering = bool(entering.all())
+        room_row = None
         room_event = np.full(n, BIG) if contests else None  # the ledger before each event: for peek
         for _cap, sel, key, prior, limit, ev_first, first in caps:
-            x = np.where(entering[sel], np.minimum(final[sel], limit), 0)
-            before = sum_before(key, x, first)
-            room = np.maximum(limit - prior - before, 0)
-            room_row[sel] = np.minimum(room_row[sel], room)  # a row is once in a cap's rows
+            x = final[sel]
+            if not all_entering:
+                x = np.minimum(x, limit) * entering[sel]
+            elif len(x) and x.max() > limit:  # a read is cheaper than a copy: most figures are below it
+                x = np.minimum(x, limit)
+            heads = first[0]
+            bucket_sums = np.add.reduceat(x, heads) if len(heads) else x[:0]
+            if one_pass and len(heads):
+                # no bucket reaches its ceiling and no row exceeds it: every row keeps its figure
+                # (each row's room, limit - prior - earlier rows, is at least its own figure)
+                room_head = limit - (prior if np.ndim(prior) == 0 else prior[heads])
+                if (bucket_sums <= room_head).all() and current[sel].max() <= limit:
+                    continue
+            lone = len(caps) == 1 and isinstance(sel, slice) and not contests and all_entering
+            if lone:  # one ceiling over every row: the row's award in place, in one clip
+                room = sum_before(key, x, first, bucket_sums)  # what earlier rows of the bucket took
+                np.subtract(limit - prior, room, out=room)  # what is left for this row
+                room_row = np.clip(room, 0, current, out=room)
+                if by_org_sums is None and key is org and np.ndim(prior) == 0:
+                    # what each organisation takes in all: its figures up to the room, greedily
+                    by_org_sums = (heads, np.minimum(bucket_sums, max(limit - prior, 0)))
+                continue
+            room = sum_before(key, x, first, bucket_sums)  # what earlier rows of the bucket took
+            np.subtract(limit - prior, room, out=room)  # what is left for this row
+            np.maximum(room, 0, out=room)
+            if isinstance(sel, slice) and room_row is None:
+                room_row = room
+            else:
+                if room_row is None:
+                    room_row = np.full(n, BIG)
+                room_row[sel] = np.minimum(room_row[sel], room)  # a row is once in a cap's rows
             if contests:
                 room_event[sel] = np.minimum(room_event[sel], room[ev_first])
-        new_final = np.where(entering, np.minimum(current, room_row), current)
+        if room_row is None:
+            new_final = current
+        elif len(caps) == 1 and isinstance(caps[0][1], slice) and not contests and all_entering:
+            new_final = room_row  # clipped to the figures already (above)
+        elif all_entering:
+            new_final = np.minimum(current, room_row)
+        else:
+            new_final = np.where(entering, np.minimum(current, room_row), current)
         peek = np.minimum(base, room_event) if contests else None
-        new_outcome = outcome.copy()
+        new_outcome = outcome
+        if contests:
+            new_outcome = outcome.copy()
         for sides, inv, member, any_open, open_max, exact_side in contests:
             p = peek[sides]
             exact_max = np.zeros(inv.max() + 1, dtype=np.int64) - 1
@@ -631,41 +771,47 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         if np.array_equal(new_final, final) and np.array_equal(new_outcome, outcome):
             break
         final, outcome = new_final, new_outcome
+        outcomes_set = outcomes_set or bool(outcome.any())
     else:  # no fixed point within the rounds: the per-case engine takes the organisations in contest
         for sides, *_ in contests:
             hand_over(org[sides], "no_fixed_point")
         for _, sel, *_ in caps:
             hand_over(org[sel], "no_fixed_point")
-    value = np.where(among(outcome, (LOST, EXCLUDED)), 0, np.where((elig == YES) & has, final, value))
+    outcomes_set = bool(outcome.any())
+    if outcomes_set:
+        value = np.where(among(outcome, (LOST, EXCLUDED)), 0, np.where(yes_has, final, value))
+    elif final is not value:
+        value = np.where(yes_has, final, value) if not yes_has.all() else final
 
     # a once-per row that did not pay after all leaves the later ones open: the per-case engine decides
-    if once_first.any():
+    if any_once and once_first.any():
         hand_over(org[once_first & (outcome == LOST)], "once_per_lost")
 
     # exact figures cut by a ceiling holding a maximum become maxima
-    exactish = among(kind, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
-    entering = (elig == YES) & has & ~among(outcome, (LOST, EXCLUDED))
-    cut_by: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    running = np.where(entering, base, 0)
-    any_exact = any((entering[c[1]] & (kind[c[1]] == KIND[AmountKind.exact])).any() for c in caps)
-    for _cap, sel, key, prior, limit, _, first in caps if any_exact else []:  # in rule order, as applied
-        x = np.where(entering[sel], np.minimum(value[sel], limit), 0)
-        room = np.maximum(limit - prior - sum_before(key, x, first), 0)
-        cut = entering[sel] & (running[sel] > room)
-        running[sel] = np.where(entering[sel], np.minimum(running[sel], room), running[sel])
-        cut_by.append((sel, key, cut))
-    may_turn = any((cut & (kind[sel] == KIND[AmountKind.exact])).any() for sel, _, cut in cut_by)
-    for _ in range(MAX_ROUNDS if may_turn else 0):
-        inexact = entering & ~exactish
-        turned = np.zeros(n, dtype=bool)
-        for sel, key, cut in cut_by:
-            seen = sum_before(key, inexact[sel].astype(np.int64), run_starts(key)) > 0
-            turned[sel[cut & seen]] = True
-        turned &= exactish & (kind == KIND[AmountKind.exact])
-        if not turned.any():
-            break
-        kind[turned] = KIND[AmountKind.at_most]
-        exactish &= ~turned
+    is_exact = kind == KIND[AmountKind.exact]
+    if caps and is_exact.any():
+        exactish = is_exact | (kind == KIND[AmountKind.waiver])
+        entering = yes_has & ~among(outcome, (LOST, EXCLUDED))
+        cut_by: list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple]] = []
+        running = np.where(entering, base, 0)
+        for _cap, sel, key, prior, limit, _, first in caps:  # in rule order, as applied
+            x = np.where(entering[sel], np.minimum(value[sel], limit), 0)
+            room = np.maximum(limit - prior - sum_before(key, x, first), 0)
+            cut = entering[sel] & (running[sel] > room)
+            running[sel] = np.where(entering[sel], np.minimum(running[sel], room), running[sel])
+            cut_by.append((sel, key, cut, first))
+        may_turn = any((cut & is_exact[sel]).any() for sel, _, cut, _ in cut_by)
+        for _ in range(MAX_ROUNDS if may_turn else 0):
+            inexact = entering & ~exactish
+            turned = np.zeros(n, dtype=bool)
+            for sel, key, cut, first in cut_by:
+                seen = sum_before(key, inexact[sel].astype(np.int64), first) > 0
+                turned[sel] |= cut & seen
+            turned &= exactish & (kind == KIND[AmountKind.exact])
+            if not turned.any():
+                break
+            kind[turned] = KIND[AmountKind.at_most]
+            exactish &= ~turned
 
     # instalments that do not fall on whole micro-yuan
     for cm in compiled.measures:
@@ -678,9 +824,13 @@ def evaluate(pop: Population, compiled: Compiled, per_case=None) -> BatchResult:
         pop, compiled, event, measure, elig, kind, value, has, outcome, covered, fallback, rounds=rounds
     )
     result.overlap_of = overlap_of
+    result.identity = identity
+    result._org_sums = by_org_sums if one_pass and identity else None
     result.reasons = {k: v for k, v in reasons.items() if v}
+    report(0.8, "fallback")
     if per_case is not None:
-        _fallback(result, per_case)
+        _fallback(result, per_case, lambda share: report(0.8 + 0.2 * share, "fallback"))
+    report(1.0, "done")
     return result
 
 
@@ -705,11 +855,14 @@ def _plain(compiled: Compiled, top_ups: bool = False) -> set[str]:
     return {mid for mid in rules.measures if mid not in busy}
 
 
-def _fallback(result: BatchResult, per_case) -> None:
+def _fallback(result: BatchResult, per_case, progress) -> None:
     pop, compiled = result.pop, result.compiled
     orgs = np.nonzero(result.fallback & result.covered)[0]
     overlap_ids = {o.id: i for i, o in enumerate(compiled.rules.overlaps)}
-    for o in orgs.tolist():
+    step = max(len(orgs) // 50, 1)
+    for k, o in enumerate(orgs.tolist()):
+        if k % step == 0:
+            progress(k / len(orgs))
         rows = result.rows_of(o)
         where = {(pop.event_id(result.event[r]), int(result.measure[r])): r for r in rows.tolist()}
         assessment = per_case(pop.case(o, compiled.catalogue))
@@ -790,39 +943,50 @@ def _places(pop: Population, compiled: Compiled) -> dict[str, np.ndarray]:
     v = pop.vocab.values
     width = np.int64(len(v) + 1)
     combos = ((pop.org_province + 1) * width + (pop.org_city + 1)) * width + (pop.org_district + 1)
-    uniq, inv = np.unique(combos, return_inverse=True)
+    if len(combos) and bool((combos == combos[0]).all()):  # one place for every organisation
+        uniq, inv = combos[:1], np.zeros(len(combos), dtype=np.int64)
+    else:
+        uniq, inv = np.unique(combos, return_inverse=True)
     places = []
     for c in uniq.tolist():
         rest, district = divmod(c, int(width))
         province, city = divmod(rest, int(width))
         places.append(tuple(None if x == 0 else v[x - 1] for x in (province, city, district)))
     out = {}
+    seen: dict[tuple[str, ...], np.ndarray] = {}
     for cm in compiled.measures:
         m = cm.measure
-        ok = np.array([any(covers(p, *pl) for p in m.applicant.places) for pl in places], dtype=bool)
-        out[m.id] = ok[inv] if len(inv) else np.zeros(0, dtype=bool)
+        wanted = tuple(m.applicant.places)
+        if wanted not in seen:
+            ok = np.array([any(covers(p, *pl) for p in wanted) for pl in places], dtype=bool)
+            seen[wanted] = ok[inv] if len(inv) else np.zeros(0, dtype=bool)
+        out[m.id] = seen[wanted]
     return out
 
 
 def _judge(cm: CompiledMeasure, rows: Rows, place_ok: np.ndarray, compiled: Compiled):
     m, pop, ev = cm.measure, rows.pop, rows.events
     n = len(ev)
-    org = pop.event_org[ev]
     kinds = np.array([pop.vocab.find(k.value) for k in m.applicant.kinds])
-    ok = among(pop.org_kind[org], kinds.tolist()) & place_ok[org]
-    window = compiled.rules.window(m)
-    day = pop.event_day[ev]
-    if window.from_:
-        ok &= day >= window.from_.toordinal()
-    if window.to:
-        ok &= day <= window.to.toordinal()
-    elig = np.where(ok, YES, NO).astype(np.int8)
+    org_ok = among(pop.org_kind, kinds.tolist()) & place_ok  # per organisation, then per row
+    ok = None if org_ok.all() else org_ok[rows.take(pop.event_org)]  # None: every row
+    window = compiled.windows[cm.index]
+    day = rows.take(pop.event_day)
+    if n and (window.from_ or window.to):
+        lo, hi = int(day.min()), int(day.max())
+        if window.from_ and lo < window.from_.toordinal():
+            ok = (day >= window.from_.toordinal()) if ok is None else ok & (day >= window.from_.toordinal())
+        if window.to and hi > window.to.toordinal():
+            ok = (day <= window.to.toordinal()) if ok is None else ok & (day <= window.to.toordinal())
+    elig = np.ones(n, dtype=np.int8) if ok is None else ok.astype(np.int8)  # YES is 1, NO is 0
+    if ok is None:
+        ok = True
     if cm.conditions is not None:
         t, u = cm.conditions(rows)
         elig[ok & ~t & ~u] = NO
         elig[ok & u] = UNKNOWN
     if cm.table is None:
-        raw = spec_amount(m.amount, rows)
+        raw = _dated(m.amount, m, rows, day, present_only=False)
     else:
         raw = Raw(
             np.full(n, KIND[AmountKind.unknown], np.int8),
@@ -837,16 +1001,45 @@ def _judge(cm: CompiledMeasure, rows: Rows, place_ok: np.ndarray, compiled: Comp
             t, u = when(rows)
             take = t & ~unsure & ~chosen
             if take.any():
-                part = spec_amount(spec, rows)
+                part = _dated(spec, m, rows, day, present_only=True)
                 for name in ("kind", "value", "has", "ceiling_only", "missing"):
                     getattr(raw, name)[take] = getattr(part, name)[take]
             chosen |= take
             unsure |= u & ~chosen
         raw.missing |= unsure & ~chosen
         elig[~chosen & ~unsure] = NO  # no row of the table applies
-    elig[(elig == YES) & raw.missing & ~raw.has] = UNKNOWN
+    if raw.missing.any():
+        elig[(elig == YES) & raw.missing & ~raw.has] = UNKNOWN
+    if not (elig == NO).any():  # every row a candidate: the raw figures stand
+        return elig, raw.kind, raw.value, raw.has, raw.ceiling_only
     no = elig == NO
     kind = np.where(no, KIND[AmountKind.unknown], raw.kind).astype(np.int8)
     has = raw.has & ~no
     value = np.where(has, raw.value, 0)
     return elig, kind, value, has, raw.ceiling_only & has
+
+
+def _dated(spec, m: Measure, rows: Rows, day: np.ndarray, present_only: bool) -> Raw:
+    """A measure's figures with its dated values (and a reform's): ``engine.amounts.in_force`` per span.
+
+    Between two days on which a dated value starts, one spec is in force: the rows are split at
+    those days, each span computed with the spec ``in_force`` gives for it, exactly as the per-case
+    engine reads it for each event's date.
+    """
+    if not m.changes:
+        return spec_amount(spec, rows)
+    days = change_days(m.changes)
+    bounds = [d.toordinal() for d in days]
+    span = np.searchsorted(np.array(bounds, dtype=np.int64), day, side="right")  # 0: before the first
+    raw = None
+    for i in np.unique(span).tolist():
+        on = date.min if i == 0 else days[i - 1]
+        spec_i, _ = in_force(spec, m.changes, on, present_only=present_only)
+        part = spec_amount(spec_i, rows)
+        if raw is None:
+            raw = part
+            continue
+        take = span == i
+        for name in ("kind", "value", "has", "ceiling_only", "missing"):
+            getattr(raw, name)[take] = getattr(part, name)[take]
+    return raw
