@@ -451,10 +451,10 @@ Cells = dict[
 ]  # (measure id, year, city, level) -> [exact, max, at least]
 
 
-@dataclass
 Progress = Callable[[float, str], None]
 
 
+@dataclass
 class _Run:
     cells: Cells
     fallback: int
@@ -579,7 +579,6 @@ _cache: dict[tuple, _Raw] = {}
 CACHE_SIZE = 16
 # at most two runs at once: each takes a core, and the machine has two
 _running = threading.BoundedSemaphore(2)
-
 
 
 def _no_progress(fraction: float, stage: str) -> None:
