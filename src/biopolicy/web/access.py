@@ -71,6 +71,25 @@ CASE_WRITERS = require(Role.applicant)
 WATCH_REGULATOR = require(Role.reviewer, Role.administrator, Role.auditor)
 WATCH_READERS = require(Role.applicant, Role.service_officer, Role.reviewer, Role.administrator, Role.auditor)
 WATCH_WRITERS = require(Role.applicant, Role.service_officer, Role.reviewer, Role.administrator)
+# 兑现 (services/applications.py and services/fulfilment.py check whose application and which department)
+APPLICANTS = require(Role.applicant)
+APPLICATION_READERS = require(Role.applicant, Role.reviewer, Role.finance, Role.auditor, Role.administrator)
+REVIEWERS = require(Role.reviewer)
+FINANCE = require(Role.finance)
+EVERY_APPLICATION = require(Role.auditor, Role.administrator)
+PAYMENT_READERS = require(Role.finance, Role.auditor, Role.administrator)
+NOTICE_READERS = require(Role.reviewer, Role.finance, Role.auditor, Role.administrator)
+APPLICATION_ACTIONS = {
+    "submit": APPLICANTS,
+    "accept": REVIEWERS,
+    "request-more": REVIEWERS,
+    "approve": REVIEWERS,
+    "reject": REVIEWERS,
+    "confirm-override": REVIEWERS,
+    "publish": REVIEWERS,
+    "credit-check": FINANCE,
+    "pay": FINANCE,
+}
 
 POLICY: dict[str, dict[str, Rule]] = {
     # FastAPI's own documentation of the API
@@ -136,6 +155,24 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/api/v1/products/{product_id}/milestones/{milestone_id}/complete": {"POST": WATCH_WRITERS},
     "/api/v1/products/{product_id}/notes": {
         "POST": require(Role.service_officer, Role.reviewer, Role.administrator)
+    },
+    # 兑现: applications, review, payment; pages and their JSON twins
+    "/applications": {"GET": EVERY_APPLICATION, "POST": APPLICANTS},
+    "/applications/mine": {"GET": APPLICANTS},
+    "/applications/worklist": {"GET": REVIEWERS},
+    "/applications/payments": {"GET": PAYMENT_READERS},
+    "/applications/notice.{fmt}": {"GET": NOTICE_READERS},
+    "/applications/payments.{fmt}": {"GET": PAYMENT_READERS},
+    "/applications/{application_id}": {"GET": APPLICATION_READERS},
+    "/api/v1/applications": {"GET": EVERY_APPLICATION, "POST": APPLICANTS},
+    "/api/v1/applications/mine": {"GET": APPLICANTS},
+    "/api/v1/applications/worklist": {"GET": REVIEWERS},
+    "/api/v1/applications/payments": {"GET": PAYMENT_READERS},
+    "/api/v1/applications/{application_id}": {"GET": APPLICATION_READERS},
+    **{
+        f"{prefix}/applications/{{application_id}}/{action}": {"POST": rule}
+        for prefix in ("", API_PREFIX)
+        for action, rule in APPLICATION_ACTIONS.items()
     },
 }
 
