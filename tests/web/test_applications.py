@@ -49,7 +49,10 @@ class Actor:
 
 @pytest.fixture
 def people(site):
-    return {who: Actor(site, who) for who in ("applicant-a", "applicant-b", "reviewer", "finance", "auditor", "administrator")}
+    return {
+        who: Actor(site, who)
+        for who in ("applicant-a", "applicant-b", "reviewer", "finance", "auditor", "administrator")
+    }
 
 
 def save(site, case: dict, who: str = "applicant-a") -> str:
@@ -64,14 +67,18 @@ def count(site, model=AuditLog) -> int:
 
 def started(site, people, case=None, measure=TALENT, event="t1") -> int:
     case_id = save(site, case or talent_case())
-    r = people["applicant-a"].post("/api/v1/applications", {"case_id": case_id, "measure_id": measure, "event_id": event}, key())
+    r = people["applicant-a"].post(
+        "/api/v1/applications", {"case_id": case_id, "measure_id": measure, "event_id": event}, key()
+    )
     assert r.status_code == 201, r.text
     return r.json()["application_id"]
 
 
 def submitted(site, people, **kw) -> int:
     app_id = started(site, people, **kw)
-    r = people["applicant-a"].post(f"/api/v1/applications/{app_id}/submit", {"credit_commitment": True}, key())
+    r = people["applicant-a"].post(
+        f"/api/v1/applications/{app_id}/submit", {"credit_commitment": True}, key()
+    )
     assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
     return app_id
 
@@ -87,7 +94,9 @@ def approved(site, people, amount="800000") -> int:
 
 def published(site, people, start="2026-01-05") -> int:
     app_id = approved(site, people)
-    r = people["reviewer"].post(f"/api/v1/applications/{app_id}/publish", {"from": start, "working_days": 5}, key())
+    r = people["reviewer"].post(
+        f"/api/v1/applications/{app_id}/publish", {"from": start, "working_days": 5}, key()
+    )
     assert r.status_code == 200, r.text
     return app_id
 
@@ -101,7 +110,9 @@ def test_the_life_cycle_through_the_api(site, people):
     mine = a.get("/api/v1/applications/mine").json()["items"]
     assert [m["id"] for m in mine] == [app_id] and mine[0]["measure_title"] == "生物医药企业引进人才补贴"
     assert "勾选信用承诺后提交" in mine[0]["next_step"]
-    assert a.post(f"/api/v1/applications/{app_id}/submit", {"credit_commitment": True}, key()).status_code == 200
+    assert (
+        a.post(f"/api/v1/applications/{app_id}/submit", {"credit_commitment": True}, key()).status_code == 200
+    )
     assert [w["id"] for w in rev.get("/api/v1/applications/worklist").json()["items"]] == [app_id]
     assert rev.post(f"/api/v1/applications/{app_id}/accept", headers=key()).json()["status"] == "in_review"
     seen = rev.get(f"/api/v1/applications/{app_id}").json()
@@ -113,14 +124,30 @@ def test_the_life_cycle_through_the_api(site, people):
     r = rev.post(f"/api/v1/applications/{app_id}/publish", {"from": "2026-01-05"}, key())
     assert r.json()["until"] == "2026-01-12"
     assert fin.post(f"/api/v1/applications/{app_id}/credit-check", headers=key()).json()["passed"] is True
-    r = fin.post(f"/api/v1/applications/{app_id}/pay", {"receipt_no": "SJ-2026-001", "paid_on": "2026-01-13"}, key())
-    assert r.status_code == 200 and (r.json()["instalment"], r.json()["of"], r.json()["amount"]) == (1, 3, "320000")
+    r = fin.post(
+        f"/api/v1/applications/{app_id}/pay", {"receipt_no": "SJ-2026-001", "paid_on": "2026-01-13"}, key()
+    )
+    assert r.status_code == 200 and (r.json()["instalment"], r.json()["of"], r.json()["amount"]) == (
+        1,
+        3,
+        "320000",
+    )
     shown = a.get(f"/api/v1/applications/{app_id}").json()
     assert shown["application"]["status"] == "paying" and Decimal(shown["application"]["paid"]) == 320000
     assert [(Decimal(i["amount"]), i["paid"]) for i in shown["instalments"]] == [
-        (320000, True), (240000, False), (240000, False)
+        (320000, True),
+        (240000, False),
+        (240000, False),
     ]
-    assert [h["action"] for h in shown["history"]] == ["start", "submit", "accept", "approve", "publish", "credit_check", "pay"]
+    assert [h["action"] for h in shown["history"]] == [
+        "start",
+        "submit",
+        "accept",
+        "approve",
+        "publish",
+        "credit_check",
+        "pay",
+    ]
     assert shown["actions"] == []  # the applicant has nothing to do now
 
 
@@ -142,7 +169,9 @@ def test_a_replayed_request_answers_the_first_answer_and_writes_nothing(site, pe
 
 def test_a_request_without_an_idempotency_key_is_refused_naming_the_header(site, people):
     case_id = save(site, talent_case())
-    r = people["applicant-a"].post("/api/v1/applications", {"case_id": case_id, "measure_id": TALENT, "event_id": "t1"})
+    r = people["applicant-a"].post(
+        "/api/v1/applications", {"case_id": case_id, "measure_id": TALENT, "event_id": "t1"}
+    )
     assert r.status_code == 422 and "idempotency-key" in r.json()["detail"].lower()
     assert count(site, Application) == 0
 
@@ -154,10 +183,20 @@ def test_applying_twice_answers_409_with_a_link_to_the_existing_application(site
     first = started(site, people)
     other_case = save(site, talent_case())  # the same achievement, saved again
     before = count(site)
-    r = people["applicant-a"].post("/api/v1/applications", {"case_id": other_case, "measure_id": TALENT, "event_id": "t1"}, key())
+    r = people["applicant-a"].post(
+        "/api/v1/applications", {"case_id": other_case, "measure_id": TALENT, "event_id": "t1"}, key()
+    )
     body = r.json()
-    assert r.status_code == 409 and body["existing_id"] == first and body["existing_url"] == f"/applications/{first}"
-    assert "不能重复申报" in body["detail"] and "生物医药企业引进人才补贴" in body["detail"] and TALENT not in body["detail"]
+    assert (
+        r.status_code == 409
+        and body["existing_id"] == first
+        and body["existing_url"] == f"/applications/{first}"
+    )
+    assert (
+        "不能重复申报" in body["detail"]
+        and "生物医药企业引进人才补贴" in body["detail"]
+        and TALENT not in body["detail"]
+    )
     assert count(site) == before and count(site, Application) == 1
 
 
@@ -181,7 +220,9 @@ def test_paying_before_the_notice_period_ends_is_refused(site, people):
     fin.post(f"/api/v1/applications/{app_id}/credit-check", headers=key())
     before = count(site)
     r = fin.post(f"/api/v1/applications/{app_id}/pay", {"receipt_no": "SJ-1", "paid_on": "2026-01-12"}, key())
-    assert r.status_code == 422 and "2026-01-12" in r.json()["detail"] and "期满后方可支付" in r.json()["detail"]
+    assert (
+        r.status_code == 422 and "2026-01-12" in r.json()["detail"] and "期满后方可支付" in r.json()["detail"]
+    )
     assert count(site) == before
     r = fin.post(f"/api/v1/applications/{app_id}/pay", {"receipt_no": "SJ-1", "paid_on": "2026-01-13"}, key())
     assert r.status_code == 200
@@ -196,7 +237,11 @@ def test_an_approval_by_a_department_not_responsible_is_refused_and_nothing_is_w
     prov = Actor(site, "prov")
     before = count(site)
     r = prov.post(f"/api/v1/applications/{app_id}/approve", {"amount": "800000"}, key())
-    assert r.status_code == 403 and "不负责此措施" in r.json()["detail"] and "生物医药企业引进人才补贴" in r.json()["detail"]
+    assert (
+        r.status_code == 403
+        and "不负责此措施" in r.json()["detail"]
+        and "生物医药企业引进人才补贴" in r.json()["detail"]
+    )
     assert TALENT not in r.json()["detail"]
     assert count(site) == before
     with unit_of_work("test", url=site.url) as uow:
@@ -209,9 +254,17 @@ def test_an_amount_above_the_ledger_needs_a_reason_and_a_second_person(site, peo
     rev.post(f"/api/v1/applications/{app_id}/accept", headers=key())
     before = count(site)
     r = rev.post(f"/api/v1/applications/{app_id}/approve", {"amount": "800000.01"}, key())
-    assert r.status_code == 422 and "超出台账测算" in r.json()["detail"] and r.json()["errors"][0]["loc"] == ["body", "amount"]
+    assert (
+        r.status_code == 422
+        and "超出台账测算" in r.json()["detail"]
+        and r.json()["errors"][0]["loc"] == ["body", "amount"]
+    )
     assert count(site) == before
-    r = rev.post(f"/api/v1/applications/{app_id}/approve", {"amount": "900000", "override_reason": "专家评审认定"}, key())
+    r = rev.post(
+        f"/api/v1/applications/{app_id}/approve",
+        {"amount": "900000", "override_reason": "专家评审认定"},
+        key(),
+    )
     assert r.json()["status"] == "override_pending"
     assert "confirm_override" not in rev.get(f"/api/v1/applications/{app_id}").json()["actions"]
     r = rev.post(f"/api/v1/applications/{app_id}/confirm-override", headers=key())
@@ -223,8 +276,14 @@ def test_bad_amounts_and_deadlines_are_named(site, people):
     rev = people["reviewer"]
     rev.post(f"/api/v1/applications/{app_id}/accept", headers=key())
     r = rev.post(f"/api/v1/applications/{app_id}/approve", {"amount": "八十万"}, key())
-    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "amount"] and "元" in r.json()["detail"]
-    r = rev.post(f"/api/v1/applications/{app_id}/request-more", {"reason": "请补充劳动合同", "working_days": 0}, key())
+    assert (
+        r.status_code == 422
+        and r.json()["errors"][0]["loc"] == ["body", "amount"]
+        and "元" in r.json()["detail"]
+    )
+    r = rev.post(
+        f"/api/v1/applications/{app_id}/request-more", {"reason": "请补充劳动合同", "working_days": 0}, key()
+    )
     assert r.status_code == 422 and "working_days" in r.json()["detail"]
     r = rev.post(f"/api/v1/applications/{app_id}/reject", {"reason": " "}, key())
     assert r.status_code == 422 and "理由" in r.json()["detail"]
@@ -234,7 +293,9 @@ def test_bad_amounts_and_deadlines_are_named(site, people):
 # -- who sees what ------------------------------------------------------------------------------
 
 
-def test_an_application_is_seen_by_its_organisation_the_responsible_department_once_submitted_and_finance_once_approved(site, people):
+def test_an_application_is_seen_by_its_organisation_the_responsible_department_once_submitted_and_finance_once_approved(
+    site, people
+):
     app_id = started(site, people)
     url = f"/api/v1/applications/{app_id}"
 
@@ -258,7 +319,9 @@ def test_the_auditor_filters_every_application(site, people):
     app_id = submitted(site, people)
     aud = people["auditor"]
     org_a = site.organisations["A"]
-    assert [i["id"] for i in aud.get(f"/api/v1/applications?organisation_id={org_a}").json()["items"]] == [app_id]
+    assert [i["id"] for i in aud.get(f"/api/v1/applications?organisation_id={org_a}").json()["items"]] == [
+        app_id
+    ]
     assert aud.get(f"/api/v1/applications?organisation_id={site.organisations['B']}").json()["items"] == []
     assert [i["id"] for i in aud.get("/api/v1/applications?status=submitted").json()["items"]] == [app_id]
     assert aud.get("/api/v1/applications?status=approved").json()["items"] == []
@@ -276,14 +339,24 @@ def test_the_auditor_filters_every_application(site, people):
 
 def test_the_worklist_is_oldest_first_and_marks_an_overdue_request_for_more(site, people):
     first = submitted(site, people)
-    second = submitted(site, people, case=case_with(phase3("e1", "p1")), measure="xm-2023/m1-clinical", event="e1")
+    second = submitted(
+        site, people, case=case_with(phase3("e1", "p1")), measure="xm-2023/m1-clinical", event="e1"
+    )
     rev = people["reviewer"]
     assert [i["id"] for i in rev.get("/api/v1/applications/worklist").json()["items"]] == [first, second]
     rev.post(f"/api/v1/applications/{first}/accept", headers=key())
     with unit_of_work("test", url=site.url) as uow:
         from biopolicy.services import applications as apps
 
-        apps.request_more(uow, site.principals["reviewer"], first, "请补充劳动合同", 5, "more-1", today=__import__("datetime").date(2026, 1, 5))
+        apps.request_more(
+            uow,
+            site.principals["reviewer"],
+            first,
+            "请补充劳动合同",
+            5,
+            "more-1",
+            today=__import__("datetime").date(2026, 1, 5),
+        )
     items = {i["id"]: i for i in rev.get("/api/v1/applications/worklist").json()["items"]}
     assert items[first]["overdue"] is True and items[first]["due_label"] == "补充材料截止 2026-01-12"
     assert items[second]["overdue"] is False and items[second]["due_on"] is None
@@ -298,7 +371,9 @@ def test_the_finance_queue_shows_the_notice_the_credit_check_and_the_instalments
     items = people["finance"].get("/api/v1/applications/payments").json()["items"]
     (item,) = items
     assert item["id"] == app_id and item["payable"] is True and item["notice_until"] == "2026-01-12"
-    assert item["credit_label"] == "本期尚未进行信用核查" and item["instalments_label"] == "已付 0 期，共 3 期"
+    assert (
+        item["credit_label"] == "本期尚未进行信用核查" and item["instalments_label"] == "已付 0 期，共 3 期"
+    )
     assert Decimal(item["next_amount"]) == 320000
     assert people["reviewer"].get("/api/v1/applications/payments").status_code == 403
 
@@ -335,7 +410,9 @@ def test_the_application_page_offers_only_the_readers_actions_as_forms(site, peo
     app_id = submitted(site, people)
     rev, a = people["reviewer"], people["applicant-a"]
     page = rev.get(f"/applications/{app_id}").text
-    assert 'id="action-accept"' in page and 'id="action-approve"' not in page and 'id="action-pay"' not in page
+    assert (
+        'id="action-accept"' in page and 'id="action-approve"' not in page and 'id="action-pay"' not in page
+    )
     assert "测算步骤" in page and TALENT not in page
     form = {"csrf_token": rev.token, "idempotency_key": hidden(page, "idempotency_key")}
     r = rev.client.post(f"/applications/{app_id}/accept", data=form, follow_redirects=False)
@@ -347,7 +424,9 @@ def test_the_application_page_offers_only_the_readers_actions_as_forms(site, peo
     form = {"csrf_token": rev.token, "idempotency_key": "page-bad", "amount": "abc"}
     r = rev.client.post(f"/applications/{app_id}/approve", data=form)
     assert r.status_code == 422 and "amount" in r.text and "未做任何更改" in r.text and count(site) == before
-    assert 'id="application-actions"' not in a.get(f"/applications/{app_id}").text  # nothing for the applicant now
+    assert (
+        'id="application-actions"' not in a.get(f"/applications/{app_id}").text
+    )  # nothing for the applicant now
     nav = a.get("/").text
     assert 'href="/applications/mine"' in nav and 'href="/applications/worklist"' not in nav
     assert 'href="/applications/worklist"' in rev.get("/").text
@@ -384,14 +463,28 @@ def test_the_payment_list_has_each_paid_instalment_and_the_next_one(site, people
     app_id = published(site, people, start="2026-01-05")
     fin = people["finance"]
     fin.post(f"/api/v1/applications/{app_id}/credit-check", headers=key())
-    fin.post(f"/api/v1/applications/{app_id}/pay", {"receipt_no": "SJ-2026-001", "paid_on": "2026-01-13"}, key())
+    fin.post(
+        f"/api/v1/applications/{app_id}/pay", {"receipt_no": "SJ-2026-001", "paid_on": "2026-01-13"}, key()
+    )
     table = list(csv.reader(io.StringIO(fin.get("/applications/payments.csv").content.decode("utf-8-sig"))))
     header, rows = table[0], [dict(zip(table[0], r, strict=True)) for r in table[1:]]
     assert "收款收据编号" in header and len(rows) == 2
-    assert (rows[0]["期次"], rows[0]["本期金额（元）"], rows[0]["状态"], rows[0]["支付日期"], rows[0]["收款收据编号"]) == (
-        "第 1 期／共 3 期", "320000.00", "已支付", "2026-01-13", "SJ-2026-001"
+    assert (
+        rows[0]["期次"],
+        rows[0]["本期金额（元）"],
+        rows[0]["状态"],
+        rows[0]["支付日期"],
+        rows[0]["收款收据编号"],
+    ) == ("第 1 期／共 3 期", "320000.00", "已支付", "2026-01-13", "SJ-2026-001")
+    assert (rows[1]["期次"], rows[1]["本期金额（元）"], rows[1]["状态"]) == (
+        "第 2 期／共 3 期",
+        "240000.00",
+        "待支付",
     )
-    assert (rows[1]["期次"], rows[1]["本期金额（元）"], rows[1]["状态"]) == ("第 2 期／共 3 期", "240000.00", "待支付")
     ws = load_workbook(io.BytesIO(fin.get("/applications/payments.xlsx").content)).active
     values = list(ws.iter_rows(min_row=3, values_only=True))
-    assert len(values) == 2 and float(values[0][7]) == 320000 and ws.cell(row=3, column=8).number_format == "#,##0.00"
+    assert (
+        len(values) == 2
+        and float(values[0][7]) == 320000
+        and ws.cell(row=3, column=8).number_format == "#,##0.00"
+    )

@@ -61,13 +61,14 @@ _START = _AUTH | {
 }
 
 AppId = Annotated[int, Path(ge=1, le=2**31 - 1, description="申报编号")]
+# Optional in the schema so that who may act is checked first (403 before 422); the service refuses a
+# missing key with a 422 naming the header, and nothing is written.
 IdemKey = Annotated[
     str,
     Header(
         alias="Idempotency-Key",
-        min_length=1,
         max_length=100,
-        description="幂等键：每个修改请求一个（如 UUID）；重试时用同一个，不会重复办理",
+        description="幂等键（必填）：每个修改请求一个（如 UUID）；重试时用同一个，不会重复办理",
     ),
 ]
 
@@ -238,7 +239,9 @@ def every(
 @router.post(
     "/applications", status_code=201, summary="据保存的测算中的一项申请兑现（预填）", responses=_START
 )
-def start(request: Request, body: NewApplication, calculator: CalculatorDep, key: IdemKey) -> ActionResult:
+def start(
+    request: Request, body: NewApplication, calculator: CalculatorDep, key: IdemKey = ""
+) -> ActionResult:
     p = request.state.principal
     return _do(
         request,
@@ -289,7 +292,7 @@ def one(request: Request, application_id: AppId, calculator: CalculatorDep) -> f
 
 @router.post("/applications/{application_id}/submit", summary="签署信用承诺并提交", responses=_ACT)
 def submit(
-    request: Request, application_id: AppId, body: Submission, calculator: CalculatorDep, key: IdemKey
+    request: Request, application_id: AppId, body: Submission, calculator: CalculatorDep, key: IdemKey = ""
 ) -> ActionResult:
     p = request.state.principal
     return _do(
@@ -300,7 +303,9 @@ def submit(
 
 
 @router.post("/applications/{application_id}/accept", summary="受理（责任单位）", responses=_ACT)
-def accept(request: Request, application_id: AppId, calculator: CalculatorDep, key: IdemKey) -> ActionResult:
+def accept(
+    request: Request, application_id: AppId, calculator: CalculatorDep, key: IdemKey = ""
+) -> ActionResult:
     p = request.state.principal
     return _do(request, calculator, lambda uow: apps.accept(uow, p, application_id, key))
 
@@ -309,7 +314,7 @@ def accept(request: Request, application_id: AppId, calculator: CalculatorDep, k
     "/applications/{application_id}/request-more", summary="退回补充材料，附期限（工作日）", responses=_ACT
 )
 def request_more(
-    request: Request, application_id: AppId, body: MoreRequest, calculator: CalculatorDep, key: IdemKey
+    request: Request, application_id: AppId, body: MoreRequest, calculator: CalculatorDep, key: IdemKey = ""
 ) -> ActionResult:
     p = request.state.principal
     return _do(
@@ -325,7 +330,7 @@ def request_more(
     responses=_ACT,
 )
 def approve(
-    request: Request, application_id: AppId, body: Approval, calculator: CalculatorDep, key: IdemKey
+    request: Request, application_id: AppId, body: Approval, calculator: CalculatorDep, key: IdemKey = ""
 ) -> ActionResult:
     p = request.state.principal
     return _do(
@@ -346,7 +351,7 @@ def approve(
 
 @router.post("/applications/{application_id}/reject", summary="不予支持，写明理由", responses=_ACT)
 def reject(
-    request: Request, application_id: AppId, body: Rejection, calculator: CalculatorDep, key: IdemKey
+    request: Request, application_id: AppId, body: Rejection, calculator: CalculatorDep, key: IdemKey = ""
 ) -> ActionResult:
     p = request.state.principal
     return _do(request, calculator, lambda uow: apps.reject(uow, p, application_id, body.reason, key))
@@ -356,7 +361,7 @@ def reject(
     "/applications/{application_id}/confirm-override", summary="第二名审核人员复核超额核定", responses=_ACT
 )
 def confirm_override(
-    request: Request, application_id: AppId, calculator: CalculatorDep, key: IdemKey
+    request: Request, application_id: AppId, calculator: CalculatorDep, key: IdemKey = ""
 ) -> ActionResult:
     p = request.state.principal
     return _do(
@@ -366,7 +371,7 @@ def confirm_override(
 
 @router.post("/applications/{application_id}/publish", summary="列入公示（公示期按工作日计）", responses=_ACT)
 def publish(
-    request: Request, application_id: AppId, body: Publication, calculator: CalculatorDep, key: IdemKey
+    request: Request, application_id: AppId, body: Publication, calculator: CalculatorDep, key: IdemKey = ""
 ) -> ActionResult:
     p = request.state.principal
     return _do(
@@ -382,7 +387,7 @@ def publish(
     "/applications/{application_id}/credit-check", summary="支付前信用核查（失信名单）", responses=_ACT
 )
 def credit_check(
-    request: Request, application_id: AppId, calculator: CalculatorDep, key: IdemKey
+    request: Request, application_id: AppId, calculator: CalculatorDep, key: IdemKey = ""
 ) -> ActionResult:
     p = request.state.principal
     return _do(request, calculator, lambda uow: apps.credit_check(uow, p, application_id, key))
@@ -390,7 +395,7 @@ def credit_check(
 
 @router.post("/applications/{application_id}/pay", summary="登记支付下一期，附收款收据编号", responses=_ACT)
 def pay(
-    request: Request, application_id: AppId, body: PaymentEntry, calculator: CalculatorDep, key: IdemKey
+    request: Request, application_id: AppId, body: PaymentEntry, calculator: CalculatorDep, key: IdemKey = ""
 ) -> ActionResult:
     p = request.state.principal
     return _do(
