@@ -406,6 +406,15 @@ def instalments(uow: UnitOfWork, calculator: Calculator, row: Application) -> li
     ]
 
 
+def notice_end(
+    uow: UnitOfWork, row: Application, actions: list[ReviewAction] | None = None
+) -> dt.date | None:
+    """The last day of the item's 公示 (its latest publication), if it was published."""
+    notice = next((a for a in reversed(actions or _actions(uow, row)) if a.action == "publish"), None)
+    until = (notice.detail or {}).get("until") if notice is not None else None
+    return dt.date.fromisoformat(until) if until else None
+
+
 def _may(principal: Principal, row: Application, credit: CreditStatus, today: dt.date) -> list[str]:
     own = principal.has(Role.applicant) and principal.organisation_id == row.organisation_id
     status, out = row.status, []
@@ -454,8 +463,7 @@ def detail(
         verdict = apps.verdict(uow, calculator, row, today)
     except apps.ApplicationError:
         verdict = None
-    notice = next((a for a in reversed(actions) if a.action == "publish"), None)
-    notice_until = dt.date.fromisoformat(notice.detail["until"]) if notice and notice.detail else None
+    notice_until = notice_end(uow, row, actions)
     return ApplicationDetail(
         application=apps.view(uow, row),
         organisation_name=org.name,
@@ -528,7 +536,7 @@ def _row(
         done = sum(1 for line in plan if line.paid)
         upcoming = next((line for line in plan if not line.paid), None)
         on_notice = row.status == "public_notice" and row.due_on is not None
-        out.notice_until = row.due_on if on_notice else None
+        out.notice_until = notice_end(uow, row)
         out.payable = not (on_notice and today <= row.due_on)
         out.credit_label = credit.label
         out.instalments_label = f"已付 {done} 期，共 {len(plan)} 期" if plan else ""
