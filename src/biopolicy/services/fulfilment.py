@@ -121,6 +121,9 @@ class InstalmentLine(BaseModel):
     instalment: int
     of: int
     amount: Decimal
+    # the calendar year it falls in (the engine's reading: the first in the event's year, each next
+    # one in the following year; xm-2023 （二十） "分3年发放"); None when the measure pays once
+    year: int | None
     paid: bool
     paid_on: dt.date | None = None
     receipt_no: str | None = None
@@ -178,6 +181,7 @@ class ApplicationRow(BaseModel):
     credit_label: str = ""
     instalments_label: str = ""
     next_amount: Decimal | None = None
+    next_year: int | None = None  # the year the next instalment falls in (instalments only)
 
 
 class ApplicationList(BaseModel):
@@ -393,11 +397,13 @@ def instalments(uow: UnitOfWork, calculator: Calculator, row: Application) -> li
     paid = {
         p.instalment: p for p in uow.session.scalars(select(Payment).where(Payment.application_id == row.id))
     }
+    first_year = int(str(row.event.get("date", ""))[:4] or 0) if len(plan) > 1 else None
     return [
         InstalmentLine(
             instalment=n,
             of=len(plan),
             amount=paid[n].amount if n in paid else amount,
+            year=first_year + n - 1 if first_year else None,
             paid=n in paid,
             paid_on=paid[n].paid_on if n in paid else None,
             receipt_no=paid[n].receipt_no if n in paid else None,
@@ -541,6 +547,7 @@ def _row(
         out.credit_label = credit.label
         out.instalments_label = f"已付 {done} 期，共 {len(plan)} 期" if plan else ""
         out.next_amount = upcoming.amount if upcoming else None
+        out.next_year = upcoming.year if upcoming else None
     return out
 
 

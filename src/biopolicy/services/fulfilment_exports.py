@@ -34,7 +34,7 @@ from biopolicy.storage.uow import UnitOfWork
 NOTICE_COLUMNS = ("序号", "单位名称", "统一社会信用代码", "支持措施", "政策文件", "政策条款", "核定金额（元）",
                   "公示开始日期", "公示截止日期", "责任单位")  # fmt: skip
 PAYMENT_COLUMNS = ("序号", "单位名称", "统一社会信用代码", "支持措施", "政策条款", "核定金额（元）", "期次",
-                   "本期金额（元）", "状态", "支付日期", "收款收据编号", "公示截止日期")  # fmt: skip
+                   "发放年度", "本期金额（元）", "状态", "支付日期", "收款收据编号", "公示截止日期")  # fmt: skip
 MONEY_COLUMNS = {"核定金额（元）", "本期金额（元）"}
 
 
@@ -111,7 +111,7 @@ def payment_list(
                 state = "待支付"
             table.rows.append(
                 [len(table.rows) + 1, org.name, org.credit_code, title, clauses, app.approved_amount,
-                 f"第 {line.instalment} 期／共 {line.of} 期", line.amount, state,
+                 f"第 {line.instalment} 期／共 {line.of} 期", line.year or "", line.amount, state,
                  line.paid_on.isoformat() if line.paid_on else "", line.receipt_no or "", until]
             )  # fmt: skip
     return table
