@@ -85,19 +85,19 @@ def plain(text: str, calculator: Calculator) -> str:
     return _MEASURE_ID.sub(title, text).replace("措施 “", "措施“")
 
 
-def _items(problems: list[str], calculator: Calculator) -> list[dict[str, Any]]:
+def _items(problems: list[str], calculator: Calculator, place: str = "body") -> list[dict[str, Any]]:
     items = []
     for problem in problems:
         field, _, message = problem.partition("：")
-        place = "header" if field == "Idempotency-Key" else "body"
+        where = "header" if field == "Idempotency-Key" else place
         items.append(
-            {"loc": [place, field], "msg": plain(message or problem, calculator), "type": "value_error"}
+            {"loc": [where, field], "msg": plain(message or problem, calculator), "type": "value_error"}
         )
     return items
 
 
 def refusal_body(
-    exc: Exception, calculator: Calculator, measure_id: str | None = None
+    exc: Exception, calculator: Calculator, measure_id: str | None = None, place: str = "body"
 ) -> tuple[int, dict[str, Any]]:
     """A service's refusal as (status, ErrorBody): 409 applying twice or a reused key, 422 bad input,
     403 not one's to do, 404 no such application."""
@@ -113,7 +113,7 @@ def refusal_body(
     if isinstance(exc, apps.IdempotencyConflict):
         return 409, error_body(plain(str(exc), calculator), _items(exc.problems, calculator))
     if isinstance(exc, apps.ApplicationError):
-        return 422, error_body(plain(str(exc), calculator), _items(exc.problems, calculator))
+        return 422, error_body(plain(str(exc), calculator), _items(exc.problems, calculator, place))
     if isinstance(exc, apps.ApplicationForbidden):
         return 403, error_body(plain(str(exc), calculator))
     if isinstance(exc, apps.ApplicationNotFound):
@@ -129,8 +129,9 @@ def guarded(
 ) -> T | Response:
     try:
         return call()
-    except REFUSALS as exc:
-        status, body = refusal_body(exc, calculator, measure_id)
+    except REFUSALS as exc:  # a GET's fields are query parameters
+        place = "query" if request.method == "GET" else "body"
+        status, body = refusal_body(exc, calculator, measure_id, place)
         return error_response(request, status, body)
 
 
