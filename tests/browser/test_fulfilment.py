@@ -144,6 +144,11 @@ def test_the_life_cycle_as_four_people(browser, pay_server):
     page.goto("/applications/worklist")
     assert "生物医药企业引进人才补贴" in page.inner_text("#worklist")
     shot(page, "worklist", "desktop")
+    phone_ctx, phone = session(browser, pay_server, "keji", "phone")  # the list with its item, on a phone
+    phone.goto("/applications/worklist")
+    assert "生物医药企业引进人才补贴" in phone.inner_text("#worklist")
+    shot(phone, "worklist", "phone")
+    phone_ctx.close()
     page.click("#worklist a")
     page.click("#action-accept button")
     page.wait_for_url("**done=accept")
@@ -193,7 +198,7 @@ def test_the_life_cycle_as_four_people(browser, pay_server):
     # -- the same pages on a phone
     for login, paths in {
         "qiye": {"case": case_path, "applicant": app_path, "mine": "/applications/mine"},
-        "keji": {"worklist": "/applications/worklist", "review": app_path},
+        "keji": {"review": app_path},
         "caizheng": {"payments": "/applications/payments", "paid": app_path},
         "shenji": {"audit": "/applications"},
     }.items():
