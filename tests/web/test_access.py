@@ -112,6 +112,33 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/api/v1/subscriptions", "GET"): MEMBERS,
     ("/api/v1/subscriptions", "POST"): MEMBERS,
     ("/api/v1/subscriptions/{subscription_id}", "DELETE"): MEMBERS,
+    # 兑现 (an application of organisation A, submitted; its measure is 市科技局's): the organisation's
+    # staff, the responsible department once submitted, finance once approved, auditors and
+    # administrators read; applicant B never (403, as saved cases). Actions without an idempotency key
+    # are refused after the access check (422, "+" here), so the matrix changes nothing.
+    **{(f"{p}/applications", "GET"): "LFFFF++" for p in ("", "/api/v1")},
+    **{(f"{p}/applications", "POST"): "L++FFFF" for p in ("", "/api/v1")},
+    **{(f"{p}/applications/mine", "GET"): "L++FFFF" for p in ("", "/api/v1")},
+    **{(f"{p}/applications/worklist", "GET"): "LFF+FFF" for p in ("", "/api/v1")},
+    **{(f"{p}/applications/payments", "GET"): "LFFF+++" for p in ("", "/api/v1")},
+    **{(f"{p}/applications/{{application_id}}", "GET"): "L+F+F++" for p in ("", "/api/v1")},
+    **{
+        (f"{p}/applications/{{application_id}}/{action}", "POST"): who
+        for p in ("", "/api/v1")
+        for action, who in {
+            "submit": "L+FFFFF",
+            "accept": "LFF+FFF",
+            "request-more": "LFF+FFF",
+            "approve": "LFF+FFF",
+            "reject": "LFF+FFF",
+            "confirm-override": "LFF+FFF",
+            "publish": "LFF+FFF",
+            "credit-check": "LFFF+FF",
+            "pay": "LFFF+FF",
+        }.items()
+    },
+    ("/applications/notice.{fmt}", "GET"): "LFF++++",
+    ("/applications/payments.{fmt}", "GET"): "LFFF+++",
 }
 
 SAMPLES = {
@@ -130,6 +157,7 @@ BODIES = {
     "/api/v1/products/{product_id}/notes": {"on": "2025-01-02", "text": "协调检验"},
     "/api/v1/subscriptions": {"kind": "document", "target": "xm-2023"},
     "/subscriptions": {"kind": "document", "target": "xm-2023"},
+    "/api/v1/applications/{application_id}/submit": {"credit_commitment": True},
 }
 
 
@@ -180,10 +208,26 @@ def watched_product(site) -> dict[str, str]:
     return {"product_id": str(product_id), "milestone_id": str(milestone_id)}
 
 
+def submitted_application(site) -> dict[str, str]:
+    """An application of organisation A under xm-2023 （二十） (市科技局 responsible), submitted."""
+    from tests.services.test_applications import talent_case
+
+    from biopolicy.services import applications as apps
+
+    a = site.principals["applicant-a"]
+    with unit_of_work("test", url=site.url) as uow:
+        case_id = cases.save_case(uow, a, get_calculator(), talent_case(), "人才").id
+    with unit_of_work("test", url=site.url) as uow:
+        got = apps.start(uow, a, get_calculator(), case_id, "xm-2023/m20-talent", "t1", "access-start")
+    with unit_of_work("test", url=site.url) as uow:
+        apps.submit(uow, a, got["application_id"], True, "access-submit")
+    return {"application_id": str(got["application_id"]), "fmt": "csv"}
+
+
 def test_the_access_matrix(site):
     with unit_of_work("test", url=site.url) as uow:
         saved = cases.save_case(uow, site.principals["applicant-a"], get_calculator(), dict(CASE), "甲的测算")
-    samples = {**SAMPLES, **watched_product(site)}
+    samples = {**SAMPLES, **watched_product(site), **submitted_application(site)}
     clients = {who: site.client(who) for who in PERSONAS}
     tokens = {
         who: site.csrf(c) if who else hidden(c.get("/login").text, "csrf_token") for who, c in clients.items()

@@ -77,6 +77,25 @@ WATCH_WRITERS = require(Role.applicant, Role.service_officer, Role.reviewer, Rol
 # that review, finance (it sets the budgets the need is set against), auditors and administrators;
 # enterprises and anonymous visitors not (the database population holds every organisation's facts)
 POLICY_MAKERS = require(Role.reviewer, Role.finance, Role.auditor, Role.administrator)
+# 兑现 (services/applications.py and services/fulfilment.py check whose application and which department)
+APPLICANTS = require(Role.applicant)
+APPLICATION_READERS = require(Role.applicant, Role.reviewer, Role.finance, Role.auditor, Role.administrator)
+REVIEWERS = require(Role.reviewer)
+FINANCE = require(Role.finance)
+EVERY_APPLICATION = require(Role.auditor, Role.administrator)
+PAYMENT_READERS = require(Role.finance, Role.auditor, Role.administrator)
+NOTICE_READERS = require(Role.reviewer, Role.finance, Role.auditor, Role.administrator)
+APPLICATION_ACTIONS = {
+    "submit": APPLICANTS,
+    "accept": REVIEWERS,
+    "request-more": REVIEWERS,
+    "approve": REVIEWERS,
+    "reject": REVIEWERS,
+    "confirm-override": REVIEWERS,
+    "publish": REVIEWERS,
+    "credit-check": FINANCE,
+    "pay": FINANCE,
+}
 
 POLICY: dict[str, dict[str, Rule]] = {
     # FastAPI's own documentation of the API
@@ -162,6 +181,24 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/api/v1/notifications/{notification_id}/read": {"POST": LOGGED_IN},
     "/api/v1/subscriptions": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     "/api/v1/subscriptions/{subscription_id}": {"DELETE": LOGGED_IN},
+    # 兑现: applications, review, payment; pages and their JSON twins
+    "/applications": {"GET": EVERY_APPLICATION, "POST": APPLICANTS},
+    "/applications/mine": {"GET": APPLICANTS},
+    "/applications/worklist": {"GET": REVIEWERS},
+    "/applications/payments": {"GET": PAYMENT_READERS},
+    "/applications/notice.{fmt}": {"GET": NOTICE_READERS},
+    "/applications/payments.{fmt}": {"GET": PAYMENT_READERS},
+    "/applications/{application_id}": {"GET": APPLICATION_READERS},
+    "/api/v1/applications": {"GET": EVERY_APPLICATION, "POST": APPLICANTS},
+    "/api/v1/applications/mine": {"GET": APPLICANTS},
+    "/api/v1/applications/worklist": {"GET": REVIEWERS},
+    "/api/v1/applications/payments": {"GET": PAYMENT_READERS},
+    "/api/v1/applications/{application_id}": {"GET": APPLICATION_READERS},
+    **{
+        f"{prefix}/applications/{{application_id}}/{action}": {"POST": rule}
+        for prefix in ("", API_PREFIX)
+        for action, rule in APPLICATION_ACTIONS.items()
+    },
 }
 
 

@@ -32,6 +32,7 @@ from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.errors import install_error_handlers
 from biopolicy.web.pages import STATIC_DIR
 from biopolicy.web.pages import accounts as account_pages
+from biopolicy.web.pages import applications as application_pages
 from biopolicy.web.pages import audit as audit_pages
 from biopolicy.web.pages import calculator as calculator_page
 from biopolicy.web.pages import cases as case_pages
@@ -42,6 +43,7 @@ from biopolicy.web.pages import notifications as notification_pages
 from biopolicy.web.pages import overview as overview_page
 from biopolicy.web.pages import simulate as simulate_page
 from biopolicy.web.pages import watchlist as watchlist_pages
+from biopolicy.web.routes import applications as application_routes
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
 from biopolicy.web.routes import audit as audit_routes
 from biopolicy.web.routes import notifications as notification_routes
@@ -66,6 +68,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     audit_pages.router,
     simulate_page.router,
     notification_pages.router,
+    application_pages.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -81,6 +84,7 @@ API_ROUTERS: list[APIRouter] = [
     audit_routes.router,
     simulate_routes.router,
     notification_routes.router,
+    application_routes.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"

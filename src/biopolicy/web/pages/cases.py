@@ -19,7 +19,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from biopolicy.domain.case import CaseError
 from biopolicy.services import cases
 from biopolicy.services.cases import KIND_WORDS, STATUS_WORDS
+from biopolicy.services.fulfilment import entitlements_to_apply
 from biopolicy.web.deps import CalculatorDep
+from biopolicy.web.pages.applications import new_key
 from biopolicy.web.pages.calculator import ShareLinkError, decode_case, encode_case, money_pair
 from biopolicy.web.pages.render import render
 from biopolicy.web.session import form_fields, uow_for
@@ -105,6 +107,7 @@ def case_page(
         comparison = None
         if view.latest > 1 or before or after:
             comparison = cases.compare(uow, principal, case_id, before, after)
+        apply_options = entitlements_to_apply(uow, principal, calculator, view.id) if view.can_write else []
     return render(
         request,
         "case.html",
@@ -113,6 +116,8 @@ def case_page(
         comparison=comparison,
         saved=request.query_params.get("saved"),
         edit_path=f"/calculator?{urlencode({'c': encode_case(view.case)})}",
+        apply_options=apply_options,
+        new_key=new_key,
         **_words(),
     )
 
