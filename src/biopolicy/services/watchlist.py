@@ -6,7 +6,8 @@ review, inspection and approval; fj-yj-2025-30 （八）至（十一） cut the 
 十三 follow the product on to 挂网, the insurance lists and hospitals.
 
 Milestones: ``MILESTONE_KINDS`` is the catalogue (kind, label, predecessors, whether it is a
-regulatory step with a clock, the procedure it runs under by default, the calculator event it is).
+regulatory step with a clock, the procedure it runs under by default, the calculator event it is),
+read from policies/_catalogue/milestones.yaml (rules/milestones.py checks it).
 A regulatory step started gets its due date from the time-limit rules and the working-day calendar
 (engine/deadlines.py), its status on a day and the clause that sets the limit; a date computed into a
 year without an official holiday schedule is marked an estimate.
@@ -69,65 +70,59 @@ class Kind:
     phase: str = "research"  # research / review / market: where on the journey
 
 
-_COMPLETED_TRIALS = ("phase_1_completed", "phase_2_completed", "phase_3_completed", "preclinical_done")
-_APPROVED = ("approval",)
+class _Catalogue(Mapping[str, Kind]):
+    """The milestone kinds of policies/_catalogue/milestones.yaml (rules/milestones.py), read once,
+    in the journey's order (the settings' policies folder)."""
 
-MILESTONE_KINDS: dict[str, Kind] = {
-    k.code: k
-    for k in (
-        Kind("preclinical_done", "完成临床前研究", event=("clinical_stage_completed", {"stage": "preclinical"})),
-        Kind(
-            "ind_filed", "提交临床试验申请（审评）", ("preclinical_done",), regulatory=True,
-            procedures={"drug": "drug_clinical_trial_review", "device": "device_clinical_trial_review"},
-            phase="review",
-        ),
-        Kind("ind_approved", "临床试验申请获准", ("ind_filed",)),
-        Kind("phase_1_started", "Ⅰ期临床试验启动", ("ind_approved",)),
-        Kind(
-            "phase_1_completed", "Ⅰ期临床试验完成", ("phase_1_started",),
-            event=("clinical_stage_completed", {"stage": "phase_1"}),
-        ),
-        Kind("phase_2_started", "Ⅱ期临床试验启动", ("ind_approved", "phase_1_started")),
-        Kind(
-            "phase_2_completed", "Ⅱ期临床试验完成", ("phase_2_started",),
-            event=("clinical_stage_completed", {"stage": "phase_2"}),
-        ),
-        Kind("phase_3_started", "Ⅲ期临床试验启动", ("ind_approved", "phase_2_started")),
-        Kind(
-            "phase_3_completed", "Ⅲ期临床试验完成", ("phase_3_started",),
-            event=("clinical_stage_completed", {"stage": "phase_3"}),
-        ),
-        Kind("registration_filed", "提交上市注册申请", _COMPLETED_TRIALS, phase="review"),
-        Kind("registration_accepted", "注册申请受理", ("registration_filed",), phase="review"),
-        Kind(
-            "technical_review", "技术审评", ("registration_accepted",), regulatory=True,
-            procedures={"drug": "drug_marketing_review", "device": "device_class3_review"}, phase="review",
-        ),
-        Kind(
-            "inspection", "注册核查", ("registration_accepted",), regulatory=True,
-            procedures={"drug": "drug_inspection_start", "device": "device_qms_inspection"}, phase="review",
-        ),
-        Kind(
-            "registration_testing", "注册检验", regulatory=True,
-            procedures={"drug": "drug_registration_testing"}, phase="review",
-        ),
-        Kind(
-            "approval", "审批决定（获准上市）", ("registration_accepted", "technical_review"), regulatory=True,
-            procedures={"drug": "drug_approval_decision", "device": "device_approval_decision"},
-            phase="review",
-        ),
-        Kind("production_licence", "取得生产许可", _APPROVED, phase="market"),
-        Kind(
-            "first_industrialisation", "首次实现产业化", ("approval", "production_licence"),
-            event=("first_industrialisation", {}), phase="market",
-        ),
-        Kind("listing", "挂网（省药品集中采购平台）", _APPROVED, phase="market"),
-        Kind("national_insurance", "纳入国家医保药品目录", _APPROVED, phase="market"),
-        Kind("huixiabao", "纳入惠厦保特药目录", _APPROVED, phase="market"),
-        Kind("hospital_admission", "进入医院", _APPROVED, repeatable=True, phase="market"),
-    )
-}  # fmt: skip
-KIND_ORDER = {code: i for i, code in enumerate(MILESTONE_KINDS)}
+    @property
+    def _kinds(self) -> dict[str, Kind]:
+        return _load_kinds()
+
+    def __getitem__(self, code: str) -> Kind:
+        return self._kinds[code]
+
+    def __iter__(self):
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+
+class _Order(Mapping[str, int]):
+    def __getitem__(self, code: str) -> int:
+        return _kind_order()[code]
+
+    def __iter__(self):
+        return iter(_kind_order())
+
+    def __len__(self) -> int:
+        return len(_kind_order())
+
+
+@cache
+def _load_kinds() -> dict[str, Kind]:
+    from biopolicy.rules.milestones import load_milestones
+    from biopolicy.settings import get_settings
+
+    root = get_settings().policies
+    return {
+        code: Kind(
+            code=code, label=k.label, after=tuple(k.after), regulatory=k.regulatory,
+            procedures=dict(k.procedures),
+            event=(k.event.type, dict(k.event.attributes)) if k.event is not None else None,
+            repeatable=k.repeatable, phase=k.phase.value,
+        )  # fmt: skip
+        for code, k in load_milestones(root).items()
+    }
+
+
+@cache
+def _kind_order() -> dict[str, int]:
+    return {code: i for i, code in enumerate(_load_kinds())}
+
+
+MILESTONE_KINDS: Mapping[str, Kind] = _Catalogue()
+KIND_ORDER: Mapping[str, int] = _Order()
 
 
 def regime_of(product_type: str) -> str | None:
