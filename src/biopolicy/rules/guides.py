@@ -124,7 +124,9 @@ def _load_file(
             problems.append(f"{where}：measure：没有这项措施（应为已编码措施的 id）")
             continue
         if owner != doc_id:
-            problems.append(f"{where}：measure：这项措施属于 {owner}，指南应写在 policies/{owner}/{GUIDES_FILE}")
+            problems.append(
+                f"{where}：measure：这项措施属于 {owner}，指南应写在 policies/{owner}/{GUIDES_FILE}"
+            )
             continue
         problems += [f"{where}：{p}" for p in check_guide(g, corpus)]
         found[g.measure] = g

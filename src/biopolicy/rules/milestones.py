@@ -56,7 +56,9 @@ class MilestoneKind(_Strict):
     )
     event: MilestoneEvent | None = Field(None, description="完成后在政策计算器中对应的事件")
     repeatable: bool = Field(False, description="是否按对象重复（如进入每一家医院各记一次）")
-    phase: Phase = Field(Phase.research, description="所处阶段：research 研发、review 审评审批、market 上市后")
+    phase: Phase = Field(
+        Phase.research, description="所处阶段：research 研发、review 审评审批、market 上市后"
+    )
 
 
 class MilestoneFile(_Strict):

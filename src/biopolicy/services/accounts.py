@@ -30,7 +30,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
-
 from biopolicy.domain.corpus import Corpus, with_levels
 from biopolicy.storage.models import LoginSession, RoleAssignment, User, as_utc, utcnow
 from biopolicy.storage.uow import UnitOfWork
@@ -539,6 +538,7 @@ def list_users(uow: UnitOfWork) -> list[UserView]:
 
 
 # -- responsible departments ---------------------------------------------------------------------
+
 
 def departments(corpus: Corpus) -> list[str]:
     """The 责任单位 the clauses name, each with its level (domain/corpus.py ``with_levels``: a name

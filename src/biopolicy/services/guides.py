@@ -17,12 +17,13 @@ from pydantic import BaseModel, Field
 from biopolicy.rules.guides import ITEM_LABELS, NOT_STATED, Guide, GuideItem, load_guides
 from biopolicy.rules.loader import RulesError
 
-
 _FILE_DOC = re.compile(r"([^/\\：]+)[/\\]guides\.yaml")
 
 
 class GuideEntry(BaseModel):
-    item: str = Field(description="department 责任单位、documents 申报材料、window 申报时间、contact 联系方式")
+    item: str = Field(
+        description="department 责任单位、documents 申报材料、window 申报时间、contact 联系方式"
+    )
     label: str
     stated: bool = Field(description="原文是否写明")
     text: str = Field(description="原文所载；未写明时为“原文未载明”")
@@ -71,7 +72,11 @@ def view_of(measure_id: str, guide: Guide | None) -> GuideView:
         else:
             entries.append(
                 GuideEntry(
-                    item=item, label=label, stated=True, text="、".join(found.units), clauses=list(found.clauses)
+                    item=item,
+                    label=label,
+                    stated=True,
+                    text="、".join(found.units),
+                    clauses=list(found.clauses),
                 )
             )
     return GuideView(measure_id=measure_id, entries=entries, notes=list(guide.notes) if guide else [])

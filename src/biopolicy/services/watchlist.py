@@ -25,6 +25,7 @@ import datetime as dt
 import gc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -107,10 +108,14 @@ def _load_kinds() -> dict[str, Kind]:
     root = get_settings().policies
     return {
         code: Kind(
-            code=code, label=k.label, after=tuple(k.after), regulatory=k.regulatory,
+            code=code,
+            label=k.label,
+            after=tuple(k.after),
+            regulatory=k.regulatory,
             procedures=dict(k.procedures),
             event=(k.event.type, dict(k.event.attributes)) if k.event is not None else None,
-            repeatable=k.repeatable, phase=k.phase.value,
+            repeatable=k.repeatable,
+            phase=k.phase.value,
         )  # fmt: skip
         for code, k in load_milestones(root).items()
     }
@@ -189,6 +194,11 @@ def can_write(uow: UnitOfWork, p: Principal, product: Product) -> bool:
     if p.has(Role.applicant) and p.organisation_id == product.organisation_id:
         return True
     return p.has(Role.service_officer) and _assigned(uow, product.id, p.user_id)
+
+
+def can_note(p: Principal) -> bool:
+    """Who writes notes of help given (on their own assigned products: ``add_note`` checks)."""
+    return is_regulator(p) or p.has(Role.service_officer)
 
 
 # -- the clock -----------------------------------------------------------------------------------
@@ -373,6 +383,37 @@ class Unlocked(BaseModel):
     amount: str | None
 
 
+class PaymentLine(BaseModel):
+    instalment: int
+    amount: Decimal
+    paid_on: dt.date
+
+
+class AwardLine(BaseModel):
+    """An award of the product on the ledger: an application here (applied for, approved, paid) or
+    an award paid outside biopolicy entered as a prior award."""
+
+    application_id: int | None
+    measure_id: str | None
+    title: str  # the measure's title, or the programme of a prior award
+    source: str  # 本平台申报 / 平台外已获奖励
+    status: str
+    status_label: str
+    applied_on: dt.date | None
+    approved_amount: Decimal | None
+    paid: Decimal
+    payments: list[PaymentLine]
+
+
+class CatalogueMembership(BaseModel):
+    """A catalogue the product belongs to (services/catalogues.py ``catalogues_of_product``)."""
+
+    catalogue: str
+    label: str
+    since: dt.date | None = None
+    clauses: list[str] = []
+
+
 class ProductFile(BaseModel):
     product: ProductSummary
     regime: str | None
@@ -383,9 +424,14 @@ class ProductFile(BaseModel):
     unlocks: list[Unlocked]
     what_if: list[Unlocked]
     timeline: list[dict[str, Any]]  # for the chart: label, start, end, status
-    catalogues: list[str]  # 挂网 / 医保 / 惠厦保 reached
+    catalogues: list[str]  # 挂网 / 医保 / 惠厦保 reached (milestones)
     hospitals: list[str]
-    awards_note: str
+    awards: list[AwardLine]  # from the ledger (applications, awards, payments of the product)
+    awards_approved: Decimal
+    awards_paid: Decimal
+    # the catalogues the product belongs to: None until the catalogue module's catalogues_of_product
+    # is wired in (see _catalogue_memberships); the page then says so rather than show nothing
+    catalogue_memberships: list[CatalogueMembership] | None = None
     can_write: bool
 
 
@@ -641,6 +687,7 @@ def product_file(
         )
     ]
     unlocks, what_if = _unlocks(uow, p, ms, on, calculator)
+    awards = ledger_of_product(uow, p, calculator)
     timeline = [
         {
             "label": v.label + (f"（{v.subject}）" if v.subject else ""),
@@ -666,9 +713,77 @@ def product_file(
         timeline=timeline,
         catalogues=[v.label for v in views if v.kind in ("listing", "national_insurance", "huixiabao") and v.completed_on],
         hospitals=[v.subject for v in views if v.kind == "hospital_admission" and v.completed_on],
-        awards_note="奖补申报、审批与拨付记录尚未接入（待申报台账上线后在此显示）",
+        awards=awards,
+        awards_approved=sum((a.approved_amount or Decimal(0) for a in awards if a.status not in ("rejected",)), Decimal(0)),
+        awards_paid=sum((a.paid for a in awards), Decimal(0)),
+        catalogue_memberships=_catalogue_memberships(uow, p),
         can_write=can_write(uow, principal, p),
     )  # fmt: skip
+
+
+def _catalogue_memberships(uow: UnitOfWork, product: Product) -> list[CatalogueMembership] | None:
+    """The catalogues the product belongs to. The catalogue module (another change) provides
+    ``catalogues_of_product``; the lead wires it here at merge. Until then: None, shown as such."""
+    return None
+
+
+def product_ref(product_id: int) -> str:
+    """The product's id in the organisation's calculator case (services/organisations.case_start)."""
+    return f"p{product_id}"
+
+
+def ledger_of_product(uow: UnitOfWork, product: Product, calculator: Any = None) -> list[AwardLine]:
+    """Applications for the product (any status) with their payments, and prior awards entered for
+    it that no application here stands behind; oldest first."""
+    from biopolicy.services.applications import STATUS_WORDS as APPLICATION_STATUS
+    from biopolicy.storage.ledger_models import Application, Award, Payment
+
+    ref = product_ref(product.id)
+    titles = {mid: m.title for mid, m in calculator.rules.measures.items()} if calculator is not None else {}
+    apps = list(
+        uow.session.scalars(
+            select(Application)
+            .where(Application.organisation_id == product.organisation_id, Application.product_id == ref)
+            .order_by(Application.created_at, Application.id)
+        )
+    )
+    pays: dict[int, list[PaymentLine]] = {}
+    if apps:
+        for pay in uow.session.scalars(
+            select(Payment)
+            .where(Payment.application_id.in_([a.id for a in apps]))
+            .order_by(Payment.instalment)
+        ):
+            pays.setdefault(pay.application_id, []).append(
+                PaymentLine(instalment=pay.instalment, amount=pay.amount, paid_on=pay.paid_on)
+            )
+    lines = [
+        AwardLine(
+            application_id=a.id, measure_id=a.measure_id, title=titles.get(a.measure_id, a.measure_id),
+            source="本平台申报", status=a.status, status_label=APPLICATION_STATUS.get(a.status, a.status),
+            applied_on=a.created_at.date() if a.created_at else None, approved_amount=a.approved_amount,
+            paid=sum((x.amount for x in pays.get(a.id, [])), Decimal(0)), payments=pays.get(a.id, []),
+        )
+        for a in apps
+    ]  # fmt: skip
+    for w in uow.session.scalars(
+        select(Award)
+        .where(
+            Award.organisation_id == product.organisation_id,
+            Award.product_id == ref,
+            Award.application_id.is_(None),
+        )
+        .order_by(Award.awarded_on, Award.id)
+    ):
+        lines.append(
+            AwardLine(
+                application_id=None, measure_id=w.measure_id,
+                title=titles.get(w.measure_id or "", w.programme or w.measure_id or "—"),
+                source="平台外已获奖励", status="prior", status_label="已获奖励（平台外拨付）",
+                applied_on=None, approved_amount=w.amount, paid=w.amount, payments=[],
+            )
+        )  # fmt: skip
+    return lines
 
 
 def calculator_events(product_ref: str, ms: Iterable[Milestone]) -> list[dict[str, Any]]:
@@ -962,6 +1077,14 @@ def add_note(
     uow: UnitOfWork, principal: Principal, product_id: int, on: Any, text: str, today: dt.date
 ) -> NoteView:
     """A dated note of help given: the assigned service officer's (or the regulator's)."""
+    view = _check_note(uow, principal, product_id, on, text, today)
+    uow.commit()
+    return view
+
+
+def _check_note(
+    uow: UnitOfWork, principal: Principal, product_id: int, on: Any, text: str, today: dt.date
+) -> NoteView:
     product = uow.session.get(Product, product_id)
     if product is None:
         raise ProductNotFound(product_id)
@@ -983,8 +1106,140 @@ def add_note(
     assert day is not None
     uow.session.add(ServiceNote(product_id=product_id, organisation_id=product.organisation_id,
                                 author_id=principal.user_id, on=day, text=text.strip()))  # fmt: skip
-    uow.commit()
+    uow.session.flush()
     return NoteView(on=day, text=text.strip(), author=principal.display_name)
+
+
+# -- the forms: one transaction each, under the organisation's lock, with an idempotency key --------
+
+
+def _idempotent(
+    uow: UnitOfWork, key: str, operation: str, organisation_id: int, request: dict[str, Any], work: Any
+) -> dict[str, Any]:
+    """Run ``work`` once for ``key`` (services/applications.py ``_once``: the organisation's row
+    locked, a replay answered from the record, the key refused for another request)."""
+    from biopolicy.services.applications import ApplicationError, _once
+
+    try:
+        return _once(uow, key, operation, organisation_id, request, work)
+    except ApplicationError as exc:
+        raise WatchlistError(exc.problems) from None
+
+
+def _organisation_of(uow: UnitOfWork, principal: Principal, product_id: int) -> int:
+    return _writable(uow, principal, product_id).organisation_id
+
+
+def record_milestone(
+    uow: UnitOfWork, principal: Principal, product_id: int, data: Mapping[str, Any], today: dt.date,
+    key: str, clock: Clock | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The form's new milestone: checked as ``add_milestone``, written once for ``key``."""
+    clock = clock or get_clock()
+    org = _organisation_of(uow, principal, product_id)
+    request = {"product_id": product_id, **{k: str(v) if v is not None else None for k, v in data.items()}}
+
+    def work() -> dict[str, Any]:
+        product = _writable(uow, principal, product_id)
+        m = check_milestone(uow, product, data, today, clock)
+        uow.session.add(m)
+        uow.session.flush()
+        return {"milestone_id": m.id}
+
+    return _idempotent(uow, key, "watch_milestone", org, request, work)
+
+
+def record_progress(
+    uow: UnitOfWork, principal: Principal, product_id: int, milestone_id: int, data: Mapping[str, Any],
+    today: dt.date, key: str, clock: Clock | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A milestone's progress from the form: started on, done on, 补正 stopped on (the clock stops),
+    resumed on (the open stop ends). Checked as a new milestone against the others; written once."""
+    clock = clock or get_clock()
+    org = _organisation_of(uow, principal, product_id)
+    request = {"product_id": product_id, "milestone_id": milestone_id,
+               **{k: str(v) if v is not None else None for k, v in data.items()}}  # fmt: skip
+
+    def work() -> dict[str, Any]:
+        product = _writable(uow, principal, product_id)
+        m = uow.session.get(Milestone, milestone_id)
+        if m is None or m.product_id != product_id:
+            raise WatchlistError([f"milestone_id：产品 {product_id} 没有编号为 {milestone_id} 的里程碑"])
+        problems: list[str] = []
+        started = _date(data.get("started_on"), "started_on", problems)
+        completed = _date(data.get("completed_on"), "completed_on", problems)
+        stop_on = _date(data.get("stop_on"), "stop_on", problems)
+        resume_on = _date(data.get("resume_on"), "resume_on", problems)
+        if not problems and not (started or completed or stop_on or resume_on):
+            problems.append("completed_on：请至少填写开始日期、完成日期、补正停表日期或恢复计时日期之一")
+        stops = [dict(s) for s in (m.clock_stops or [])]
+        open_stop = next((s for s in stops if not s.get("end")), None)
+        if stop_on is not None:
+            if open_stop is not None:
+                problems.append(
+                    f"stop_on：已在 {open_stop['start']} 停表，尚未恢复计时，请先填写恢复计时日期"
+                )
+            elif stop_on > today:
+                problems.append(f"stop_on：停表日期 {stop_on} 晚于今天（{today}）")
+            else:
+                stops.append({"start": stop_on.isoformat(), "end": None})
+                open_stop = stops[-1] if resume_on is not None else None
+        if resume_on is not None:
+            if open_stop is None:
+                problems.append("resume_on：没有正在停表的补正，无需恢复计时")
+            elif resume_on > today:
+                problems.append(f"resume_on：恢复计时日期 {resume_on} 晚于今天（{today}）")
+            else:
+                open_stop["end"] = resume_on.isoformat()
+        if problems:
+            raise WatchlistError(problems)
+        merged = {
+            "kind": m.kind, "subject": m.subject, "procedure": m.procedure, "planned_on": m.planned_on,
+            "started_on": started or m.started_on, "completed_on": completed or m.completed_on,
+            "clock_stops": stops, "note": m.note,
+        }  # fmt: skip
+        others = [
+            x
+            for x in uow.session.scalars(select(Milestone).where(Milestone.product_id == product_id))
+            if x.id != m.id
+        ]
+        checked = check_milestone(uow, product, merged, today, clock, existing=others)
+        m.started_on, m.completed_on = checked.started_on, checked.completed_on
+        m.clock_stops = checked.clock_stops
+        uow.session.flush()
+        return {"milestone_id": m.id}
+
+    return _idempotent(uow, key, "watch_progress", org, request, work)
+
+
+def record_note(
+    uow: UnitOfWork, principal: Principal, product_id: int, on: Any, text: str, today: dt.date, key: str
+) -> dict[str, Any]:
+    """The form's dated note of help given (``add_note``'s checks), written once for ``key``."""
+    product = uow.session.get(Product, product_id)
+    if product is None:
+        raise ProductNotFound(product_id)
+    request = {"product_id": product_id, "on": str(on), "text": text}
+
+    def work() -> dict[str, Any]:
+        _check_note(uow, principal, product_id, on, text, today)
+        return {"product_id": product_id}
+
+    return _idempotent(uow, key, "watch_note", product.organisation_id, request, work)
+
+
+def milestone_choices(product_type: str) -> list[dict[str, Any]]:
+    """The kinds and the procedures of the product's regime, for the form's lists."""
+    regime = regime_of(product_type)
+    procs = get_clock().limits.procedures
+    return [
+        {"code": code, "label": k.label, "regulatory": k.regulatory, "repeatable": k.repeatable}
+        for code, k in MILESTONE_KINDS.items()
+    ] + [
+        {"procedure": code, "label": p.label}
+        for code, p in procs.items()
+        if regime is None or p.regime.value == regime
+    ]
 
 
 STATUS_WORDS = {s.value: label for s, label in STATUS_LABELS.items()}

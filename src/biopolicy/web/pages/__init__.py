@@ -12,7 +12,8 @@ from typing import Any
 import jinja2
 from fastapi.templating import Jinja2Templates
 
-from biopolicy.services.wording import amount_text, kind_word
+from biopolicy.services.guides import guide_view
+from biopolicy.services.wording import amount_text, kind_word, yuan
 from biopolicy.web.assets import asset_version
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -58,3 +59,6 @@ templates.env.globals["clause_title"] = clause_title
 templates.env.globals["kind_word"] = kind_word
 templates.env.filters["kind_word"] = kind_word
 templates.env.filters["amount_text"] = amount_text
+templates.env.globals["yuan"] = yuan
+# 申兑指南 of a measure (services/guides.py): the measure page and each entitlement of the calculator
+templates.env.globals["guide_of"] = guide_view
