@@ -116,9 +116,6 @@ def _load_file(
     found: dict[str, Guide] = {}
     for g in parsed.guides:
         where = f"{_rel(path)}：指南 {g.measure}"
-        if g.measure in found or g.measure in known:
-            problems.append(f"{where}：同一措施只能有一份指南")
-            continue
         owner = measure_docs.get(g.measure)
         if owner is None:
             problems.append(f"{where}：measure：没有这项措施（应为已编码措施的 id）")
@@ -127,6 +124,9 @@ def _load_file(
             problems.append(
                 f"{where}：measure：这项措施属于 {owner}，指南应写在 policies/{owner}/{GUIDES_FILE}"
             )
+            continue
+        if g.measure in found or g.measure in known:
+            problems.append(f"{where}：同一措施只能有一份指南")
             continue
         problems += [f"{where}：{p}" for p in check_guide(g, corpus)]
         found[g.measure] = g
