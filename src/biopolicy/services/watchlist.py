@@ -922,7 +922,9 @@ def check_milestone(
         same = [m for m in others if m.kind == code and (not kind.repeatable or m.subject == subject)]
         if same:
             problems.append(
-                f"kind：该产品已有“{kind.label}”里程碑（编号 {same[0].id}），请补记其日期而不是重复添加"
+                f"kind：该产品已有“{kind.label}”里程碑"
+                + (f"（{subject}）" if subject else "")
+                + "，请在“更新进度”中补记其日期，而不是重复添加"
             )
         first = started or completed
         if first is not None:
@@ -1226,6 +1228,12 @@ def record_note(
         return {"product_id": product_id}
 
     return _idempotent(uow, key, "watch_note", product.organisation_id, request, work)
+
+
+def product_type_label(product_type: str) -> str:
+    from biopolicy.services.organisations import product_types
+
+    return product_types().get(product_type, product_type)
 
 
 def milestone_choices(product_type: str) -> list[dict[str, Any]]:

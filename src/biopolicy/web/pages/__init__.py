@@ -6,6 +6,7 @@ Add a page module with a ``router`` and list it in ``PAGE_ROUTERS`` in web/app.p
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -60,5 +61,6 @@ templates.env.globals["kind_word"] = kind_word
 templates.env.filters["kind_word"] = kind_word
 templates.env.filters["amount_text"] = amount_text
 templates.env.globals["yuan"] = yuan
+templates.env.globals["yuan_of"] = lambda text: yuan(Decimal(text))  # an amount written as a string
 # 申兑指南 of a measure (services/guides.py): the measure page and each entitlement of the calculator
 templates.env.globals["guide_of"] = guide_view

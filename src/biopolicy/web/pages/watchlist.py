@@ -97,6 +97,7 @@ def _product(
         choices=wl.milestone_choices(f.product.type) if f.can_write else [],
         errors=errors or {}, values=values or {}, key=uuid.uuid4().hex, saved=request.query_params.get("saved"),
         can_note=f.can_write and wl.can_note(request.state.principal),
+        type_label=wl.product_type_label(f.product.type),
     )  # fmt: skip
 
 
