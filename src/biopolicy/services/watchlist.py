@@ -924,7 +924,7 @@ def check_milestone(
             problems.append(
                 f"kind：该产品已有“{kind.label}”里程碑"
                 + (f"（{subject}）" if subject else "")
-                + "，请在“更新进度”中补记其日期，而不是重复添加"
+                + "，请补记已有里程碑的日期，而不是重复添加"
             )
         first = started or completed
         if first is not None:
