@@ -162,6 +162,12 @@ def test_the_measure_page_shows_its_guide_with_the_clause(site):
     guide = page[page.index('id="guide"') :]
     assert "申兑指南" in guide and "市科技局、市财政局" in guide and 'href="/clauses/xm-2023/m2/p1"' in guide
     assert guide.count("原文未载明") >= 3
+    # its JSON twin carries the same guide
+    twin = site.client().get("/api/v1/explanations/xm-2023/m2-drug").json()["guide"]
+    assert [(e["label"], e["text"]) for e in twin["entries"]][:2] == [
+        ("责任单位", "市科技局、市财政局"),
+        ("申报材料", "原文未载明"),
+    ]
 
 
 def test_each_entitlement_of_the_calculator_shows_its_guide(site):
