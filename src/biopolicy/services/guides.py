@@ -42,7 +42,9 @@ def _measure_docs(calculator) -> dict[str, str]:
 
 
 def load_for(calculator, policies_dir: Path | None = None) -> dict[str, Guide]:
-    return load_guides(calculator.corpus, _measure_docs(calculator), policies_dir)
+    """The guides of the calculator's measures; a document whose measures were skipped is left out."""
+    skipped = [k for k in calculator.rules.skipped if k in calculator.corpus.documents]
+    return load_guides(calculator.corpus, _measure_docs(calculator), policies_dir, skip=skipped)
 
 
 @cache
