@@ -175,3 +175,26 @@ def test_each_entitlement_of_the_calculator_shows_its_guide(site):
     entitlements = page.count('class="calc-ent ')
     assert entitlements > 0 and page.count('class="calc-guide"') == entitlements
     assert "责任单位" in page and "原文未载明" in page
+
+
+def test_the_api_writes_once_per_idempotency_key(product):
+    site, pid, mid = product
+    client = site.client("applicant-a")
+    headers = {"X-CSRF-Token": site.csrf(client), "Idempotency-Key": "api-1"}
+    body = {"kind": "preclinical_done", "completed_on": "2025-03-01"}
+    before = count(site, Milestone)
+    first = client.post(f"/api/v1/products/{pid}/milestones", json=body, headers=headers)
+    again = client.post(f"/api/v1/products/{pid}/milestones", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert count(site, Milestone) == before + 1
+    other = client.post(
+        f"/api/v1/products/{pid}/milestones", json=body | {"completed_on": "2025-03-02"}, headers=headers
+    )
+    assert other.status_code == 422 and "幂等键" in other.text and count(site, Milestone) == before + 1
+    done = client.post(
+        f"/api/v1/products/{pid}/milestones/{mid}/complete",
+        json={"completed_on": "2025-12-01"},
+        headers=headers | {"Idempotency-Key": "api-2"},
+    )
+    assert done.status_code == 200 and done.json()["completed_on"] == "2025-12-01"
+    assert done.json()["clock"]["status"] == "met"

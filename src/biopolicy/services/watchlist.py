@@ -1172,10 +1172,14 @@ def record_progress(
         completed = _date(data.get("completed_on"), "completed_on", problems)
         stop_on = _date(data.get("stop_on"), "stop_on", problems)
         resume_on = _date(data.get("resume_on"), "resume_on", problems)
-        if not problems and not (started or completed or stop_on or resume_on):
+        replaced = data.get("clock_stops")
+        if not problems and not (started or completed or stop_on or resume_on or replaced is not None):
             problems.append("completed_on：请至少填写开始日期、完成日期、补正停表日期或恢复计时日期之一")
-        stops = [dict(s) for s in (m.clock_stops or [])]
-        open_stop = next((s for s in stops if not s.get("end")), None)
+        stops = [
+            dict(s) if isinstance(s, Mapping) else s
+            for s in (m.clock_stops if replaced is None else replaced) or []
+        ]
+        open_stop = next((s for s in stops if isinstance(s, Mapping) and not s.get("end")), None)
         if stop_on is not None:
             if open_stop is not None:
                 problems.append(
@@ -1228,6 +1232,14 @@ def record_note(
         return {"product_id": product_id}
 
     return _idempotent(uow, key, "watch_note", product.organisation_id, request, work)
+
+
+def milestone_of(uow: UnitOfWork, product_id: int, milestone_id: int, on: dt.date) -> MilestoneView:
+    """A milestone just written, as the API answers it."""
+    m = uow.session.get(Milestone, milestone_id, populate_existing=True)
+    if m is None or m.product_id != product_id:
+        raise WatchlistError([f"milestone_id：产品 {product_id} 没有编号为 {milestone_id} 的里程碑"])
+    return milestone_view(m, get_clock(), on)
 
 
 def product_type_label(product_type: str) -> str:
