@@ -44,6 +44,12 @@ def test_add_document_keeps_the_source_and_drafts_a_measure_per_amount(drafted, 
     assert doc.warnings == []
     assert [m["clauses"][0] for m in drafted.measures] == [f"qingxi-2025/m{n}" for n in range(1, 11)]
     assert all(m["draft"] for m in drafted.measures) and drafted.places == ["清溪县"]
+    # its 申兑指南 drafts: one per measure; the text names no 责任单位, so none is written
+    import yaml
+
+    guides = yaml.safe_load((folder / "guides.yaml").read_text(encoding="utf-8"))["guides"]
+    assert [g["measure"] for g in guides] == [m["id"] for m in drafted.measures]
+    assert all("department" not in g for g in guides)
     first = drafted.measures[0]["amount"]
     assert (first["kind"], first["rate"], first["cap"]) == ("at_most", "20%", "3000000")
 
@@ -54,10 +60,11 @@ def test_check_refuses_the_drafts_until_completed(drafted, policies):
     assert not report.ok and qingxi.rule_errors
     assert all("草稿尚未补全" in p for p in qingxi.rule_errors if "措施 qingxi-2025/" in p)
     assert all(d.ok for d in report.documents if d.doc_id != "qingxi-2025")  # the others keep working
+    assert qingxi.guides == []  # its drafted guides wait until its measures load
 
 
 def test_the_completed_example_passes_every_check(drafted, policies):
-    for name in ("measures.yaml", "tests.yaml", "coverage.yaml"):
+    for name in ("measures.yaml", "tests.yaml", "coverage.yaml", "guides.yaml"):
         shutil.copyfile(EXAMPLE / name, policies / "qingxi-2025" / name)
     report = run_checks(policies)
     qingxi = next(d for d in report.documents if d.doc_id == "qingxi-2025")

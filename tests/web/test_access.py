@@ -86,6 +86,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/watchlist/mine", "GET"): "LFFFFFF",
     ("/products", "GET"): "L++FF++",
     ("/products/{product_id}", "GET"): "L+FFF++",
+    ("/products/{product_id}/milestones", "POST"): "L+FFFF+",
+    ("/products/{product_id}/milestones/{milestone_id}", "POST"): "L+FFFF+",
+    ("/products/{product_id}/notes", "POST"): "LFFFFF+",
     ("/api/v1/watchlist", "GET"): "LFFFF++",
     ("/api/v1/watchlist/mine", "GET"): "LFFFFFF",
     ("/api/v1/watchlist/kinds", "GET"): MEMBERS,
@@ -158,6 +161,16 @@ BODIES = {
     "/api/v1/subscriptions": {"kind": "document", "target": "xm-2023"},
     "/subscriptions": {"kind": "document", "target": "xm-2023"},
     "/api/v1/applications/{application_id}/submit": {"credit_commitment": True},
+    "/products/{product_id}/milestones": {
+        "kind": "preclinical_done",
+        "completed_on": "2025-01-01",
+        "idempotency_key": "access-m",
+    },
+    "/products/{product_id}/milestones/{milestone_id}": {
+        "completed_on": "2025-03-01",
+        "idempotency_key": "access-p",
+    },
+    "/products/{product_id}/notes": {"on": "2025-01-02", "text": "协调检验", "idempotency_key": "access-n"},
 }
 
 

@@ -65,6 +65,8 @@ def _print(report, quiet: bool) -> None:
                 console.print(Text(f"  ✔ 用例“{c.name}”"))
         for p in d.coverage:
             console.print(Text(f"  ✘ 覆盖检查：{p}"), style="red")
+        for p in d.guides:
+            console.print(Text(f"  ✘ 申兑指南：{p}"), style="red")
     cases = report.passed_cases + report.failed_cases
     failed_docs = [d.doc_id for d in report.documents if not d.ok]
     summary = f"\n共 {len(report.documents)} 份文件，用例 {report.passed_cases}/{cases} 通过"

@@ -8,6 +8,7 @@ Rules, tests and stored awards refer to these ids, so they never change once pub
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -129,3 +130,24 @@ class Corpus(BaseModel):
 
     def all_clauses(self) -> list[Clause]:
         return [c for d in self.documents.values() for c in d.clauses]
+
+
+_LEVEL = re.compile(r"^(省|市(?!场)|区)")  # 市场监管局 has no level of its own
+_NAMED = ("厦门", "福州", "福建", "海关", "证监", "各", "国家")  # bodies named in full
+
+
+def with_levels(names: list[str]) -> list[str]:
+    """The units of one 责任单位 line with their level: a name written without one after a name with
+    one takes it (“市科技局、财政局” → 市科技局, 市财政局), as the text abbreviates. Units of
+    governments (各设区市人民政府, 平潭综合实验区…) and outside bodies (海关) are kept as written."""
+    out: list[str] = []
+    level = ""
+    for name in names:
+        m = _LEVEL.match(name)
+        if m:
+            level = m.group(1)
+        elif level and name.endswith(("局", "厅", "委", "办")) and not any(w in name for w in _NAMED):
+            name = level + name
+        if name not in out:
+            out.append(name)
+    return out

@@ -429,12 +429,28 @@ def _describe(model: str, node: dict[str, Any]) -> None:
             prop["description"] = texts[field]
 
 
+def milestones_schema() -> dict[str, Any]:
+    from biopolicy.rules.milestones import MilestoneFile
+
+    schema = MilestoneFile.model_json_schema(by_alias=True)
+    return _finish(schema, "milestones.schema.json", "里程碑目录 policies/_catalogue/milestones.yaml")
+
+
+def guides_schema() -> dict[str, Any]:
+    from biopolicy.rules.guides import GuideFile
+
+    schema = GuideFile.model_json_schema(by_alias=True)
+    return _finish(schema, "guides.schema.json", "申兑指南 policies/<doc-id>/guides.yaml")
+
+
 def schemas(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
     """File name → schema, for docs/schemas/."""
     return {
         "policy-file.schema.json": policy_file_schema(),
         "case.schema.json": case_schema(catalogue),
         "assessment.schema.json": assessment_schema(),
+        "milestones.schema.json": milestones_schema(),
+        "guides.schema.json": guides_schema(),
     }
 
 

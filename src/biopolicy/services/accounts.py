@@ -30,7 +30,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
-from biopolicy.domain.corpus import Corpus
+from biopolicy.domain.corpus import Corpus, with_levels
 from biopolicy.storage.models import LoginSession, RoleAssignment, User, as_utc, utcnow
 from biopolicy.storage.uow import UnitOfWork
 
@@ -539,23 +539,12 @@ def list_users(uow: UnitOfWork) -> list[UserView]:
 
 # -- responsible departments ---------------------------------------------------------------------
 
-_LEVEL = re.compile(r"^(省|市(?!场)|区)")  # 市场监管局 has no level of its own
-_NAMED = ("厦门", "福州", "福建", "海关", "证监", "各", "国家")  # bodies named in full
-
 
 def departments(corpus: Corpus) -> list[str]:
-    """The 责任单位 the clauses name, each with its level: a name written without one after a name
-    with one takes it (“市科技局、财政局” → 市科技局, 市财政局), as the text abbreviates. Units of
-    governments (各设区市人民政府, 平潭综合实验区…) and outside bodies (海关) are kept as written."""
+    """The 责任单位 the clauses name, each with its level (domain/corpus.py ``with_levels``: a name
+    written without one after a name with one takes it, “市科技局、财政局” → 市科技局, 市财政局)."""
     found: set[str] = set()
     for doc in corpus.documents.values():
         for clause in doc.clauses:
-            level = ""
-            for name in clause.responsible_units:
-                m = _LEVEL.match(name)
-                if m:
-                    level = m.group(1)
-                elif level and name.endswith(("局", "厅", "委", "办")) and not any(w in name for w in _NAMED):
-                    name = level + name
-                found.add(name)
+            found.update(with_levels(clause.responsible_units))
     return sorted(found)

@@ -23,7 +23,9 @@ from biopolicy.corpus.loader import default_policies_dir, load_corpus
 from biopolicy.domain.case import CaseError
 from biopolicy.rules.coverage import coverage_problems, read_coverage
 from biopolicy.rules.loader import RulesError, load_catalogue, load_rules
+from biopolicy.rules.milestones import load_milestones
 from biopolicy.services.calculator import Calculator
+from biopolicy.services.guides import guide_problems
 
 TESTS_FILE = "tests.yaml"
 DRAFT_MARK = "draft"  # a measure or case add-document wrote, not yet completed by the analyst
@@ -44,10 +46,11 @@ class DocumentCheck(BaseModel):
     measures: int = Field(0, description="已载入的措施数")
     cases: list[CaseResult] = Field(default_factory=list)
     coverage: list[str] = Field(default_factory=list, description="覆盖检查发现的问题")
+    guides: list[str] = Field(default_factory=list, description="申兑指南（guides.yaml）的问题")
 
     @property
     def ok(self) -> bool:
-        return not (self.load_errors or self.rule_errors or self.coverage) and all(
+        return not (self.load_errors or self.rule_errors or self.coverage or self.guides) and all(
             not c.problems for c in self.cases
         )
 
@@ -131,6 +134,15 @@ def run_checks(root: Path | None = None) -> CheckReport:
             doc(doc_id).coverage += problems
         else:
             report.general += problems
+    for doc_id, problems in guide_problems(calc, root).items():
+        if doc_id:
+            doc(doc_id).guides += problems
+        else:
+            report.general += problems
+    try:
+        load_milestones(root)
+    except RulesError as exc:
+        report.general += exc.problems
     report.documents = [docs[k] for k in sorted(docs)]
     return report
 

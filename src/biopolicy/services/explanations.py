@@ -14,6 +14,7 @@ from biopolicy.rules.schema import Measure
 from biopolicy.services.calculator import Calculator
 from biopolicy.services.describe import MeasureDescription, describe_measure
 from biopolicy.services.examples import Example, case_facts, examples_for
+from biopolicy.services.guides import GuideView, guide_view
 from biopolicy.services.library import Library
 from biopolicy.services.models import ClauseOut
 from biopolicy.services.overview import WindowStatus
@@ -51,6 +52,9 @@ class MeasureExplanation(BaseModel):
     in_force: WindowStatus
     clauses: list[ClauseOut] = Field(description="所引条款的全文")
     examples: list[WorkedExample] = Field(description="以本措施为对象的测试案例；只在单项查询中给出")
+    guide: GuideView = Field(
+        description="申兑指南：责任单位、申报材料、申报时间、联系方式，原文未写明的为“原文未载明”"
+    )
 
 
 class ExplanationList(BaseModel):
@@ -71,6 +75,7 @@ def explain(
         in_force=WindowStatus(**WindowStatus.fields_of(window_in_force(rules.window(m), as_of))),
         clauses=[ClauseOut.of(library.clause(c), library.children(c)) for c in m.clauses],
         examples=[worked(e, m.id, calculator) for e in examples_for(m.id)] if with_examples else [],
+        guide=guide_view(m.id),
     )
 
 

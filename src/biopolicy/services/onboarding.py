@@ -18,8 +18,9 @@ import yaml
 
 from biopolicy.corpus.loader import SOURCE, SPEC, default_policies_dir, load_document
 from biopolicy.domain import Clause, ClauseKind, Document
-from biopolicy.domain.corpus import FactBound, FactKind
+from biopolicy.domain.corpus import FactBound, FactKind, with_levels
 from biopolicy.rules.coverage import REWARD_WORDS
+from biopolicy.rules.guides import GUIDES_FILE
 from biopolicy.rules.places import divisions_of
 
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
@@ -82,7 +83,8 @@ def add_document(
     done.written = [folder / SOURCE, folder / SPEC]
     _write(folder / "measures.yaml", _measures_text(doc_id, done.measures))
     _write(folder / "tests.yaml", _tests_text(done.measures))
-    done.written += [folder / "measures.yaml", folder / "tests.yaml"]
+    _write(folder / GUIDES_FILE, _guides_text(document, done.measures))
+    done.written += [folder / "measures.yaml", folder / "tests.yaml", folder / GUIDES_FILE]
     return done
 
 
@@ -198,3 +200,23 @@ def _tests_text(measures: list[dict]) -> str:
     ]
     head = "# 命名案例：每个案例的 name 是它证明的一句话；门槛两侧各写一例。草稿删除 draft 一行后才会运行。\n"
     return head + _dump(cases)
+
+
+def _guides_text(document: Document, measures: list[dict]) -> str:
+    """申兑指南 drafts: the 责任单位 the clause (or the nearest above) names; nothing else is guessed."""
+    by_id = {c.id: c for c in document.clauses}
+    guides = []
+    for m in measures:
+        guide: dict = {"measure": m["id"]}
+        cid = m["clauses"][0]
+        while cid and cid in by_id and not by_id[cid].responsible_units:
+            cid = by_id[cid].parent_id
+        if cid and cid in by_id:
+            guide["department"] = {"units": with_levels(by_id[cid].responsible_units), "clauses": [cid]}
+        guides.append(guide)
+    head = (
+        f"# {document.id} 的申兑指南（见 docs/rule-authoring.md“申兑指南”）：只写原文所载，各引条款；\n"
+        "# 责任单位按条款的“责任单位”起草；申报材料、申报时间、联系方式原文写明时才补（text、clauses、excerpt），\n"
+        "# 原文未写的不写，页面显示“原文未载明”。措施 id 改动时同步修改这里。\n"
+    )
+    return head + _dump({"document": document.id, "guides": guides})

@@ -6,7 +6,8 @@ review, inspection and approval; fj-yj-2025-30 （八）至（十一） cut the 
 十三 follow the product on to 挂网, the insurance lists and hospitals.
 
 Milestones: ``MILESTONE_KINDS`` is the catalogue (kind, label, predecessors, whether it is a
-regulatory step with a clock, the procedure it runs under by default, the calculator event it is).
+regulatory step with a clock, the procedure it runs under by default, the calculator event it is),
+read from policies/_catalogue/milestones.yaml (rules/milestones.py checks it).
 A regulatory step started gets its due date from the time-limit rules and the working-day calendar
 (engine/deadlines.py), its status on a day and the clause that sets the limit; a date computed into a
 year without an official holiday schedule is marked an estimate.
@@ -24,6 +25,7 @@ import datetime as dt
 import gc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -69,65 +71,63 @@ class Kind:
     phase: str = "research"  # research / review / market: where on the journey
 
 
-_COMPLETED_TRIALS = ("phase_1_completed", "phase_2_completed", "phase_3_completed", "preclinical_done")
-_APPROVED = ("approval",)
+class _Catalogue(Mapping[str, Kind]):
+    """The milestone kinds of policies/_catalogue/milestones.yaml (rules/milestones.py), read once,
+    in the journey's order (the settings' policies folder)."""
 
-MILESTONE_KINDS: dict[str, Kind] = {
-    k.code: k
-    for k in (
-        Kind("preclinical_done", "完成临床前研究", event=("clinical_stage_completed", {"stage": "preclinical"})),
-        Kind(
-            "ind_filed", "提交临床试验申请（审评）", ("preclinical_done",), regulatory=True,
-            procedures={"drug": "drug_clinical_trial_review", "device": "device_clinical_trial_review"},
-            phase="review",
-        ),
-        Kind("ind_approved", "临床试验申请获准", ("ind_filed",)),
-        Kind("phase_1_started", "Ⅰ期临床试验启动", ("ind_approved",)),
-        Kind(
-            "phase_1_completed", "Ⅰ期临床试验完成", ("phase_1_started",),
-            event=("clinical_stage_completed", {"stage": "phase_1"}),
-        ),
-        Kind("phase_2_started", "Ⅱ期临床试验启动", ("ind_approved", "phase_1_started")),
-        Kind(
-            "phase_2_completed", "Ⅱ期临床试验完成", ("phase_2_started",),
-            event=("clinical_stage_completed", {"stage": "phase_2"}),
-        ),
-        Kind("phase_3_started", "Ⅲ期临床试验启动", ("ind_approved", "phase_2_started")),
-        Kind(
-            "phase_3_completed", "Ⅲ期临床试验完成", ("phase_3_started",),
-            event=("clinical_stage_completed", {"stage": "phase_3"}),
-        ),
-        Kind("registration_filed", "提交上市注册申请", _COMPLETED_TRIALS, phase="review"),
-        Kind("registration_accepted", "注册申请受理", ("registration_filed",), phase="review"),
-        Kind(
-            "technical_review", "技术审评", ("registration_accepted",), regulatory=True,
-            procedures={"drug": "drug_marketing_review", "device": "device_class3_review"}, phase="review",
-        ),
-        Kind(
-            "inspection", "注册核查", ("registration_accepted",), regulatory=True,
-            procedures={"drug": "drug_inspection_start", "device": "device_qms_inspection"}, phase="review",
-        ),
-        Kind(
-            "registration_testing", "注册检验", regulatory=True,
-            procedures={"drug": "drug_registration_testing"}, phase="review",
-        ),
-        Kind(
-            "approval", "审批决定（获准上市）", ("registration_accepted", "technical_review"), regulatory=True,
-            procedures={"drug": "drug_approval_decision", "device": "device_approval_decision"},
-            phase="review",
-        ),
-        Kind("production_licence", "取得生产许可", _APPROVED, phase="market"),
-        Kind(
-            "first_industrialisation", "首次实现产业化", ("approval", "production_licence"),
-            event=("first_industrialisation", {}), phase="market",
-        ),
-        Kind("listing", "挂网（省药品集中采购平台）", _APPROVED, phase="market"),
-        Kind("national_insurance", "纳入国家医保药品目录", _APPROVED, phase="market"),
-        Kind("huixiabao", "纳入惠厦保特药目录", _APPROVED, phase="market"),
-        Kind("hospital_admission", "进入医院", _APPROVED, repeatable=True, phase="market"),
-    )
-}  # fmt: skip
-KIND_ORDER = {code: i for i, code in enumerate(MILESTONE_KINDS)}
+    @property
+    def _kinds(self) -> dict[str, Kind]:
+        return _load_kinds()
+
+    def __getitem__(self, code: str) -> Kind:
+        return self._kinds[code]
+
+    def __iter__(self):
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+
+class _Order(Mapping[str, int]):
+    def __getitem__(self, code: str) -> int:
+        return _kind_order()[code]
+
+    def __iter__(self):
+        return iter(_kind_order())
+
+    def __len__(self) -> int:
+        return len(_kind_order())
+
+
+@cache
+def _load_kinds() -> dict[str, Kind]:
+    from biopolicy.rules.milestones import load_milestones
+    from biopolicy.settings import get_settings
+
+    root = get_settings().policies
+    return {
+        code: Kind(
+            code=code,
+            label=k.label,
+            after=tuple(k.after),
+            regulatory=k.regulatory,
+            procedures=dict(k.procedures),
+            event=(k.event.type, dict(k.event.attributes)) if k.event is not None else None,
+            repeatable=k.repeatable,
+            phase=k.phase.value,
+        )  # fmt: skip
+        for code, k in load_milestones(root).items()
+    }
+
+
+@cache
+def _kind_order() -> dict[str, int]:
+    return {code: i for i, code in enumerate(_load_kinds())}
+
+
+MILESTONE_KINDS: Mapping[str, Kind] = _Catalogue()
+KIND_ORDER: Mapping[str, int] = _Order()
 
 
 def regime_of(product_type: str) -> str | None:
@@ -194,6 +194,11 @@ def can_write(uow: UnitOfWork, p: Principal, product: Product) -> bool:
     if p.has(Role.applicant) and p.organisation_id == product.organisation_id:
         return True
     return p.has(Role.service_officer) and _assigned(uow, product.id, p.user_id)
+
+
+def can_note(p: Principal) -> bool:
+    """Who writes notes of help given (on their own assigned products: ``add_note`` checks)."""
+    return is_regulator(p) or p.has(Role.service_officer)
 
 
 # -- the clock -----------------------------------------------------------------------------------
@@ -378,6 +383,37 @@ class Unlocked(BaseModel):
     amount: str | None
 
 
+class PaymentLine(BaseModel):
+    instalment: int
+    amount: Decimal
+    paid_on: dt.date
+
+
+class AwardLine(BaseModel):
+    """An award of the product on the ledger: an application here (applied for, approved, paid) or
+    an award paid outside biopolicy entered as a prior award."""
+
+    application_id: int | None
+    measure_id: str | None
+    title: str  # the measure's title, or the programme of a prior award
+    source: str  # 本平台申报 / 平台外已获奖励
+    status: str
+    status_label: str
+    applied_on: dt.date | None
+    approved_amount: Decimal | None
+    paid: Decimal
+    payments: list[PaymentLine]
+
+
+class CatalogueMembership(BaseModel):
+    """A catalogue the product belongs to (services/catalogues.py ``catalogues_of_product``)."""
+
+    catalogue: str
+    label: str
+    since: dt.date | None = None
+    clauses: list[str] = []
+
+
 class ProductFile(BaseModel):
     product: ProductSummary
     regime: str | None
@@ -388,9 +424,14 @@ class ProductFile(BaseModel):
     unlocks: list[Unlocked]
     what_if: list[Unlocked]
     timeline: list[dict[str, Any]]  # for the chart: label, start, end, status
-    catalogues: list[str]  # 挂网 / 医保 / 惠厦保 reached
+    catalogues: list[str]  # 挂网 / 医保 / 惠厦保 reached (milestones)
     hospitals: list[str]
-    awards_note: str
+    awards: list[AwardLine]  # from the ledger (applications, awards, payments of the product)
+    awards_approved: Decimal
+    awards_paid: Decimal
+    # the catalogues the product belongs to: None until the catalogue module's catalogues_of_product
+    # is wired in (see _catalogue_memberships); the page then says so rather than show nothing
+    catalogue_memberships: list[CatalogueMembership] | None = None
     can_write: bool
 
 
@@ -646,6 +687,7 @@ def product_file(
         )
     ]
     unlocks, what_if = _unlocks(uow, p, ms, on, calculator)
+    awards = ledger_of_product(uow, p, calculator)
     timeline = [
         {
             "label": v.label + (f"（{v.subject}）" if v.subject else ""),
@@ -671,9 +713,77 @@ def product_file(
         timeline=timeline,
         catalogues=[v.label for v in views if v.kind in ("listing", "national_insurance", "huixiabao") and v.completed_on],
         hospitals=[v.subject for v in views if v.kind == "hospital_admission" and v.completed_on],
-        awards_note="奖补申报、审批与拨付记录尚未接入（待申报台账上线后在此显示）",
+        awards=awards,
+        awards_approved=sum((a.approved_amount or Decimal(0) for a in awards if a.status not in ("rejected",)), Decimal(0)),
+        awards_paid=sum((a.paid for a in awards), Decimal(0)),
+        catalogue_memberships=_catalogue_memberships(uow, p),
         can_write=can_write(uow, principal, p),
     )  # fmt: skip
+
+
+def _catalogue_memberships(uow: UnitOfWork, product: Product) -> list[CatalogueMembership] | None:
+    """The catalogues the product belongs to. The catalogue module (another change) provides
+    ``catalogues_of_product``; the lead wires it here at merge. Until then: None, shown as such."""
+    return None
+
+
+def product_ref(product_id: int) -> str:
+    """The product's id in the organisation's calculator case (services/organisations.case_start)."""
+    return f"p{product_id}"
+
+
+def ledger_of_product(uow: UnitOfWork, product: Product, calculator: Any = None) -> list[AwardLine]:
+    """Applications for the product (any status) with their payments, and prior awards entered for
+    it that no application here stands behind; oldest first."""
+    from biopolicy.services.applications import STATUS_WORDS as APPLICATION_STATUS
+    from biopolicy.storage.ledger_models import Application, Award, Payment
+
+    ref = product_ref(product.id)
+    titles = {mid: m.title for mid, m in calculator.rules.measures.items()} if calculator is not None else {}
+    apps = list(
+        uow.session.scalars(
+            select(Application)
+            .where(Application.organisation_id == product.organisation_id, Application.product_id == ref)
+            .order_by(Application.created_at, Application.id)
+        )
+    )
+    pays: dict[int, list[PaymentLine]] = {}
+    if apps:
+        for pay in uow.session.scalars(
+            select(Payment)
+            .where(Payment.application_id.in_([a.id for a in apps]))
+            .order_by(Payment.instalment)
+        ):
+            pays.setdefault(pay.application_id, []).append(
+                PaymentLine(instalment=pay.instalment, amount=pay.amount, paid_on=pay.paid_on)
+            )
+    lines = [
+        AwardLine(
+            application_id=a.id, measure_id=a.measure_id, title=titles.get(a.measure_id, a.measure_id),
+            source="本平台申报", status=a.status, status_label=APPLICATION_STATUS.get(a.status, a.status),
+            applied_on=a.created_at.date() if a.created_at else None, approved_amount=a.approved_amount,
+            paid=sum((x.amount for x in pays.get(a.id, [])), Decimal(0)), payments=pays.get(a.id, []),
+        )
+        for a in apps
+    ]  # fmt: skip
+    for w in uow.session.scalars(
+        select(Award)
+        .where(
+            Award.organisation_id == product.organisation_id,
+            Award.product_id == ref,
+            Award.application_id.is_(None),
+        )
+        .order_by(Award.awarded_on, Award.id)
+    ):
+        lines.append(
+            AwardLine(
+                application_id=None, measure_id=w.measure_id,
+                title=titles.get(w.measure_id or "", w.programme or w.measure_id or "—"),
+                source="平台外已获奖励", status="prior", status_label="已获奖励（平台外拨付）",
+                applied_on=None, approved_amount=w.amount, paid=w.amount, payments=[],
+            )
+        )  # fmt: skip
+    return lines
 
 
 def calculator_events(product_ref: str, ms: Iterable[Milestone]) -> list[dict[str, Any]]:
@@ -812,7 +922,9 @@ def check_milestone(
         same = [m for m in others if m.kind == code and (not kind.repeatable or m.subject == subject)]
         if same:
             problems.append(
-                f"kind：该产品已有“{kind.label}”里程碑（编号 {same[0].id}），请补记其日期而不是重复添加"
+                f"kind：该产品已有“{kind.label}”里程碑"
+                + (f"（{subject}）" if subject else "")
+                + "，请补记已有里程碑的日期，而不是重复添加"
             )
         first = started or completed
         if first is not None:
@@ -967,6 +1079,14 @@ def add_note(
     uow: UnitOfWork, principal: Principal, product_id: int, on: Any, text: str, today: dt.date
 ) -> NoteView:
     """A dated note of help given: the assigned service officer's (or the regulator's)."""
+    view = _check_note(uow, principal, product_id, on, text, today)
+    uow.commit()
+    return view
+
+
+def _check_note(
+    uow: UnitOfWork, principal: Principal, product_id: int, on: Any, text: str, today: dt.date
+) -> NoteView:
     product = uow.session.get(Product, product_id)
     if product is None:
         raise ProductNotFound(product_id)
@@ -988,8 +1108,158 @@ def add_note(
     assert day is not None
     uow.session.add(ServiceNote(product_id=product_id, organisation_id=product.organisation_id,
                                 author_id=principal.user_id, on=day, text=text.strip()))  # fmt: skip
-    uow.commit()
+    uow.session.flush()
     return NoteView(on=day, text=text.strip(), author=principal.display_name)
+
+
+# -- the forms: one transaction each, under the organisation's lock, with an idempotency key --------
+
+
+def _idempotent(
+    uow: UnitOfWork, key: str, operation: str, organisation_id: int, request: dict[str, Any], work: Any
+) -> dict[str, Any]:
+    """Run ``work`` once for ``key`` (services/applications.py ``_once``: the organisation's row
+    locked, a replay answered from the record, the key refused for another request)."""
+    from biopolicy.services.applications import ApplicationError, _once
+
+    try:
+        return _once(uow, key, operation, organisation_id, request, work)
+    except ApplicationError as exc:
+        raise WatchlistError(exc.problems) from None
+
+
+def _organisation_of(uow: UnitOfWork, principal: Principal, product_id: int) -> int:
+    return _writable(uow, principal, product_id).organisation_id
+
+
+def record_milestone(
+    uow: UnitOfWork, principal: Principal, product_id: int, data: Mapping[str, Any], today: dt.date,
+    key: str, clock: Clock | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The form's new milestone: checked as ``add_milestone``, written once for ``key``."""
+    clock = clock or get_clock()
+    org = _organisation_of(uow, principal, product_id)
+    request = {"product_id": product_id, **{k: str(v) if v is not None else None for k, v in data.items()}}
+
+    def work() -> dict[str, Any]:
+        product = _writable(uow, principal, product_id)
+        m = check_milestone(uow, product, data, today, clock)
+        uow.session.add(m)
+        uow.session.flush()
+        return {"milestone_id": m.id}
+
+    return _idempotent(uow, key, "watch_milestone", org, request, work)
+
+
+def record_progress(
+    uow: UnitOfWork, principal: Principal, product_id: int, milestone_id: int, data: Mapping[str, Any],
+    today: dt.date, key: str, clock: Clock | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A milestone's progress from the form: started on, done on, 补正 stopped on (the clock stops),
+    resumed on (the open stop ends). Checked as a new milestone against the others; written once."""
+    clock = clock or get_clock()
+    org = _organisation_of(uow, principal, product_id)
+    request = {"product_id": product_id, "milestone_id": milestone_id,
+               **{k: str(v) if v is not None else None for k, v in data.items()}}  # fmt: skip
+
+    def work() -> dict[str, Any]:
+        product = _writable(uow, principal, product_id)
+        m = uow.session.get(Milestone, milestone_id)
+        if m is None or m.product_id != product_id:
+            raise WatchlistError([f"milestone_id：产品 {product_id} 没有编号为 {milestone_id} 的里程碑"])
+        problems: list[str] = []
+        started = _date(data.get("started_on"), "started_on", problems)
+        completed = _date(data.get("completed_on"), "completed_on", problems)
+        stop_on = _date(data.get("stop_on"), "stop_on", problems)
+        resume_on = _date(data.get("resume_on"), "resume_on", problems)
+        replaced = data.get("clock_stops")
+        if not problems and not (started or completed or stop_on or resume_on or replaced is not None):
+            problems.append("completed_on：请至少填写开始日期、完成日期、补正停表日期或恢复计时日期之一")
+        stops = [
+            dict(s) if isinstance(s, Mapping) else s
+            for s in (m.clock_stops if replaced is None else replaced) or []
+        ]
+        open_stop = next((s for s in stops if isinstance(s, Mapping) and not s.get("end")), None)
+        if stop_on is not None:
+            if open_stop is not None:
+                problems.append(
+                    f"stop_on：已在 {open_stop['start']} 停表，尚未恢复计时，请先填写恢复计时日期"
+                )
+            elif stop_on > today:
+                problems.append(f"stop_on：停表日期 {stop_on} 晚于今天（{today}）")
+            else:
+                stops.append({"start": stop_on.isoformat(), "end": None})
+                open_stop = stops[-1] if resume_on is not None else None
+        if resume_on is not None:
+            if open_stop is None:
+                problems.append("resume_on：没有正在停表的补正，无需恢复计时")
+            elif resume_on > today:
+                problems.append(f"resume_on：恢复计时日期 {resume_on} 晚于今天（{today}）")
+            else:
+                open_stop["end"] = resume_on.isoformat()
+        if problems:
+            raise WatchlistError(problems)
+        merged = {
+            "kind": m.kind, "subject": m.subject, "procedure": m.procedure, "planned_on": m.planned_on,
+            "started_on": started or m.started_on, "completed_on": completed or m.completed_on,
+            "clock_stops": stops, "note": m.note,
+        }  # fmt: skip
+        others = [
+            x
+            for x in uow.session.scalars(select(Milestone).where(Milestone.product_id == product_id))
+            if x.id != m.id
+        ]
+        checked = check_milestone(uow, product, merged, today, clock, existing=others)
+        m.started_on, m.completed_on = checked.started_on, checked.completed_on
+        m.clock_stops = checked.clock_stops
+        uow.session.flush()
+        return {"milestone_id": m.id}
+
+    return _idempotent(uow, key, "watch_progress", org, request, work)
+
+
+def record_note(
+    uow: UnitOfWork, principal: Principal, product_id: int, on: Any, text: str, today: dt.date, key: str
+) -> dict[str, Any]:
+    """The form's dated note of help given (``add_note``'s checks), written once for ``key``."""
+    product = uow.session.get(Product, product_id)
+    if product is None:
+        raise ProductNotFound(product_id)
+    request = {"product_id": product_id, "on": str(on), "text": text}
+
+    def work() -> dict[str, Any]:
+        _check_note(uow, principal, product_id, on, text, today)
+        return {"product_id": product_id}
+
+    return _idempotent(uow, key, "watch_note", product.organisation_id, request, work)
+
+
+def milestone_of(uow: UnitOfWork, product_id: int, milestone_id: int, on: dt.date) -> MilestoneView:
+    """A milestone just written, as the API answers it."""
+    m = uow.session.get(Milestone, milestone_id, populate_existing=True)
+    if m is None or m.product_id != product_id:
+        raise WatchlistError([f"milestone_id：产品 {product_id} 没有编号为 {milestone_id} 的里程碑"])
+    return milestone_view(m, get_clock(), on)
+
+
+def product_type_label(product_type: str) -> str:
+    from biopolicy.services.organisations import product_types
+
+    return product_types().get(product_type, product_type)
+
+
+def milestone_choices(product_type: str) -> list[dict[str, Any]]:
+    """The kinds and the procedures of the product's regime, for the form's lists."""
+    regime = regime_of(product_type)
+    procs = get_clock().limits.procedures
+    return [
+        {"code": code, "label": k.label, "regulatory": k.regulatory, "repeatable": k.repeatable}
+        for code, k in MILESTONE_KINDS.items()
+    ] + [
+        {"procedure": code, "label": p.label}
+        for code, p in procs.items()
+        if regime is None or p.regime.value == regime
+    ]
 
 
 STATUS_WORDS = {s.value: label for s, label in STATUS_LABELS.items()}

@@ -152,6 +152,12 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/watchlist/mine": {"GET": require(Role.service_officer)},
     "/products": {"GET": WATCH_READERS},
     "/products/{product_id}": {"GET": WATCH_READERS},
+    # the product file's forms (no-JS twins of the API's POSTs; the service checks whose product)
+    "/products/{product_id}/milestones": {"POST": WATCH_WRITERS},
+    "/products/{product_id}/milestones/{milestone_id}": {"POST": WATCH_WRITERS},
+    "/products/{product_id}/notes": {
+        "POST": require(Role.service_officer, Role.reviewer, Role.administrator)
+    },
     "/api/v1/watchlist": {"GET": WATCH_REGULATOR},
     "/api/v1/watchlist/mine": {"GET": require(Role.service_officer)},
     "/api/v1/watchlist/kinds": {"GET": LOGGED_IN},

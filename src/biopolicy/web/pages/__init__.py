@@ -6,13 +6,15 @@ Add a page module with a ``router`` and list it in ``PAGE_ROUTERS`` in web/app.p
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from fastapi.templating import Jinja2Templates
 
-from biopolicy.services.wording import amount_text, kind_word
+from biopolicy.services.guides import guide_view
+from biopolicy.services.wording import amount_text, kind_word, yuan
 from biopolicy.web.assets import asset_version
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -78,3 +80,7 @@ def unread_count(request: Any) -> int:
 
 templates.env.filters["china_time"] = china_time
 templates.env.globals["unread_count"] = unread_count
+templates.env.globals["yuan"] = yuan
+templates.env.globals["yuan_of"] = lambda text: yuan(Decimal(text))  # an amount written as a string
+# 申兑指南 of a measure (services/guides.py): the measure page and each entitlement of the calculator
+templates.env.globals["guide_of"] = guide_view

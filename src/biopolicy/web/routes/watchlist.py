@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -31,6 +31,14 @@ _AUTH = {
 _ONE = _AUTH | {404: {"model": ErrorBody, "description": "清单中没有这个编号的产品"}}
 _WRITE = _ONE | {422: {"model": ErrorBody, "description": "输入有误（逐项说明字段），未写入"}}
 ProductId = Annotated[int, Path(ge=1, description="产品编号")]
+IdemKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=100,
+        description="幂等键（可选）：重试时用同一个，同一请求只写入一次；用于内容不同的请求会被拒绝（422）",
+    ),
+]
 OnDay = Annotated[dt.date | None, Query(description="按哪一天计算状态（默认今天）")]
 
 
@@ -131,12 +139,22 @@ def product(
 
 
 @router.post("/products/{product_id}/milestones", status_code=201, summary="添加里程碑", responses=_WRITE)
-def add_milestone(request: Request, product_id: ProductId, body: NewMilestone) -> wl.MilestoneView:
+def add_milestone(
+    request: Request, product_id: ProductId, body: NewMilestone, key: IdemKey = None
+) -> wl.MilestoneView:
     data = body.model_dump()
+    today = dt.date.today()
     with uow_for(request) as uow:
-        return guarded(
-            request, lambda: wl.add_milestone(uow, request.state.principal, product_id, data, dt.date.today())
-        )
+        if key is None:
+            return guarded(
+                request, lambda: wl.add_milestone(uow, request.state.principal, product_id, data, today)
+            )
+
+        def once() -> wl.MilestoneView:
+            done = wl.record_milestone(uow, request.state.principal, product_id, data, today, key)
+            return wl.milestone_of(uow, product_id, done["milestone_id"], today)
+
+        return guarded(request, once)
 
 
 @router.post(
@@ -145,26 +163,47 @@ def add_milestone(request: Request, product_id: ProductId, body: NewMilestone) -
     responses=_WRITE,
 )
 def complete(
-    request: Request, product_id: ProductId, milestone_id: Annotated[int, Path(ge=1)], body: Completion
+    request: Request,
+    product_id: ProductId,
+    milestone_id: Annotated[int, Path(ge=1)],
+    body: Completion,
+    key: IdemKey = None,
 ) -> wl.MilestoneView:
+    today = dt.date.today()
     with uow_for(request) as uow:
-        return guarded(
-            request,
-            lambda: wl.complete_milestone(
-                uow, request.state.principal, product_id, milestone_id, body.completed_on, dt.date.today(),
-                clock_stops=body.clock_stops,
-            ),
-        )  # fmt: skip
+        if key is None:
+            return guarded(
+                request,
+                lambda: wl.complete_milestone(
+                    uow, request.state.principal, product_id, milestone_id, body.completed_on, today,
+                    clock_stops=body.clock_stops,
+                ),
+            )  # fmt: skip
+
+        def once() -> wl.MilestoneView:
+            data = {"completed_on": body.completed_on, "clock_stops": body.clock_stops}
+            wl.record_progress(uow, request.state.principal, product_id, milestone_id, data, today, key)
+            return wl.milestone_of(uow, product_id, milestone_id, today)
+
+        return guarded(request, once)
 
 
 @router.post(
     "/products/{product_id}/notes", status_code=201, summary="服务专员记录服务情况", responses=_WRITE
 )
-def add_note(request: Request, product_id: ProductId, body: NewNote) -> wl.NoteView:
+def add_note(request: Request, product_id: ProductId, body: NewNote, key: IdemKey = None) -> wl.NoteView:
+    today = dt.date.today()
     with uow_for(request) as uow:
-        return guarded(
-            request,
-            lambda: wl.add_note(
-                uow, request.state.principal, product_id, body.on, body.text, dt.date.today()
-            ),
-        )
+        if key is None:
+            return guarded(
+                request,
+                lambda: wl.add_note(uow, request.state.principal, product_id, body.on, body.text, today),
+            )
+
+        def once() -> wl.NoteView:
+            wl.record_note(uow, request.state.principal, product_id, body.on, body.text, today, key)
+            return wl.NoteView(
+                on=body.on, text=body.text.strip(), author=request.state.principal.display_name
+            )
+
+        return guarded(request, once)
