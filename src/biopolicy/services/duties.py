@@ -46,7 +46,14 @@ from biopolicy.engine.compliance import (
     compute_compliance,
 )
 from biopolicy.rules.calendar import load_schedules
-from biopolicy.rules.obligations import GRADE_LABELS, RECORD_LABELS, Grade, ObligationSet, RecordKind, load_obligations
+from biopolicy.rules.obligations import (
+    GRADE_LABELS,
+    RECORD_LABELS,
+    Grade,
+    ObligationSet,
+    RecordKind,
+    load_obligations,
+)
 from biopolicy.services.accounts import Principal, Role
 from biopolicy.storage.duty_models import DutyRecord, HospitalProfile
 from biopolicy.storage.ledger_models import IdempotencyKey
@@ -154,7 +161,9 @@ def calendar() -> WorkingCalendar:
 
 def lock_organisation(uow: UnitOfWork, organisation_id: int) -> None:
     """Serialise changes to one hospital's records (two staff may record at once)."""
-    sql = "SELECT id FROM organisation WHERE id = :id" + (" FOR UPDATE" if uow.backend == "postgresql" else "")
+    sql = "SELECT id FROM organisation WHERE id = :id" + (
+        " FOR UPDATE" if uow.backend == "postgresql" else ""
+    )
     if uow.session.execute(text(sql), {"id": organisation_id}).first() is None:
         raise DutyNotFound(f"没有编号为 {organisation_id} 的机构")
 
@@ -183,7 +192,11 @@ def once(
     response = work()
     uow.session.add(
         IdempotencyKey(
-            key=key, organisation_id=organisation_id, operation=operation, request_hash=digest, response=response
+            key=key,
+            organisation_id=organisation_id,
+            operation=operation,
+            request_hash=digest,
+            response=response,
         )
     )
     try:
@@ -224,7 +237,10 @@ def _bool(value: Any, field: str, what: str) -> tuple[bool | None, str | None]:
 def check_profile(data: Mapping[str, Any]) -> dict[str, Any]:
     problems: list[str] = []
     unknown = set(data) - {"grade", "public", "runs_trials"}
-    problems += [f"{k}：不认识的字段，可填 grade（医院等级）、public（是否公立）、runs_trials（是否承接临床试验）" for k in sorted(unknown)]
+    problems += [
+        f"{k}：不认识的字段，可填 grade（医院等级）、public（是否公立）、runs_trials（是否承接临床试验）"
+        for k in sorted(unknown)
+    ]
     grade = data.get("grade")
     if grade in (None, ""):
         grade = None
@@ -349,7 +365,9 @@ def check_upload(upload: Upload | None, field: str = "file") -> list[str]:
         mb = MAX_FILE_BYTES // (1024 * 1024)
         problems.append(f"{field}：文件“{upload.name}”大于 {mb} MB，请压缩后再上传")
     if file_type_of(upload) is None:
-        problems.append(f"{field}：文件“{upload.name}”不是 {ACCEPTED} 文件；会议纪要或签到表请上传 {ACCEPTED}")
+        problems.append(
+            f"{field}：文件“{upload.name}”不是 {ACCEPTED} 文件；会议纪要或签到表请上传 {ACCEPTED}"
+        )
     return problems
 
 
@@ -453,7 +471,9 @@ def add_record(
             uow.session.flush()
         except IntegrityError:
             raise DutyError(
-                [f"held_on：本机构 {held.isoformat()} 的{RECORD_LABELS[kind]}已登记过，同一类型同一天只能登记一次"]
+                [
+                    f"held_on：本机构 {held.isoformat()} 的{RECORD_LABELS[kind]}已登记过，同一类型同一天只能登记一次"
+                ]
             ) from None
         return _record_view(row).model_dump(mode="json")
 
@@ -712,7 +732,7 @@ def commission_overview(
         x
         for c in result
         for x in c.periods
-        if (x.status is wanted) if wanted is not None else (x.status is not Status.not_applicable)
+        if (x.status is wanted if wanted is not None else x.status is not Status.not_applicable)
     ]  # not applicable only when asked for: with every hospital it would bury the rest
     periods.sort(key=lambda x: (STATUS_ORDER[x.status], names.get(x.institution, ""), x.obligation, x.start))
     return CommissionOverview(
