@@ -568,7 +568,11 @@ def catalogues_of_product(
         .where(CatalogueEntry.product_id == product_id, CatalogueVersion.published_on.is_not(None))
         .order_by(CatalogueVersion.published_on.desc())
     ).all()
-    defs = definitions(corpus) if corpus is not None else {}
+    if corpus is None:
+        from biopolicy.services.library import get_library
+
+        corpus = get_library().corpus
+    defs = definitions(corpus)
     out = []
     for code, label, on in rows:
         d = defs.get(code)
