@@ -29,6 +29,12 @@ TABLES = {
     "payment",
     "idempotency_key",
     "credit_blacklist",
+    "hospital_profile",
+    "duty_record",
+    "catalogue_version",
+    "catalogue_entry",
+    "ethics_approval",
+    "ethics_recognition",
 }
 
 
@@ -43,7 +49,7 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_downgrade_upgrade(empty_database_url):
     url = empty_database_url
     migrate.upgrade(url)
-    assert migrate.current(url) == migrate.head() == "0005"
+    assert migrate.current(url) == migrate.head() == "0008"
     assert _tables(url) == TABLES
     migrate.downgrade(url, "base")
     assert migrate.current(url) is None
@@ -73,15 +79,17 @@ def test_one_step_down_keeps_organisations_and_drops_the_trail(empty_database_ur
 
 def test_migrations_that_lose_data_say_so(database_url):
     assert [rev for rev, _ in migrate.data_lost_by_downgrade(database_url, "base")] == [
+        "0008",
         "0005",
         "0004",
         "0003",
         "0002",
         "0001",
     ]
-    lost = dict(migrate.data_lost_by_downgrade(database_url, "-4"))
+    lost = dict(migrate.data_lost_by_downgrade(database_url, "-5"))
     assert (
-        list(lost) == ["0005", "0004", "0003", "0002"]
+        list(lost) == ["0008", "0005", "0004", "0003", "0002"]
+        and "会议与接待日记录" in lost["0008"]
         and "清单" in lost["0005"]
         and "奖励台账" in lost["0004"]
         and "审计记录" in lost["0002"]

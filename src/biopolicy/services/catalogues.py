@@ -222,6 +222,10 @@ def version(uow: UnitOfWork, corpus: Corpus, version_id: int) -> VersionView:
     return _version_view(uow, corpus, _version(uow, version_id))
 
 
+def code_of_version(uow: UnitOfWork, version_id: int) -> str | None:
+    return uow.session.scalar(select(CatalogueVersion.catalogue).where(CatalogueVersion.id == version_id))
+
+
 # -- changes -------------------------------------------------------------------------------------
 
 

@@ -62,7 +62,8 @@ from biopolicy.storage.uow import UnitOfWork
 
 HEALTH_DEPARTMENTS = ("省卫健委", "市卫健委")  # the health commission: as the clauses name the 责任单位
 REMIND_WORKING_DAYS = 10  # default: remind when a period ends within this many working days
-MAX_FILE_BYTES = 10 * 1024 * 1024
+# under the app's request limit (settings.max_body_bytes, 1 000 000 bytes with the form around the file)
+MAX_FILE_BYTES = 950 * 1024
 FILE_TYPES = {  # what an upload's first bytes must be, and the extension it is stored under
     "pdf": (b"%PDF-", ".pdf", "PDF 文件"),
     "png": (b"\x89PNG\r\n\x1a\n", ".png", "PNG 图片"),
@@ -276,6 +277,7 @@ def set_profile(
     uow: UnitOfWork, p: Principal, organisation_id: int, data: Mapping[str, Any], *, key: str | None
 ) -> dict[str, Any]:
     """Set a hospital's grade, public or not, runs trials (each may be left empty: "unknown")."""
+    may_use(uow, p)
     org = _hospital(uow, organisation_id)
     _may_write(uow, p, organisation_id)
     facts = check_profile(data)
@@ -296,6 +298,7 @@ def set_profile(
 
 
 def profile(uow: UnitOfWork, p: Principal, organisation_id: int) -> ProfileView:
+    may_use(uow, p)
     org = _hospital(uow, organisation_id)
     _may_read(uow, p, organisation_id)
     return _profile_view(org, uow.session.get(HospitalProfile, organisation_id))
@@ -355,6 +358,17 @@ def file_type_of(upload: Upload) -> str | None:
     return next((t for t, (magic, _, _) in FILE_TYPES.items() if upload.content.startswith(magic)), None)
 
 
+def size_text(n: int) -> str:
+    mb = 1024 * 1024
+    return f"{n // mb} MB" if n % mb == 0 else f"{n // 1024} KB"
+
+
+def may_use(uow: UnitOfWork, p: Principal) -> None:
+    """Duties are for hospitals' staff, the health commission and auditors: refuse anyone else first."""
+    if not sees_all(p):
+        own_hospital(uow, p)
+
+
 def check_upload(upload: Upload | None, field: str = "file") -> list[str]:
     if upload is None:
         return []
@@ -362,8 +376,7 @@ def check_upload(upload: Upload | None, field: str = "file") -> list[str]:
         return [f"{field}：上传的文件“{upload.name}”是空的"]
     problems = []
     if len(upload.content) > MAX_FILE_BYTES:
-        mb = MAX_FILE_BYTES // (1024 * 1024)
-        problems.append(f"{field}：文件“{upload.name}”大于 {mb} MB，请压缩后再上传")
+        problems.append(f"{field}：文件“{upload.name}”大于 {size_text(MAX_FILE_BYTES)}，请压缩后再上传")
     if file_type_of(upload) is None:
         problems.append(
             f"{field}：文件“{upload.name}”不是 {ACCEPTED} 文件；会议纪要或签到表请上传 {ACCEPTED}"
@@ -447,6 +460,7 @@ def add_record(
     key: str | None,
 ) -> dict[str, Any]:
     """Record a meeting or reception day; refused whole (nothing written) when anything is wrong."""
+    may_use(uow, p)
     _hospital(uow, organisation_id)
     _may_write(uow, p, organisation_id)
     request = {
@@ -482,6 +496,7 @@ def add_record(
 
 def record_file(uow: UnitOfWork, p: Principal, record_id: int, data_dir: Path) -> tuple[Path, str, str]:
     """The stored file of a record: (path, media type, name as uploaded)."""
+    may_use(uow, p)
     row = uow.session.get(DutyRecord, record_id)
     if row is None or row.file_sha256 is None or row.file_type is None:
         raise DutyNotFound(f"没有编号为 {record_id} 的会议记录文件")
@@ -617,7 +632,12 @@ def hospital_compliance(
     """One hospital's duties per period (its own staff: their hospital; the commission: any)."""
     from biopolicy.services.catalogues import publications
 
+    may_use(uow, p)
     if organisation_id is None:
+        if sees_all(p):
+            raise DutyError(
+                ["organisation_id：你可以查看所有医疗机构，请指定机构编号（或查看全部医疗机构的总览）"]
+            )
         organisation_id = own_hospital(uow, p)
     org = _hospital(uow, organisation_id)
     _may_read(uow, p, organisation_id)

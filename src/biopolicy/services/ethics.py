@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from biopolicy.domain.organisation import OrganisationKind
 from biopolicy.services import duties
-from biopolicy.services.accounts import Principal, Role
+from biopolicy.services.accounts import Principal
 from biopolicy.services.duties import DutyError, DutyForbidden, DutyNotFound
 from biopolicy.storage.duty_models import EthicsApproval, EthicsRecognition
 from biopolicy.storage.models import Organisation
@@ -158,8 +158,6 @@ def record_approval(
     uow: UnitOfWork, p: Principal, data: Mapping[str, Any], *, today: dt.date, key: str | None
 ) -> dict[str, Any]:
     """A lead institution's ethics approval of a project."""
-    if p.has(Role.auditor) and not duties.is_commission(p) and not p.has(Role.applicant):
-        raise DutyForbidden("审计人员只能查看")
     lead = _acting_for(uow, p, data.get("lead_organisation_id"), "lead_organisation_id")
     problems: list[str] = []
     project = str(data.get("project") or "").strip()
@@ -195,6 +193,7 @@ def record_recognition(
     key: str | None,
 ) -> dict[str, Any]:
     """An institution recognised a lead institution's approval on a date."""
+    duties.may_use(uow, p)
     approval = uow.session.get(EthicsApproval, approval_id)
     if approval is None:
         raise DutyNotFound(f"没有编号为 {approval_id} 的伦理审查登记")

@@ -32,12 +32,14 @@ from biopolicy.web.pages import STATIC_DIR
 from biopolicy.web.pages import accounts as account_pages
 from biopolicy.web.pages import calculator as calculator_page
 from biopolicy.web.pages import cases as case_pages
+from biopolicy.web.pages import duties as duty_pages
 from biopolicy.web.pages import home as home_page
 from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
 from biopolicy.web.pages import overview as overview_page
 from biopolicy.web.pages import watchlist as watchlist_pages
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
+from biopolicy.web.routes import duties as duty_routes
 from biopolicy.web.routes import watchlist as watchlist_routes
 from biopolicy.web.security import install_doors
 
@@ -55,6 +57,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     account_pages.router,
     case_pages.router,
     watchlist_pages.router,
+    duty_pages.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -67,6 +70,7 @@ API_ROUTERS: list[APIRouter] = [
     overview.router,
     cases.router,
     watchlist_routes.router,
+    duty_routes.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"
