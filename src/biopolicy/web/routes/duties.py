@@ -158,9 +158,10 @@ def set_profile(request: Request, body: ProfileBody, key: IdemKey) -> ProfileRep
 
 async def read_upload(request: Request) -> tuple[dict[str, str], duties.Upload | None]:
     """The text fields and the file of a multipart form (an empty file field: no file)."""
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+    ctype = request.headers.get("content-type", "")
+    if not ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         raise duties.DutyError(
-            ["file：请以 multipart/form-data 表单提交（含 kind、held_on 和可选的 file 文件）"]
+            ["file：请以表单提交（multipart/form-data，带文件时必须），字段为 kind、held_on、notes 和可选的 file"]
         )
     form = await request.form()
     fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
