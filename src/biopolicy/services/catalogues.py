@@ -127,6 +127,7 @@ class CatalogueView(BaseModel):
     label: str
     issuer: str | None
     clauses: list[str]
+    citations: list[str]
     excerpt: str
     entries_are: str
     notes: list[str]
@@ -186,6 +187,7 @@ def catalogue_list(uow: UnitOfWork, corpus: Corpus) -> list[CatalogueView]:
                 label=d.label,
                 issuer=d.issuer,
                 clauses=list(d.clauses),
+                citations=[duties.cite(corpus, c) for c in d.clauses],
                 excerpt=d.excerpt,
                 entries_are=ENTRY_KIND_LABELS[d.entries],
                 notes=[n.text for n in d.notes],
@@ -210,6 +212,7 @@ def catalogue(uow: UnitOfWork, corpus: Corpus, code: str) -> CatalogueView:
         label=d.label,
         issuer=d.issuer,
         clauses=list(d.clauses),
+        citations=[duties.cite(corpus, c) for c in d.clauses],
         excerpt=d.excerpt,
         entries_are=ENTRY_KIND_LABELS[d.entries],
         notes=[n.text for n in d.notes],
@@ -559,6 +562,7 @@ class Membership(BaseModel):
     version: str
     published_on: dt.date
     clauses: list[str]
+    citations: list[str]
 
 
 def catalogues_of_product(
@@ -587,6 +591,7 @@ def catalogues_of_product(
                 version=label,
                 published_on=on,
                 clauses=list(d.clauses) if d else [],
+                citations=[duties.cite(corpus, c) for c in d.clauses] if d else [],
             )
         )
     return out

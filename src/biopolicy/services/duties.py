@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -524,6 +525,7 @@ class PeriodView(BaseModel):
     obligation: str
     title: str
     clauses: list[str]
+    citations: list[str]  # the clauses as a reader names them: 厦门市2025年若干措施十三
     record_label: str
     period: str
     start: dt.date
@@ -576,13 +578,29 @@ class CommissionOverview(BaseModel):
     reminders: int
 
 
-def _period_view(p: DutyPeriod, names: Mapping[str, str]) -> PeriodView:
+def cite(corpus: Corpus | None, clause_id: str) -> str:
+    """A clause as a reader names it (the document's short name and the clause's label)."""
+    from biopolicy.services.wording import Names
+
+    text = Names(corpus=corpus).clause(clause_id).rstrip("、.．，, ")
+    return re.sub(r"(\D)(\d+)$", r"\1第\2条", text)  # 福建省2023年若干措施8. -> …第8条
+
+
+def in_words(corpus: Corpus | None, text: str, clauses: Sequence[str]) -> str:
+    """``text`` (the engine's sentence) with each clause id replaced by its name."""
+    for cid in clauses:
+        text = text.replace(cid, cite(corpus, cid))
+    return text
+
+
+def _period_view(p: DutyPeriod, names: Mapping[str, str], corpus: Corpus | None = None) -> PeriodView:
     return PeriodView(
         organisation_id=int(p.institution),
         hospital=names.get(p.institution, p.institution),
         obligation=p.obligation,
         title=p.title,
         clauses=list(p.clauses),
+        citations=[cite(corpus, c) for c in p.clauses],
         record_label=RECORD_LABELS[p.record],
         period=p.label,
         start=p.start,
@@ -593,7 +611,7 @@ def _period_view(p: DutyPeriod, names: Mapping[str, str]) -> PeriodView:
         count=p.count,
         record_dates=[r.date for r in p.records],
         in_principle=p.in_principle,
-        explanation=p.explanation,
+        explanation=in_words(corpus, p.explanation, p.clauses),
     )
 
 
@@ -661,8 +679,8 @@ def hospital_compliance(
         remind_working_days=remind,
         profile=_profile_view(org, row),
         counts=_counts(result),
-        periods=[_period_view(x, names) for x in result.missed_first()],
-        reminders=_reminders(result, on),
+        periods=[_period_view(x, names, corpus) for x in result.missed_first()],
+        reminders=_reminders(result, on, corpus),
         records=[_record_view(r) for r in rows],
         record_kinds={k.value: v for k, v in RECORD_LABELS.items()},
     )
@@ -673,8 +691,9 @@ def _counts(result: Compliance | list[Compliance]) -> dict[str, int]:
     return {s.value: sum(c.count(s) for c in items) for s in sorted(Status, key=STATUS_ORDER.get)}
 
 
-def _reminders(result: Compliance, on: dt.date) -> list[ReminderView]:
+def _reminders(result: Compliance, on: dt.date, corpus: Corpus | None = None) -> list[ReminderView]:
     titles = {p.obligation: p.title for p in result.periods}
+    clauses = {p.obligation: p.clauses for p in result.periods}
     return [
         ReminderView(
             obligation=r.obligation,
@@ -682,7 +701,7 @@ def _reminders(result: Compliance, on: dt.date) -> list[ReminderView]:
             period=r.label,
             end=r.end,
             working_days_left=calendar().count_working_days(on, r.end),
-            message=r.message,
+            message=in_words(corpus, r.message, clauses.get(r.obligation, ())),
         )
         for r in result.reminders
     ]
@@ -760,7 +779,7 @@ def commission_overview(
         since=since,
         hospitals=hospitals,
         counts=_counts(result),
-        periods=[_period_view(x, names) for x in periods],
+        periods=[_period_view(x, names, corpus) for x in periods],
         reminders=sum(len(c.reminders) for c in result),
     )
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from biopolicy.domain import Corpus
 from biopolicy.domain.organisation import OrganisationKind
 from biopolicy.services import duties
 from biopolicy.services.accounts import Principal
@@ -93,6 +94,7 @@ class ApprovalView(BaseModel):
 
 class Registry(BaseModel):
     clauses: list[str]
+    citations: list[str]
     approvals: list[ApprovalView]
     recognitions: int
     median_working_days: float | None
@@ -126,7 +128,7 @@ def _view(a: EthicsApproval, names: Mapping[int, str]) -> ApprovalView:
     )
 
 
-def registry(uow: UnitOfWork, p: Principal) -> Registry:
+def registry(uow: UnitOfWork, p: Principal, corpus: Corpus | None = None) -> Registry:
     _may_read(uow, p)
     approvals = list(
         uow.session.scalars(
@@ -146,6 +148,7 @@ def registry(uow: UnitOfWork, p: Principal) -> Registry:
     days = [r.working_days for v in views for r in v.recognitions]
     return Registry(
         clauses=list(CLAUSES),
+        citations=[duties.cite(corpus, c) for c in CLAUSES],
         approvals=views,
         recognitions=len(days),
         median_working_days=statistics.median(days) if days else None,

@@ -281,10 +281,10 @@ async def publish_form(request: Request, library: LibraryDep, version_id: int) -
 
 
 @router.get("/ethics", response_class=HTMLResponse)
-def ethics_page(request: Request) -> Response:
+def ethics_page(request: Request, library: LibraryDep) -> Response:
     p = request.state.principal
     with uow_for(request) as uow:
-        reg = guarded(request, lambda: ethics.registry(uow, p))
+        reg = guarded(request, lambda: ethics.registry(uow, p, library.corpus))
     if isinstance(reg, Response):
         return reg
     can_write = duties.is_commission(p) or p.has("applicant")

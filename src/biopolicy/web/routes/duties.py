@@ -161,7 +161,9 @@ async def read_upload(request: Request) -> tuple[dict[str, str], duties.Upload |
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         raise duties.DutyError(
-            ["file：请以表单提交（multipart/form-data，带文件时必须），字段为 kind、held_on、notes 和可选的 file"]
+            [
+                "file：请以表单提交（multipart/form-data，带文件时必须），字段为 kind、held_on、notes 和可选的 file"
+            ]
         )
     form = await request.form()
     fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
@@ -353,9 +355,9 @@ class ApprovalReply(ethics.ApprovalView):
 @router.get(
     "/ethics", summary="伦理审查结果互认登记：牵头单位的批准、互认单位及用时（工作日）", responses=_AUTH
 )
-def registry(request: Request) -> ethics.Registry:
+def registry(request: Request, library: LibraryDep) -> ethics.Registry:
     with uow_for(request) as uow:
-        return guarded(request, lambda: ethics.registry(uow, _principal(request)))
+        return guarded(request, lambda: ethics.registry(uow, _principal(request), library.corpus))
 
 
 @router.post("/ethics", status_code=201, summary="登记牵头单位的伦理审查批准", responses=_WRITE)
