@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "users": "biopolicy.cli.users:users",
     "simulate": "biopolicy.cli.simulate:simulate",
     "watchlist": "biopolicy.cli.watchlist:watchlist",
+    "catalogues": "biopolicy.cli.catalogues:catalogues",
 }
 
 # Domain errors a user can cause, and the exit code each gives.

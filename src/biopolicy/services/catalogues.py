@@ -255,7 +255,9 @@ def create_version(
         )
         if exists is not None:
             raise CatalogueError([f"label：本目录已有名为“{label}”的版本"])
-        row = CatalogueVersion(catalogue=code, label=label, note=(note or "").strip(), created_by=p.user_id)
+        row = CatalogueVersion(
+            catalogue=code, label=label, note=(note or "").strip(), created_by=p.user_id or None
+        )
         uow.session.add(row)
         uow.session.flush()
         return _version_view(uow, corpus, row).model_dump(mode="json")

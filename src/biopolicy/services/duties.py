@@ -475,7 +475,11 @@ def add_record(
     def work() -> dict[str, Any]:
         kind, held, notes = _check_record(uow, organisation_id, data, upload, today)
         row = DutyRecord(
-            organisation_id=organisation_id, kind=kind.value, held_on=held, notes=notes, created_by=p.user_id
+            organisation_id=organisation_id,
+            kind=kind.value,
+            held_on=held,
+            notes=notes,
+            created_by=p.user_id or None,
         )
         if upload is not None:
             ftype, sha, _, _ = _store(upload, data_dir)
