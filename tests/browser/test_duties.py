@@ -127,6 +127,8 @@ def _done(page, context, name, size):
     )
     OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUT / f"duties-{name}-{size}.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(OUT / f"duties-{name}-{size}-top.png"))  # the first screen, to look at
     context.close()
 
 

@@ -576,6 +576,7 @@ class OverviewRow(BaseModel):
 class CommissionOverview(BaseModel):
     on: dt.date
     since: dt.date
+    remind_working_days: int
     hospitals: list[OverviewRow]
     counts: dict[str, int]
     periods: list[PeriodView]  # every hospital by duty and period, missed first
@@ -781,6 +782,7 @@ def commission_overview(
     return CommissionOverview(
         on=on,
         since=since,
+        remind_working_days=remind,
         hospitals=hospitals,
         counts=_counts(result),
         periods=[_period_view(x, names, corpus) for x in periods],
