@@ -312,3 +312,19 @@ def test_a_name_catalogue_imports_entries_from_csv_and_names_the_bad_line(world)
             uow, who["admin"], corpus, v["id"], "herbs.csv", "名称\n金线莲\n建泽泻\n".encode(), key="j"
         )
     assert exc.value.problems == ["第3行：“建泽泻”已在本版本中"]
+
+
+def test_publishing_again_with_the_same_key_replays_and_with_another_is_refused(world):
+    database, ids, who, corpus, _ = world
+    mab = product_of(database, ids["A"], "某单抗")
+    first = publish(world, "第一批", [mab], date(2026, 1, 5))
+    with UnitOfWork(database, actor="test") as uow:
+        again = cats.publish(uow, who["admin"], corpus, first["version"]["id"], date(2026, 1, 5),
+                             today=date(2026, 1, 5), key="p-第一批")  # fmt: skip
+    assert again["replayed"] is True and again["opened"] == first["opened"]
+    with UnitOfWork(database, actor="test") as uow, pytest.raises(cats.CatalogueError) as exc:
+        cats.publish(uow, who["admin"], corpus, first["version"]["id"], date(2026, 1, 6),
+                     today=date(2026, 1, 6), key="another")  # fmt: skip
+    assert exc.value.problems == ["version：该版本已于 2026-01-05 公布，不能再修改；如需更正请新建一个版本"]
+    with UnitOfWork(database, actor="test") as uow, pytest.raises(cats.CatalogueError):
+        cats.add_entries(uow, who["admin"], corpus, first["version"]["id"], [{"product_id": mab}], key="late")

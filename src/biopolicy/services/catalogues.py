@@ -92,6 +92,26 @@ def _definition(corpus: Corpus, code: str):
     return found
 
 
+def _lock_version(uow: UnitOfWork, version_id: int) -> CatalogueVersion:
+    """The version read again under a row lock (PostgreSQL), so two administrators cannot both
+    publish it or add to it once published; SQLite's one writer already serialises."""
+    q = (
+        select(CatalogueVersion)
+        .where(CatalogueVersion.id == version_id)
+        .execution_options(populate_existing=True)
+    )
+    if uow.backend == "postgresql":
+        q = q.with_for_update()
+    row = uow.session.scalar(q)
+    if row is None:
+        raise CatalogueNotFound(f"没有编号为 {version_id} 的目录版本")
+    if row.published_on is not None:
+        raise CatalogueError(
+            [f"version：该版本已于 {row.published_on.isoformat()} 公布，不能再修改；如需更正请新建一个版本"]
+        )
+    return row
+
+
 def _version(uow: UnitOfWork, version_id: int) -> CatalogueVersion:
     row = uow.session.get(CatalogueVersion, version_id)
     if row is None:
@@ -309,13 +329,12 @@ def add_entries(
     """Add entries to a draft version; all or none."""
     _admin(p)
     v = _version(uow, version_id)
-    if v.published_on is not None:
-        raise CatalogueError(["version：该版本已公布，不能再修改；如需更正请新建一个版本"])
     d = _definition(corpus, v.catalogue)
     if not items:
         raise CatalogueError(["entries：请至少填写一个条目"])
 
     def work() -> dict[str, Any]:
+        _lock_version(uow, version_id)
         existing = {(e.product_id, e.name) for e in v.entries}
         problems: list[str] = []
         rows: list[CatalogueEntry] = []
@@ -461,8 +480,6 @@ def publish(
     _admin(p)
     v = _version(uow, version_id)
     problems = []
-    if v.published_on is not None:
-        problems.append(f"version：该版本已于 {v.published_on.isoformat()} 公布")
     if published_on > today:
         problems.append(
             f"published_on：公布日期 {published_on.isoformat()} 晚于今天（{today.isoformat()}），请在公布后登记"
@@ -473,6 +490,7 @@ def publish(
         raise CatalogueError(problems)
 
     def work() -> dict[str, Any]:
+        _lock_version(uow, version_id)
         same_day = uow.session.scalar(
             select(CatalogueVersion.label).where(
                 CatalogueVersion.catalogue == v.catalogue, CatalogueVersion.published_on == published_on

@@ -71,6 +71,9 @@ FILE_TYPES = {  # what an upload's first bytes must be, and the extension it is 
     "jpeg": (b"\xff\xd8\xff", ".jpg", "JPEG 图片"),
 }
 ACCEPTED = "PDF、PNG 或 JPEG"
+# the choices a form offers (value → Chinese), so the shells need not read the rules
+GRADE_CHOICES = {g.value: label for g, label in GRADE_LABELS.items()}
+RECORD_CHOICES = {k.value: label for k, label in RECORD_LABELS.items()}
 
 
 # -- errors --------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from biopolicy.rules.obligations import GRADE_LABELS, RECORD_LABELS
 from biopolicy.services import catalogues as cats
 from biopolicy.services import duties, ethics
 from biopolicy.web.deps import LibraryDep
@@ -85,8 +84,8 @@ def duties_page(
         title=f"{view.profile.name}：会议义务",
         view=view,
         key=_key(),
-        grades=GRADE_LABELS,
-        kinds=RECORD_LABELS,
+        grades=duties.GRADE_CHOICES,
+        kinds=duties.RECORD_CHOICES,
         commission=duties.is_commission(p),
         can_write=duties.is_commission(p) or p.organisation_id == view.profile.organisation_id,
         saved=request.query_params.get("saved"),
