@@ -586,8 +586,19 @@ class CommissionOverview(BaseModel):
     reminders: int
 
 
+_CITES: dict[tuple[int, str], str] = {}
+
+
 def cite(corpus: Corpus | None, clause_id: str) -> str:
-    """A clause as a reader names it (the document's short name and the clause's label)."""
+    """A clause as a reader names it (the document's short name and the clause's label); once per clause."""
+    key = (id(corpus), clause_id)
+    found = _CITES.get(key)
+    if found is None:
+        found = _CITES[key] = _cite(corpus, clause_id)
+    return found
+
+
+def _cite(corpus: Corpus | None, clause_id: str) -> str:
     from biopolicy.services.wording import Names
 
     text = Names(corpus=corpus).clause(clause_id).rstrip("、.．，, ")
@@ -751,8 +762,13 @@ def commission_overview(
             select(HospitalProfile).where(HospitalProfile.organisation_id.in_([o.id for o in orgs]))
         )
     }
-    rows = _records(uow, [o.id for o in orgs])
-    records = [Record(str(r.organisation_id), RecordKind(r.kind), r.held_on, str(r.id)) for r in rows]
+    kinds = {k.value: k for k in RecordKind}
+    rows = uow.session.execute(  # columns, not objects: the overview reads tens of thousands
+        select(DutyRecord.organisation_id, DutyRecord.kind, DutyRecord.held_on, DutyRecord.id).where(
+            DutyRecord.organisation_id.in_([o.id for o in orgs])
+        )
+    ).all()
+    records = [Record(str(org), kinds[kind], held, str(rid)) for org, kind, held, rid in rows]
     result = compliance_overview(
         [institution(o, profiles.get(o.id)) for o in orgs],
         obligations(corpus),
