@@ -118,7 +118,8 @@ def overview(
     since: Since = None,
     remind: Remind = None,
     status: Annotated[
-        Literal["met", "missed", "due", "not_applicable", "unknown"] | None, Query(description="只看某一状态")
+        Literal["met", "missed", "due", "not_applicable", "unknown"] | None,
+        Query(max_length=20, description="只看某一状态"),
     ] = None,
 ) -> duties.CommissionOverview:
     with uow_for(request) as uow:
