@@ -328,3 +328,33 @@ def test_publishing_again_with_the_same_key_replays_and_with_another_is_refused(
     assert exc.value.problems == ["version：该版本已于 2026-01-05 公布，不能再修改；如需更正请新建一个版本"]
     with UnitOfWork(database, actor="test") as uow, pytest.raises(cats.CatalogueError):
         cats.add_entries(uow, who["admin"], corpus, first["version"]["id"], [{"product_id": mab}], key="late")
+
+
+def test_two_staff_recording_the_same_meeting_at_once_write_it_once(world):
+    import threading
+
+    database, ids, who, _, data_dir = world
+    results: list[object] = []
+    barrier = threading.Barrier(2)
+
+    def one(key: str) -> None:
+        barrier.wait()
+        try:
+            with UnitOfWork(database, actor="test") as uow:
+                results.append(duties.add_record(uow, who["staff"], ids["H"], {"kind": "ethics_committee",
+                               "held_on": "2026-06-01"}, None, today=date(2026, 6, 30), data_dir=data_dir, key=key))  # fmt: skip
+        except DutyError as exc:
+            results.append(exc)
+        except Exception as exc:  # noqa: BLE001 - SQLite may refuse the second writer as busy
+            results.append(exc)
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in ("t1", "t2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert count(database) == 1
+    written = [r for r in results if isinstance(r, dict)]
+    refused_ = [r for r in results if isinstance(r, DutyError)]
+    assert len(written) == 1 and len(refused_) == 1, results
+    assert "已登记过" in refused_[0].problems[0]
