@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "watchlist": "biopolicy.cli.watchlist:watchlist",
     "notify": "biopolicy.cli.notify:notify",
     "outbox": "biopolicy.cli.notify:outbox",
+    "catalogues": "biopolicy.cli.catalogues:catalogues",
 }
 
 # Domain errors a user can cause, and the exit code each gives.

@@ -97,6 +97,14 @@ APPLICATION_ACTIONS = {
     "pay": FINANCE,
 }
 
+# duties, catalogues, the ethics registry (services/duties.py checks whose hospital and which department):
+# hospitals' staff (applicants of a medical institution) their own; the health commission (省卫健委,
+# 市卫健委 reviewers) and administrators all; auditors read; enterprises' staff are refused by the service
+DUTY_READERS = require(Role.applicant, Role.reviewer, Role.administrator, Role.auditor)
+DUTY_WRITERS = require(Role.applicant, Role.reviewer, Role.administrator)
+DUTY_COMMISSION = require(Role.reviewer, Role.administrator, Role.auditor)
+CATALOGUE_EDITORS = require(Role.administrator)
+
 POLICY: dict[str, dict[str, Rule]] = {
     # FastAPI's own documentation of the API
     "/openapi.json": {"GET": PUBLIC},
@@ -205,6 +213,30 @@ POLICY: dict[str, dict[str, Rule]] = {
         for prefix in ("", API_PREFIX)
         for action, rule in APPLICATION_ACTIONS.items()
     },
+    # hospitals' duties, catalogues, ethics-review mutual recognition
+    "/duties": {"GET": DUTY_READERS},
+    "/duties/records": {"POST": DUTY_WRITERS},
+    "/duties/profile": {"POST": DUTY_WRITERS},
+    "/duties/records/{record_id}/file": {"GET": DUTY_READERS},
+    "/duties/overview": {"GET": DUTY_COMMISSION},
+    "/catalogues": {"GET": LOGGED_IN},
+    "/catalogues/{code}": {"GET": LOGGED_IN},
+    "/catalogues/{code}/versions": {"POST": CATALOGUE_EDITORS},
+    "/catalogue-versions/{version_id}/import": {"POST": CATALOGUE_EDITORS},
+    "/catalogue-versions/{version_id}/publish": {"POST": CATALOGUE_EDITORS},
+    "/ethics": {"GET": DUTY_READERS, "POST": DUTY_WRITERS},
+    "/ethics/{approval_id}/recognitions": {"POST": DUTY_WRITERS},
+    "/api/v1/duties": {"GET": DUTY_READERS},
+    "/api/v1/duties/overview": {"GET": DUTY_COMMISSION},
+    "/api/v1/duties/profile": {"POST": DUTY_WRITERS},
+    "/api/v1/duties/records": {"POST": DUTY_WRITERS},
+    "/api/v1/catalogues": {"GET": LOGGED_IN},
+    "/api/v1/catalogues/{code}": {"GET": LOGGED_IN},
+    "/api/v1/catalogues/{code}/versions": {"POST": CATALOGUE_EDITORS},
+    "/api/v1/catalogue-versions/{version_id}/entries": {"POST": CATALOGUE_EDITORS},
+    "/api/v1/catalogue-versions/{version_id}/publish": {"POST": CATALOGUE_EDITORS},
+    "/api/v1/ethics": {"GET": DUTY_READERS, "POST": DUTY_WRITERS},
+    "/api/v1/ethics/{approval_id}/recognitions": {"POST": DUTY_WRITERS},
 }
 
 

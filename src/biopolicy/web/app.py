@@ -36,6 +36,7 @@ from biopolicy.web.pages import applications as application_pages
 from biopolicy.web.pages import audit as audit_pages
 from biopolicy.web.pages import calculator as calculator_page
 from biopolicy.web.pages import cases as case_pages
+from biopolicy.web.pages import duties as duty_pages
 from biopolicy.web.pages import home as home_page
 from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
@@ -46,6 +47,7 @@ from biopolicy.web.pages import watchlist as watchlist_pages
 from biopolicy.web.routes import applications as application_routes
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
 from biopolicy.web.routes import audit as audit_routes
+from biopolicy.web.routes import duties as duty_routes
 from biopolicy.web.routes import notifications as notification_routes
 from biopolicy.web.routes import simulate as simulate_routes
 from biopolicy.web.routes import watchlist as watchlist_routes
@@ -69,6 +71,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     simulate_page.router,
     notification_pages.router,
     application_pages.router,
+    duty_pages.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -85,6 +88,7 @@ API_ROUTERS: list[APIRouter] = [
     simulate_routes.router,
     notification_routes.router,
     application_routes.router,
+    duty_routes.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"

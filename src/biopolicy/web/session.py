@@ -173,13 +173,18 @@ MAX_FORM_BYTES = 400_000  # a saved case's token travels in the 保存测算 for
 async def form_fields(request: Request) -> dict[str, str]:
     """An URL-encoded form's fields (the last of a repeated name), read once; others give {}.
 
-    Read from the body, as the calculator page does: no multipart parser is needed for our forms.
+    Read from the body, as the calculator page does; a multipart form (one with a file) through Starlette.
     """
     cached = getattr(request.state, "form_fields", None)
     if cached is not None:
         return cached
     fields: dict[str, str] = {}
-    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        # a form with a file (minutes of a meeting, a catalogue's entries): its text fields; the parsed
+        # form is kept by Starlette, so the route reads the same one (python-multipart)
+        form = await request.form()
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    elif request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         body = await request.body()
         if len(body) <= MAX_FORM_BYTES:
             text = body.decode("utf-8", errors="replace")
