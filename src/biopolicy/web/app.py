@@ -36,8 +36,12 @@ from biopolicy.web.pages import home as home_page
 from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
 from biopolicy.web.pages import overview as overview_page
+from biopolicy.web.pages import requests as request_pages
+from biopolicy.web.pages import targets as target_pages
 from biopolicy.web.pages import watchlist as watchlist_pages
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
+from biopolicy.web.routes import requests as request_routes
+from biopolicy.web.routes import targets as target_routes
 from biopolicy.web.routes import watchlist as watchlist_routes
 from biopolicy.web.security import install_doors
 
@@ -55,6 +59,8 @@ PAGE_ROUTERS: list[APIRouter] = [
     account_pages.router,
     case_pages.router,
     watchlist_pages.router,
+    request_pages.router,
+    target_pages.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -67,6 +73,8 @@ API_ROUTERS: list[APIRouter] = [
     overview.router,
     cases.router,
     watchlist_routes.router,
+    request_routes.router,
+    target_routes.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"

@@ -171,10 +171,8 @@ MAX_FORM_BYTES = 400_000  # a saved case's token travels in the 保存测算 for
 
 
 async def form_fields(request: Request) -> dict[str, str]:
-    """An URL-encoded form's fields (the last of a repeated name), read once; others give {}.
-
-    Read from the body, as the calculator page does: no multipart parser is needed for our forms.
-    """
+    """An URL-encoded or multipart form's text fields (the last of a repeated name), read once;
+    others give {}. URL-encoded forms are read from the body, as the calculator page does."""
     cached = getattr(request.state, "form_fields", None)
     if cached is not None:
         return cached
@@ -184,5 +182,10 @@ async def form_fields(request: Request) -> dict[str, str]:
         if len(body) <= MAX_FORM_BYTES:
             text = body.decode("utf-8", errors="replace")
             fields = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=5000))
+    elif request.headers.get("content-type", "").startswith("multipart/form-data"):
+        # a form with files (an enterprise's request with attachments): Starlette keeps the parsed
+        # form on the request, so the route reads the same one; only the text fields are returned
+        form = await request.form()
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     request.state.form_fields = fields
     return fields
