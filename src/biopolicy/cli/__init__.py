@@ -40,6 +40,8 @@ COMMANDS: dict[str, str] = {
     "users": "biopolicy.cli.users:users",
     "simulate": "biopolicy.cli.simulate:simulate",
     "watchlist": "biopolicy.cli.watchlist:watchlist",
+    "requests": "biopolicy.cli.requests:requests",
+    "targets": "biopolicy.cli.requests:targets",
 }
 
 # Domain errors a user can cause, and the exit code each gives.
