@@ -256,7 +256,7 @@ def _basis(routing: Routing, category: str) -> tuple[str, list[str]]:
     names = get_calculator().names
     c = routing.categories.get(category)
     cited = list(c.clauses) if c else []
-    basis = "、".join(names.clause(x) for x in cited)
+    basis = "；".join(names.clause(x) for x in cited)
     notes = [n for n in ((c.note if c else None), routing.respond_within.note) if n]
     return basis, [" ".join(n.split()) for n in notes]
 

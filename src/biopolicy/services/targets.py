@@ -127,7 +127,7 @@ def target_view(t: Target, rows: Iterable[TargetActual]) -> TargetView:
     return TargetView(
         id=t.id, title=t.title, document=names.document(t.id.split("/", 1)[0]), indicator=t.indicator,
         value=_num(t.value), unit=t.unit, bound=BOUND_LABELS.get(t.bound) if t.bound else None, year=t.year,
-        place=t.place, clauses=list(t.clauses), basis="、".join(names.clause(c) for c in t.clauses),
+        place=t.place, clauses=list(t.clauses), basis="；".join(names.clause(c) for c in t.clauses),
         excerpt=t.excerpt, baseline=baseline, actuals=[x for x in points if x.kind == "actual"], points=points,
         pace=progress.pace.value, pace_label=PACE_LABELS[progress.pace], assumption=progress.assumption,
         steps=list(progress.steps), needed_per_year=_num(progress.needed_per_year),
