@@ -372,7 +372,11 @@ def notify_escalation(row: EnterpriseRequest, coordinator: str) -> None:
 
 
 def _record_escalation(uow: UnitOfWork, row: EnterpriseRequest, today: dt.date) -> bool:
-    """Record that an overdue request went to the coordinating department; False if it already had."""
+    """Record that an overdue request went to the coordinating department; False if it already had.
+
+    Locks as every change does, the organisation first, then the request's row (PostgreSQL), so a
+    reader escalating and a department answering wait for each other instead of deadlocking."""
+    lock_organisation(uow, row.organisation_id)
     if uow.backend == "postgresql":
         row = uow.session.scalar(
             select(EnterpriseRequest).where(EnterpriseRequest.id == row.id).with_for_update().execution_options(
