@@ -144,8 +144,27 @@ def test_the_yearly_evaluation_reads_the_ledger_and_the_requests_and_its_xlsx_re
         rq.file_request(
             uow, who["applicant"], {"category": "其他", "title": "t", "text": "x"}, dt.date(2025, 9, 30), "k1"
         )
+    from biopolicy.services import watchlist as wl
+
+    with UnitOfWork(database, actor="test") as uow:
+        regulator = accounts.create_user(
+            uow, "regulator", "省局", password=PASSWORD, roles=[("reviewer", "省药监局")]
+        )
+    with UnitOfWork(database, actor="test") as uow:
+        regulator = accounts.authenticate(uow, "regulator", PASSWORD)
+    # 60 working days from Fri 2025-09-26 end on 2025-12-25: done 12-20 is on time; the other is late
+    for name, started, completed in (
+        ("甲单抗", "2025-09-26", "2025-12-20"),
+        ("乙单抗", "2025-01-02", "2025-12-01"),
+    ):
+        with UnitOfWork(database, actor="test") as uow:
+            pid = wl.watch_product(uow, regulator, ids["A"], name, "biologic", "1")
+        with UnitOfWork(database, actor="test") as uow:
+            wl.add_milestone(uow, regulator, pid, {"kind": "technical_review", "started_on": started,
+                             "completed_on": completed, "procedure": "drug_supplement_review_inspection"}, TODAY)  # fmt: skip
     with UnitOfWork(database, actor="test") as uow:
         e = ev.evaluate(uow, who["finance"], 2025, TODAY)
+    assert (e.limits.completed, e.limits.met, e.limits.missed) == (2, 1, 1)
     row = e.measures[0]
     assert (row.applications, row.approved, row.rejected) == (3, 2, 1)  # the 2024 one is not in 2025
     assert row.amount_paid == Decimal("400000.00") and row.budget == "未设预算"
@@ -158,6 +177,7 @@ def test_the_yearly_evaluation_reads_the_ledger_and_the_requests_and_its_xlsx_re
     assert Decimal(str(sheet.cell(4, 7).value)) == Decimal("400000")
     summary = {r[0]: r[1] for r in book.worksheets[1].iter_rows(values_only=True)}
     assert summary["本年收到的企业诉求"] == 1 and summary["逾期未答复"] == 1
+    assert summary["其中按期办结"] == 1 and summary["其中超期办结"] == 1
     with UnitOfWork(database, actor="test") as uow, pytest.raises(ev.EvaluationForbidden):
         ev.evaluate(uow, who["applicant"], 2025, TODAY)
     with UnitOfWork(database, actor="test") as uow, pytest.raises(ev.EvaluationError, match="year"):

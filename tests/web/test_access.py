@@ -108,6 +108,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     # targets: departments, auditors, administrators; the evaluation: finance too
     ("/targets", "GET"): "LFF+F++",
     ("/targets", "POST"): "LFF+FF+",
+    ("/targets/import", "POST"): "LFF+FF+",  # no file: 422 for those allowed
     ("/api/v1/targets", "GET"): "LFF+F++",
     ("/api/v1/targets/actuals", "POST"): "LFF+FF+",
     ("/evaluation", "GET"): "LFF++++",

@@ -133,3 +133,23 @@ def test_targets_form_and_the_evaluation_workbook(site):
         and sheet.cell(3, 2).value == "措施"
     )
     assert "2025 年度政策措施实施效果评估" in site.client("auditor").get("/evaluation?year=2025").text
+
+
+def test_the_targets_import_form_reports_bad_lines_and_writes_the_good_ones(site):
+    from tests.web.conftest import hidden
+
+    from biopolicy.storage.request_models import TargetActual
+
+    client = site.client("administrator")
+    token = hidden(client.get("/targets").text, "csrf_token")
+    csv = "目标,年份,实际值,来源\nfj-2023-7/m1-revenue,2022,950,统计公报\nfj-2023-7/m1-revenue,2023,很多,x\n"
+    answer = client.post(
+        "/targets/import",
+        data={"csrf_token": token},
+        files={"file": ("实际值.csv", csv.encode(), "text/csv")},
+    )
+    assert answer.status_code == 200 and "第3行：value：实际值应为数字（单位：亿元）" in answer.text
+    assert count(site, TargetActual) == 1
+    empty = client.post("/targets/import", data={"csrf_token": token})
+    assert empty.status_code == 422 and "请选择要导入的 CSV 或 XLSX 文件" in empty.text
+    assert site.client("applicant-a").get("/targets").status_code == 403

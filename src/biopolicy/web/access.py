@@ -159,6 +159,7 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/api/v1/requests/{request_id}/attachments/{attachment_id}": {"GET": REQUEST_READERS},
     # targets and the yearly evaluation
     "/targets": {"GET": TARGET_READERS, "POST": TARGET_WRITERS},
+    "/targets/import": {"POST": TARGET_WRITERS},
     "/api/v1/targets": {"GET": TARGET_READERS},
     "/api/v1/targets/actuals": {"POST": TARGET_WRITERS},
     "/evaluation": {"GET": EVALUATION_READERS},

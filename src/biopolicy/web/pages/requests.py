@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from biopolicy.services import requests as rq
 from biopolicy.web.pages.render import render
 from biopolicy.web.routes.requests import guarded
-from biopolicy.web.session import form_fields, uow_for
+from biopolicy.web.session import form_fields, settings_of, uow_for
 
 router = APIRouter()
 OnDay = Annotated[dt.date | None, Query()]
@@ -39,7 +39,16 @@ def requests_page(request: Request, on: OnDay = None) -> Response:
     p = request.state.principal
     can_file = p.has("applicant") and p.organisation_id is not None
     return render(request, "requests.html", title="企业诉求", listing=listing, on=day, can_file=can_file,
-                  key=secrets.token_urlsafe(16), max_mb=rq.MAX_ATTACHMENT_BYTES // 1048576)  # fmt: skip
+                  key=secrets.token_urlsafe(16), limit=_upload_limit(request))  # fmt: skip
+
+
+def _upload_limit(request: Request) -> str:
+    """What one may attach, as the form says it: the per-file limit, and the request's at the door."""
+    door = settings_of(request).max_body_bytes
+    each = rq.MAX_ATTACHMENT_BYTES // 1048576
+    if door >= rq.MAX_ATTACHMENT_BYTES:
+        return f"单个不超过 {each} MB"
+    return f"单个不超过 {each} MB，一次提交合计不超过 {door // 1000} KB"
 
 
 @router.post("/requests", response_class=HTMLResponse)
