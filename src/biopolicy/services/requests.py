@@ -102,7 +102,11 @@ def get_routing() -> Routing:
     from biopolicy.services.library import get_library
 
     corpus = get_library().corpus
-    routing = load_routing(corpus)
+    return check_departments(load_routing(corpus), corpus)
+
+
+def check_departments(routing: Routing, corpus: Any) -> Routing:
+    """Every department of the routing is a 责任单位 some clause names, or RulesError."""
     known = set(departments(corpus))
     unknown = [d for d in routing.departments if d not in known]
     if unknown:
