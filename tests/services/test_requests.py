@@ -276,3 +276,27 @@ def test_the_routing_file_rests_on_the_clauses_it_cites():
         "其他",
     }
     assert "xm-2025-1/m20" in routing.respond_within.clauses
+
+
+def test_two_readers_at_once_record_one_escalation(world):
+    import threading
+
+    database, _, who = world
+    file(database, who["applicant-a"])
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def read(login):
+        try:
+            start.wait()
+            with UnitOfWork(database, actor="test") as uow:
+                rq.list_requests(uow, who[login], date(2025, 10, 15))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read, args=(w,)) for w in ("health", "coordinator")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and count(database, RequestMessage) == 1
