@@ -295,9 +295,16 @@ def view_of(
         except RequestForbidden:
             view.can_answer = False
     if full:
-        authors = {u.id: u.display_name for u in uow.session.scalars(select(User))}
-        msgs = uow.session.scalars(
-            select(RequestMessage).where(RequestMessage.request_id == row.id).order_by(RequestMessage.id)
+        msgs = list(
+            uow.session.scalars(
+                select(RequestMessage).where(RequestMessage.request_id == row.id).order_by(RequestMessage.id)
+            )
+        )
+        ids = {m.author_id for m in msgs if m.author_id is not None}
+        authors = (
+            {u.id: u.display_name for u in uow.session.scalars(select(User).where(User.id.in_(ids)))}
+            if ids
+            else {}
         )
         view.messages = [
             MessageView(kind=m.kind, kind_label=KIND_WORDS[m.kind], department=m.department,
