@@ -48,7 +48,7 @@ def _upload_limit(request: Request) -> str:
     each = rq.MAX_ATTACHMENT_BYTES // 1048576
     if door >= rq.MAX_ATTACHMENT_BYTES:
         return f"单个不超过 {each} MB"
-    return f"单个不超过 {each} MB，一次提交合计不超过 {door // 1000} KB"
+    return f"一次提交的附件合计不超过 {door // 1000} KB"
 
 
 @router.post("/requests", response_class=HTMLResponse)
