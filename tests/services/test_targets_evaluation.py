@@ -182,3 +182,20 @@ def test_the_yearly_evaluation_reads_the_ledger_and_the_requests_and_its_xlsx_re
         ev.evaluate(uow, who["applicant"], 2025, TODAY)
     with UnitOfWork(database, actor="test") as uow, pytest.raises(ev.EvaluationError, match="year"):
         ev.evaluate(uow, who["finance"], 2027, TODAY)
+
+
+def test_an_xlsx_import_reads_the_same_columns(people, tmp_path):
+    from openpyxl import Workbook
+
+    database, _, who = people
+    book = Workbook()
+    book.active.append(["目标", "年份", "实际值", "来源"])
+    book.active.append(["到2025年全省医药工业营业收入力争达到1200亿元", 2023, 1000, "福建省统计公报"])
+    path = tmp_path / "actuals.xlsx"
+    book.save(path)
+    with UnitOfWork(database, actor="test") as uow:
+        report = tg.import_actuals(uow, who["reviewer"], path, TODAY)
+    assert (report.rows, report.imported, report.problems) == (1, 1, [])
+    with UnitOfWork(database, actor="test") as uow:
+        revenue = next(t for t in tg.dashboard(uow, who["reviewer"]).targets if t.id == REVENUE)
+    assert [(a.year, a.value) for a in revenue.actuals] == [(2023, "1000")]
