@@ -169,6 +169,29 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/api/v1/ethics", "GET"): "LFFFF++",
     ("/api/v1/ethics", "POST"): "LFFFFF+",
     ("/api/v1/ethics/{approval_id}/recognitions", "POST"): "LFFFFF+",
+    # enterprise requests (a request of organisation A, 临床试验 → 市卫健委, not yet due): enterprises see
+    # their own; this reviewer is 市科技局, the coordinating department: it sees all, but answers only
+    # escalated requests (403 from the service here); auditors and administrators read; finance nothing
+    ("/requests", "GET"): "L+++F++",
+    ("/requests", "POST"): "L++FFFF",
+    ("/requests/{request_id}", "GET"): "L+F+F++",
+    ("/requests/{request_id}/answer", "POST"): "LFFFFFF",
+    ("/requests/{request_id}/rating", "POST"): "L+FFFFF",  # A: 422 (not closed yet), B: 403
+    ("/api/v1/requests", "GET"): "L+++F++",
+    ("/api/v1/requests", "POST"): "L++FFFF",
+    ("/api/v1/requests/{request_id}", "GET"): "L+F+F++",
+    ("/api/v1/requests/{request_id}/answer", "POST"): "LFFFFFF",
+    ("/api/v1/requests/{request_id}/rating", "POST"): "L+FFFFF",
+    ("/api/v1/requests/{request_id}/attachments/{attachment_id}", "GET"): "L+F+F++",
+    # targets: departments, auditors, administrators; the evaluation: finance too
+    ("/targets", "GET"): "LFF+F++",
+    ("/targets", "POST"): "LFF+FF+",
+    ("/targets/import", "POST"): "LFF+FF+",  # no file: 422 for those allowed
+    ("/api/v1/targets", "GET"): "LFF+F++",
+    ("/api/v1/targets/actuals", "POST"): "LFF+FF+",
+    ("/evaluation", "GET"): "LFF++++",
+    ("/evaluation.xlsx", "GET"): "LFF++++",
+    ("/api/v1/evaluation", "GET"): "LFF++++",
 }
 
 SAMPLES = {
@@ -202,6 +225,19 @@ BODIES = {
     "/api/v1/catalogue-versions/{version_id}/publish": {"published_on": "2026-01-05"},
     "/api/v1/ethics": {"project": "某单抗Ⅲ期", "approved_on": "2026-01-05"},
     "/api/v1/ethics/{approval_id}/recognitions": {"recognised_on": "2026-01-06"},
+    "/requests": {"category": "other", "title": "标题", "text": "内容", "idempotency_key": "k-page"},
+    "/api/v1/requests": {"category": "其他", "title": "标题", "text": "内容"},
+    "/requests/{request_id}/answer": {"text": "答复", "idempotency_key": "k-answer"},
+    "/api/v1/requests/{request_id}/answer": {"text": "答复"},
+    "/requests/{request_id}/rating": {"rating": "5", "idempotency_key": "k-rating"},
+    "/api/v1/requests/{request_id}/rating": {"rating": 5},
+    "/targets": {"target": "fj-2023-7/m1-revenue", "year": "2023", "value": "1000", "source": "统计公报"},
+    "/api/v1/targets/actuals": {
+        "target": "fj-2023-7/m5-platforms",
+        "year": 2023,
+        "value": "2",
+        "source": "报送",
+    },
 }
 
 
@@ -268,10 +304,25 @@ def submitted_application(site) -> dict[str, str]:
     return {"application_id": str(got["application_id"]), "fmt": "csv"}
 
 
+def filed_request(site) -> dict[str, str]:
+    """A request of organisation A (临床试验, routed to 市卫健委) with a PDF attached, filed today."""
+    import datetime as dt
+
+    from biopolicy.services import requests as rq
+
+    with unit_of_work("test", url=site.url) as uow:
+        view = rq.file_request(
+            uow, site.principals["applicant-a"],
+            {"category": "临床试验", "title": "伦理审查排期", "text": "排期过长"}, dt.date.today(), "k-sample",
+            [rq.Upload("说明.pdf", b"%PDF-1.4 sample")],
+        )  # fmt: skip
+    return {"request_id": str(view.id), "attachment_id": str(view.attachments[0].id)}
+
+
 def test_the_access_matrix(site):
     with unit_of_work("test", url=site.url) as uow:
         saved = cases.save_case(uow, site.principals["applicant-a"], get_calculator(), dict(CASE), "甲的测算")
-    samples = {**SAMPLES, **watched_product(site), **submitted_application(site)}
+    samples = {**SAMPLES, **watched_product(site), **submitted_application(site), **filed_request(site)}
     clients = {who: site.client(who) for who in PERSONAS}
     tokens = {
         who: site.csrf(c) if who else hidden(c.get("/login").text, "csrf_token") for who, c in clients.items()
@@ -293,7 +344,7 @@ def test_the_access_matrix(site):
                 response = client.get(url, follow_redirects=False)
             elif url.startswith("/api/"):
                 headers = {"X-CSRF-Token": token} if token else {}
-                headers["Idempotency-Key"] = f"access-{who}-{method}-{path}"
+                headers["Idempotency-Key"] = f"access-{who}-{method}-{path}"[:100]
                 body = BODIES.get(path, {})
                 response = client.request(method, url, json=body, headers=headers, follow_redirects=False)
             else:

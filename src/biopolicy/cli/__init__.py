@@ -43,6 +43,8 @@ COMMANDS: dict[str, str] = {
     "notify": "biopolicy.cli.notify:notify",
     "outbox": "biopolicy.cli.notify:outbox",
     "catalogues": "biopolicy.cli.catalogues:catalogues",
+    "requests": "biopolicy.cli.requests:requests",
+    "targets": "biopolicy.cli.requests:targets",
 }
 
 # Domain errors a user can cause, and the exit code each gives.

@@ -290,4 +290,5 @@ class AuditLog(Base):
 from biopolicy.storage import duty_models as _duty_models  # noqa: E402, F401 - duties, catalogues (0008)
 from biopolicy.storage import ledger_models as _ledger_models  # noqa: E402, F401 - migration 0004's tables
 from biopolicy.storage import notification_models as _notification_models  # noqa: E402, F401 - migration 0007
+from biopolicy.storage import request_models as _request_models  # noqa: E402, F401 - requests, target actuals (migration 0009)
 from biopolicy.storage import watch as _watch  # noqa: E402, F401 - the watch list tables (migration 0005)

@@ -105,6 +105,16 @@ DUTY_WRITERS = require(Role.applicant, Role.reviewer, Role.administrator)
 DUTY_COMMISSION = require(Role.reviewer, Role.administrator, Role.auditor)
 CATALOGUE_EDITORS = require(Role.administrator)
 
+# enterprise requests (services/requests.py checks whose request and which department): enterprises
+# file and rate their own; departments see and answer those routed to them; the coordinating
+# department (市科技局), auditors and administrators see all
+REQUEST_READERS = require(Role.applicant, Role.reviewer, Role.auditor, Role.administrator)
+# targets: the departments, auditors, administrators read; departments and administrators enter values.
+# the yearly evaluation: also finance (the amounts paid are theirs)
+TARGET_READERS = require(Role.reviewer, Role.auditor, Role.administrator)
+TARGET_WRITERS = require(Role.reviewer, Role.administrator)
+EVALUATION_READERS = require(Role.reviewer, Role.finance, Role.auditor, Role.administrator)
+
 POLICY: dict[str, dict[str, Rule]] = {
     # FastAPI's own documentation of the API
     "/openapi.json": {"GET": PUBLIC},
@@ -237,6 +247,24 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/api/v1/catalogue-versions/{version_id}/publish": {"POST": CATALOGUE_EDITORS},
     "/api/v1/ethics": {"GET": DUTY_READERS, "POST": DUTY_WRITERS},
     "/api/v1/ethics/{approval_id}/recognitions": {"POST": DUTY_WRITERS},
+    # enterprise requests (诉求)
+    "/requests": {"GET": REQUEST_READERS, "POST": require(Role.applicant)},
+    "/requests/{request_id}": {"GET": REQUEST_READERS},
+    "/requests/{request_id}/answer": {"POST": require(Role.reviewer)},
+    "/requests/{request_id}/rating": {"POST": require(Role.applicant)},
+    "/api/v1/requests": {"GET": REQUEST_READERS, "POST": require(Role.applicant)},
+    "/api/v1/requests/{request_id}": {"GET": REQUEST_READERS},
+    "/api/v1/requests/{request_id}/answer": {"POST": require(Role.reviewer)},
+    "/api/v1/requests/{request_id}/rating": {"POST": require(Role.applicant)},
+    "/api/v1/requests/{request_id}/attachments/{attachment_id}": {"GET": REQUEST_READERS},
+    # targets and the yearly evaluation
+    "/targets": {"GET": TARGET_READERS, "POST": TARGET_WRITERS},
+    "/targets/import": {"POST": TARGET_WRITERS},
+    "/api/v1/targets": {"GET": TARGET_READERS},
+    "/api/v1/targets/actuals": {"POST": TARGET_WRITERS},
+    "/evaluation": {"GET": EVALUATION_READERS},
+    "/evaluation.xlsx": {"GET": EVALUATION_READERS},
+    "/api/v1/evaluation": {"GET": EVALUATION_READERS},
 }
 
 

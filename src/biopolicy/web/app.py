@@ -42,14 +42,18 @@ from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
 from biopolicy.web.pages import notifications as notification_pages
 from biopolicy.web.pages import overview as overview_page
+from biopolicy.web.pages import requests as request_pages
 from biopolicy.web.pages import simulate as simulate_page
+from biopolicy.web.pages import targets as target_pages
 from biopolicy.web.pages import watchlist as watchlist_pages
 from biopolicy.web.routes import applications as application_routes
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
 from biopolicy.web.routes import audit as audit_routes
 from biopolicy.web.routes import duties as duty_routes
 from biopolicy.web.routes import notifications as notification_routes
+from biopolicy.web.routes import requests as request_routes
 from biopolicy.web.routes import simulate as simulate_routes
+from biopolicy.web.routes import targets as target_routes
 from biopolicy.web.routes import watchlist as watchlist_routes
 from biopolicy.web.security import install_doors
 
@@ -72,6 +76,8 @@ PAGE_ROUTERS: list[APIRouter] = [
     notification_pages.router,
     application_pages.router,
     duty_pages.router,
+    request_pages.router,
+    target_pages.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -89,6 +95,8 @@ API_ROUTERS: list[APIRouter] = [
     notification_routes.router,
     application_routes.router,
     duty_routes.router,
+    request_routes.router,
+    target_routes.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"

@@ -171,16 +171,15 @@ MAX_FORM_BYTES = 400_000  # a saved case's token travels in the 保存测算 for
 
 
 async def form_fields(request: Request) -> dict[str, str]:
-    """An URL-encoded form's fields (the last of a repeated name), read once; others give {}.
-
-    Read from the body, as the calculator page does; a multipart form (one with a file) through Starlette.
-    """
+    """An URL-encoded or multipart form's text fields (the last of a repeated name), read once;
+    others give {}. URL-encoded forms are read from the body, as the calculator page does; a multipart
+    form (one with files) through Starlette, which keeps it for the route."""
     cached = getattr(request.state, "form_fields", None)
     if cached is not None:
         return cached
     fields: dict[str, str] = {}
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        # a form with a file (minutes of a meeting, a catalogue's entries): its text fields; the parsed
+        # a form with files (minutes of a meeting, a catalogue's entries, a request's attachments): its text fields; the parsed
         # form is kept by Starlette, so the route reads the same one (python-multipart)
         form = await request.form()
         fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}

@@ -1,0 +1,155 @@
+"""Requests, targets and the evaluation through the web: JSON and pages, idempotency keys, the multipart
+form with its CSRF token and attachments, refusals in Chinese with nothing written."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from biopolicy.services.database import get_database
+from biopolicy.storage.request_models import EnterpriseRequest, RequestAttachment
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    from biopolicy.settings import get_settings
+
+    monkeypatch.setenv("BIOPOLICY_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def count(site, model) -> int:
+    with get_database(site.url).sessions() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def api(site, who):
+    client = site.client(who)
+    token = site.csrf(client)
+    return client, token
+
+
+def test_an_enterprise_files_by_json_retries_safely_and_a_wrong_department_is_refused(site):
+    client, token = api(site, "applicant-a")
+    body = {"category": "临床试验", "title": "伦理审查排期", "text": "排期超过两个月"}
+    headers = {"X-CSRF-Token": token, "Idempotency-Key": "web-1"}
+    first = client.post("/api/v1/requests", json=body, headers=headers)
+    assert first.status_code == 201 and first.json()["department"] == "市卫健委"
+    again = client.post("/api/v1/requests", json=body, headers=headers)
+    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    wrong = client.post(
+        "/api/v1/requests",
+        json={**body, "department": "市宇宙局"},
+        headers={**headers, "Idempotency-Key": "web-2"},
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["loc"][-1] == "department" and "市宇宙局" in wrong.json()["detail"]
+    no_key = client.post("/api/v1/requests", json=body, headers={"X-CSRF-Token": token})
+    assert no_key.status_code == 422
+    assert count(site, EnterpriseRequest) == 1
+    # the coordinating department (this reviewer: 市科技局) answers only an escalated request
+    reviewer, rtoken = api(site, "reviewer")
+    refused = reviewer.post(
+        f"/api/v1/requests/{first.json()['id']}/answer",
+        json={"text": "答复"},
+        headers={"X-CSRF-Token": rtoken, "Idempotency-Key": "web-3"},
+    )
+    assert refused.status_code == 403 and "由市卫健委承办" in refused.json()["detail"]
+    listed = reviewer.get("/api/v1/requests").json()
+    assert [s["department"] for s in listed["stats"]][:1] == ["市卫健委"] and listed["stats"][0][
+        "received"
+    ] == 1
+
+
+def test_the_page_form_files_with_a_pdf_and_its_csrf_token_and_only_its_enterprise_downloads_it(site):
+    from tests.web.conftest import hidden
+
+    client = site.client("applicant-a")
+    page = client.get("/requests")
+    assert page.status_code == 200 and 'id="request-form"' in page.text
+    fields = {
+        "csrf_token": hidden(page.text, "csrf_token"),
+        "idempotency_key": hidden(page.text, "idempotency_key"),
+        "category": "customs",
+        "title": "进口研发用物品通关",
+        "text": "白名单物品通关慢",
+    }
+    files = {"attachments": ("清单.pdf", PDF, "application/pdf")}
+    without = client.post(
+        "/requests", data={**fields, "csrf_token": "forged"}, files=files, follow_redirects=False
+    )
+    assert without.status_code == 403 and count(site, EnterpriseRequest) == 0
+    done = client.post("/requests", data=fields, files=files, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/requests/")
+    shown = client.get(done.headers["location"])
+    assert "厦门海关" in shown.text and "清单.pdf" in shown.text
+    request_id = done.headers["location"].rsplit("/", 1)[1]
+    with get_database(site.url).sessions() as s:
+        attachment = s.scalar(select(RequestAttachment))
+    url = f"/api/v1/requests/{request_id}/attachments/{attachment.id}"
+    got = client.get(url)
+    assert got.status_code == 200 and got.content == PDF and got.headers["content-type"] == "application/pdf"
+    assert site.client("applicant-b").get(url).status_code == 403
+    bad = client.post(
+        "/requests",
+        data={**fields, "idempotency_key": "other"},
+        files={"attachments": ("病毒.exe", b"MZ", "application/octet-stream")},
+        follow_redirects=False,
+    )
+    assert bad.status_code == 422 and "只能上传 PDF 或图片" in bad.text
+    assert count(site, EnterpriseRequest) == 1
+
+
+def test_targets_form_and_the_evaluation_workbook(site):
+    from tests.web.conftest import hidden
+
+    client = site.client("reviewer")
+    page = client.get("/targets")
+    assert page.status_code == 200 and "尚无实际值" in page.text
+    token = hidden(page.text, "csrf_token")
+    form = {
+        "csrf_token": token,
+        "target": "fj-2023-7/m1-revenue",
+        "year": "2023",
+        "value": "1000",
+        "source": "统计公报",
+    }
+    assert client.post("/targets", data=form, follow_redirects=False).status_code == 303
+    again = client.post("/targets", data=form, follow_redirects=False)
+    assert again.status_code == 422 and "2023 年已有实际值" in again.text
+    assert "target-chart-data" in client.get("/targets").text
+    workbook = site.client("finance").get("/evaluation.xlsx?year=2025")
+    assert workbook.status_code == 200
+    sheet = load_workbook(io.BytesIO(workbook.content)).worksheets[0]
+    assert (
+        sheet.cell(1, 1).value.startswith("2025 年度政策措施实施效果评估")
+        and sheet.cell(3, 2).value == "措施"
+    )
+    assert "2025 年度政策措施实施效果评估" in site.client("auditor").get("/evaluation?year=2025").text
+
+
+def test_the_targets_import_form_reports_bad_lines_and_writes_the_good_ones(site):
+    from tests.web.conftest import hidden
+
+    from biopolicy.storage.request_models import TargetActual
+
+    client = site.client("administrator")
+    token = hidden(client.get("/targets").text, "csrf_token")
+    csv = "目标,年份,实际值,来源\nfj-2023-7/m1-revenue,2022,950,统计公报\nfj-2023-7/m1-revenue,2023,很多,x\n"
+    answer = client.post(
+        "/targets/import",
+        data={"csrf_token": token},
+        files={"file": ("实际值.csv", csv.encode(), "text/csv")},
+    )
+    assert answer.status_code == 200 and "第3行：value：实际值应为数字（单位：亿元）" in answer.text
+    assert count(site, TargetActual) == 1
+    empty = client.post("/targets/import", data={"csrf_token": token})
+    assert empty.status_code == 422 and "请选择要导入的 CSV 或 XLSX 文件" in empty.text
+    assert site.client("applicant-a").get("/targets").status_code == 403
