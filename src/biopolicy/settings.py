@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # limits at the doors
     max_body_bytes: int = Field(default=1_000_000, description="请求体上限（字节）")
     max_events: int = Field(default=2_000, description="一个测算案例的成果（事件）上限")
+    # one evidence file (PDF, PNG, JPEG) an applicant uploads; the upload route alone may carry a body
+    # this large (plus the form's few fields), every other route keeps max_body_bytes
+    evidence_max_bytes: int = Field(default=10_485_760, description="单个证明材料文件上限（字节）")
+    # the 公示 objection period when a batch does not say (issue 10: default 5 working days)
+    notice_working_days: int = Field(default=5, description="公示异议期默认工作日数")
 
     @property
     def db_url(self) -> str:
@@ -46,6 +51,11 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """Uploaded evidence, by checksum: outside the web root (nothing serves this folder directly)."""
+        return self.data_dir / "evidence"
 
 
 @lru_cache(maxsize=1)

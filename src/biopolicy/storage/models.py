@@ -287,5 +287,6 @@ class AuditLog(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+from biopolicy.storage import fulfilment_models as _fulfilment_models  # noqa: E402, F401 - migration 0006
 from biopolicy.storage import ledger_models as _ledger_models  # noqa: E402, F401 - migration 0004's tables
 from biopolicy.storage import watch as _watch  # noqa: E402, F401 - the watch list tables (migration 0005)
