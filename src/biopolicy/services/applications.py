@@ -73,6 +73,7 @@ STATUS_WORDS = {
     "more_requested": "退回补充材料",
     "override_pending": "超出测算金额，待第二人复核",
     "approved": "已核定",
+    "queued": "已核定，预算排队中",
     "public_notice": "公示中",
     "paying": "分期支付中",
     "paid": "已足额支付（办结）",
@@ -240,15 +241,19 @@ def _once(
     uow: UnitOfWork,
     key: str,
     operation: str,
-    organisation_id: int,
+    organisation_id: int | None,
     request: dict[str, Any],
     work: Callable[[], dict[str, Any]],
 ) -> dict[str, Any]:
-    """Run ``work`` once for ``key``: lock the organisation, answer a replay from the record."""
+    """Run ``work`` once for ``key``: lock the organisation, answer a replay from the record.
+
+    ``organisation_id`` None: a change that is no one organisation's (a budget, a 公示 batch); ``work``
+    then takes the locks it needs itself."""
     key = (key or "").strip()
     if not key or len(key) > 100:
         raise ApplicationError(["Idempotency-Key：每个修改请求须带 1–100 个字符的幂等键（重试时用同一个）"])
-    lock_organisation(uow, organisation_id)
+    if organisation_id is not None:
+        lock_organisation(uow, organisation_id)
     digest = _request_hash(operation, request)
     seen = uow.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == key))
     if seen is not None:
@@ -748,6 +753,7 @@ def approve(
             _act(uow, row, principal, "approve", department=dept, amount=value, detail=detail)
             uow.session.flush()
             _award(uow, row, calculator, principal)
+            _commit_budget(uow, calculator, row, principal, today)
         else:
             limit = "测算无法给出上限" if v.allowed is None else f"测算可核定至多 {_yuan(v.allowed)}"
             if not (override_reason or "").strip():
@@ -803,6 +809,7 @@ def confirm_override(
         )
         uow.session.flush()
         _award(uow, row, calculator, principal)
+        _commit_budget(uow, calculator, row, principal, None)
         return {
             "application_id": row.id,
             "status": row.status,
@@ -810,6 +817,15 @@ def confirm_override(
         }
 
     return _once(uow, key, "confirm_override", org_id, {"id": application_id}, work)
+
+
+def _commit_budget(
+    uow: UnitOfWork, calculator: Calculator, row: Application, principal: Principal, today: dt.date | None
+) -> None:
+    """The approval claims its budget (services/budgets.py): committed, or queued when it would exceed it."""
+    from biopolicy.services import budgets
+
+    budgets.claim(uow, calculator, row, principal, today or dt.date.today())
 
 
 NOTICE_DAYS = 5  # the issue's default objection period, in working days (configurable per call)
@@ -975,6 +991,11 @@ def pay(
             raise ApplicationError(
                 [f"application_id：申报 {row.id} 公示期至 {row.due_on.isoformat()} 结束，期满后方可支付"]
             )
+        from biopolicy.services import notices
+
+        blocked = notices.payment_block(uow, row, paid_on)
+        if blocked:
+            raise ApplicationError([blocked])
         receipt = (receipt_no or "").strip()
         if not receipt or len(receipt) > 100:
             raise ApplicationError(["receipt_no：须填写收款收据编号（1–100 个字符）"])
