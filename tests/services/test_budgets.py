@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the people fixture is imported and used as an argument
 """Budgets: an approval commits against its budget or queues (never cut); raising releases in order.
 
 Scenario: xm-2023 （一） (xm-2023/m1-clinical), paid by the city (xm-2023 names no other payer): a

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the people fixture is imported and used as an argument
 """公示 batches: the objection period in working days, objections pause an item, payment waits for both.
 
 Published on Tuesday 2026-12-01 with the default 5 working days: the period's last day is Tuesday
