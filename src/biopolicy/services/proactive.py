@@ -103,6 +103,7 @@ class ProposalView(BaseModel):
     on: dt.date
     product: str
     figures: dict[str, Any]
+    figure_lines: list[str]  # the figures as a user reads them: "阶段=Ⅲ期临床试验"
     amount: Decimal | None
     explanation: str
     status: str
@@ -206,7 +207,7 @@ def _propose(
 
 
 def import_rows(
-    uow: UnitOfWork, calculator: Calculator, table: Any, *, file: str, actor: str
+    uow: UnitOfWork, calculator: Calculator, table: Any, *, file: str, actor: str, commit: bool = True
 ) -> ProactiveReport:
     """Check, match and store the rows, and propose their awards, in one transaction."""
     rows = iter(table)
@@ -313,7 +314,8 @@ def import_rows(
             )
             proposed += 1
     problems.sort(key=lambda p: p.line)
-    uow.commit()
+    if commit:
+        uow.commit()
     return ProactiveReport(
         file=file,
         import_id=batch.id,
@@ -334,16 +336,31 @@ def import_file(
     *,
     content: bytes | None = None,
     actor: str | None = None,
+    key: str | None = None,
 ) -> ProactiveReport:
-    """An administrator's import (``principal`` None: the command line, which is the administrator)."""
+    """An administrator's import (``principal`` None: the command line, which is the administrator).
+
+    Importing a file again stores nothing twice (every row is known by its hash); with ``key`` (the web
+    route's Idempotency-Key) a retried request also answers the first report."""
     if principal is not None and not principal.has(Role.administrator):
         raise ApplicationForbidden("只有管理员可以导入免申即享数据")
+    data = content if content is not None else Path(path).read_bytes()
     try:
-        table = list(orgs.read_table(path, content))
+        table = list(orgs.read_table(path, data))
     except orgs.OrganisationError as exc:
         raise ApplicationError(exc.problems) from None
     who = actor or (principal.actor if principal is not None else "cli")
-    return import_rows(uow, calculator, table, file=path.name, actor=who)
+    if key is None:
+        return import_rows(uow, calculator, table, file=path.name, actor=who)
+    request = {"file": path.name, "sha256": hashlib.sha256(data).hexdigest()}
+
+    def work() -> dict[str, Any]:
+        report = import_rows(uow, calculator, table, file=path.name, actor=who, commit=False)
+        return report.model_dump(mode="json")
+
+    answer = _once(uow, key, "proactive_import", None, request, work)
+    answer.pop("replayed", None)
+    return ProactiveReport.model_validate(answer)
 
 
 # -- the organisation -----------------------------------------------------------------------------
@@ -366,6 +383,7 @@ def _view(
         on=record.on,
         product=record.product,
         figures=record.figures,
+        figure_lines=_figure_lines(calculator, record.record_type, record.figures),
         amount=p.amount,
         explanation=p.explanation,
         status=p.status,
@@ -373,6 +391,24 @@ def _view(
         application_id=p.application_id,
         evidence=n,
     )
+
+
+def _figure_lines(calculator: Calculator, record_type: str, figures: dict[str, Any]) -> list[str]:
+    event_type = calculator.catalogue.events.get(record_type)
+    spec = event_type.attributes if event_type is not None else {}
+    lines = []
+    for code, value in figures.items():
+        a = spec.get(code)
+        if a is None:
+            lines.append(f"{code}={value}")
+            continue
+        shown = (
+            {True: "是", False: "否"}.get(value, value)
+            if isinstance(value, bool)
+            else a.values.get(value, value)
+        )
+        lines.append(f"{a.label}={shown}")
+    return lines
 
 
 def proposals(uow: UnitOfWork, principal: Principal, calculator: Calculator) -> list[ProposalView]:
@@ -481,6 +517,22 @@ def _enter_review(
     return _once(uow, key, operation, p.organisation_id, request, work)
 
 
+def _parse_corrections(
+    uow: UnitOfWork, calculator: Calculator, proposal_id: int, text: str
+) -> dict[str, Any]:
+    record_type = uow.session.scalar(
+        select(ProactiveRecord.record_type)
+        .join(Proposal, Proposal.record_id == ProactiveRecord.id)
+        .where(Proposal.id == proposal_id)
+    )
+    if record_type is None or record_type not in calculator.catalogue.events:
+        raise ApplicationError([f"proposal_id：没有免申即享建议 {proposal_id}"])
+    parsed, problems = _figures(calculator, record_type, text)
+    if problems:
+        raise ApplicationError([p.replace("数据：", "facts：", 1) for p in problems])
+    return parsed
+
+
 def confirm(
     uow: UnitOfWork,
     principal: Principal,
@@ -498,11 +550,15 @@ def correct(
     principal: Principal,
     calculator: Calculator,
     proposal_id: int,
-    facts: dict[str, Any],
+    facts: dict[str, Any] | str,
     credit_commitment: bool,
     key: str,
 ) -> dict[str, Any]:
-    """The organisation corrects figures (with evidence attached to the proposal first), then submits."""
+    """The organisation corrects figures (with evidence attached to the proposal first), then submits.
+
+    ``facts``: ``{name: value}``, or the page's text, ``名称=值`` per line (as the import's 数据 column)."""
+    if isinstance(facts, str):
+        facts = _parse_corrections(uow, calculator, proposal_id, facts)
     return _enter_review(
         uow, principal, calculator, proposal_id, credit_commitment, key, facts if facts is not None else {}
     )

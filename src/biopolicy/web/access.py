@@ -72,6 +72,13 @@ WATCH_REGULATOR = require(Role.reviewer, Role.administrator, Role.auditor)
 WATCH_READERS = require(Role.applicant, Role.service_officer, Role.reviewer, Role.administrator, Role.auditor)
 WATCH_WRITERS = require(Role.applicant, Role.service_officer, Role.reviewer, Role.administrator)
 
+# fulfilment (services check whose application, award or proposal, and which department)
+EVIDENCE_READERS = require(Role.applicant, Role.reviewer, Role.auditor, Role.administrator)
+EVIDENCE_WRITERS = require(Role.applicant, Role.reviewer, Role.administrator)
+NOTICE_READERS = require(Role.reviewer, Role.finance, Role.auditor, Role.administrator)
+BUDGET_READERS = require(Role.finance, Role.auditor, Role.administrator)
+PROPOSAL_READERS = require(Role.applicant, Role.auditor, Role.administrator)
+
 POLICY: dict[str, dict[str, Rule]] = {
     # FastAPI's own documentation of the API
     "/openapi.json": {"GET": PUBLIC},
@@ -137,6 +144,26 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/api/v1/products/{product_id}/notes": {
         "POST": require(Role.service_officer, Role.reviewer, Role.administrator)
     },
+    # evidence files: own staff upload (prior awards: reviewers, administrators too); the reviewing
+    # department, auditors and administrators read
+    "/api/v1/evidence": {"GET": EVIDENCE_READERS, "POST": EVIDENCE_WRITERS},
+    "/api/v1/evidence/{evidence_id}/file": {"GET": EVIDENCE_READERS},
+    # 公示: departments publish, anyone logged in objects, the responsible department resolves
+    "/api/v1/notices": {"GET": NOTICE_READERS, "POST": require(Role.reviewer, Role.administrator)},
+    "/api/v1/notices/{batch_id}": {"GET": NOTICE_READERS},
+    "/api/v1/applications/{application_id}/objections": {"GET": NOTICE_READERS, "POST": LOGGED_IN},
+    "/api/v1/objections/{objection_id}/resolve": {"POST": require(Role.reviewer)},
+    # budgets: finance sets; finance, auditors and administrators read
+    "/budgets": {"GET": BUDGET_READERS},
+    "/api/v1/budgets": {"GET": BUDGET_READERS, "POST": require(Role.finance)},
+    # 免申即享: administrators import; the organisation's staff confirm or correct
+    "/api/v1/proactive/imports": {"POST": require(Role.administrator)},
+    "/proposals": {"GET": PROPOSAL_READERS},
+    "/proposals/{proposal_id}/confirm": {"POST": CASE_WRITERS},
+    "/proposals/{proposal_id}/correct": {"POST": CASE_WRITERS},
+    "/api/v1/proposals": {"GET": PROPOSAL_READERS},
+    "/api/v1/proposals/{proposal_id}/confirm": {"POST": CASE_WRITERS},
+    "/api/v1/proposals/{proposal_id}/correct": {"POST": CASE_WRITERS},
 }
 
 

@@ -32,12 +32,17 @@ from biopolicy.web.pages import STATIC_DIR
 from biopolicy.web.pages import accounts as account_pages
 from biopolicy.web.pages import calculator as calculator_page
 from biopolicy.web.pages import cases as case_pages
+from biopolicy.web.pages import fulfilment as fulfilment_pages
 from biopolicy.web.pages import home as home_page
 from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
 from biopolicy.web.pages import overview as overview_page
 from biopolicy.web.pages import watchlist as watchlist_pages
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
+from biopolicy.web.routes import budgets as budget_routes
+from biopolicy.web.routes import evidence as evidence_routes
+from biopolicy.web.routes import notices as notice_routes
+from biopolicy.web.routes import proactive as proactive_routes
 from biopolicy.web.routes import watchlist as watchlist_routes
 from biopolicy.web.security import install_doors
 
@@ -55,6 +60,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     account_pages.router,
     case_pages.router,
     watchlist_pages.router,
+    fulfilment_pages.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -67,6 +73,10 @@ API_ROUTERS: list[APIRouter] = [
     overview.router,
     cases.router,
     watchlist_routes.router,
+    evidence_routes.router,
+    notice_routes.router,
+    budget_routes.router,
+    proactive_routes.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"

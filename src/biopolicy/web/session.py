@@ -173,13 +173,18 @@ MAX_FORM_BYTES = 400_000  # a saved case's token travels in the 保存测算 for
 async def form_fields(request: Request) -> dict[str, str]:
     """An URL-encoded form's fields (the last of a repeated name), read once; others give {}.
 
-    Read from the body, as the calculator page does: no multipart parser is needed for our forms.
+    Read from the body, as the calculator page does; a multipart form (with a file) through Starlette.
     """
     cached = getattr(request.state, "form_fields", None)
     if cached is not None:
         return cached
     fields: dict[str, str] = {}
-    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        # a page form with a file (the 免申即享 correction): parsed once by Starlette and cached on the
+        # request, so the route reads the same form; only its text fields are the CSRF token's
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    elif request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         body = await request.body()
         if len(body) <= MAX_FORM_BYTES:
             text = body.decode("utf-8", errors="replace")
