@@ -40,6 +40,8 @@ COMMANDS: dict[str, str] = {
     "users": "biopolicy.cli.users:users",
     "simulate": "biopolicy.cli.simulate:simulate",
     "watchlist": "biopolicy.cli.watchlist:watchlist",
+    "budgets": "biopolicy.cli.fulfilment:budgets",
+    "proactive": "biopolicy.cli.fulfilment:proactive",
 }
 
 # Domain errors a user can cause, and the exit code each gives.

@@ -311,7 +311,7 @@ def _act(
             application_id=row.id,
             organisation_id=row.organisation_id,
             action=action,
-            actor_id=principal.user_id,
+            actor_id=principal.user_id or None,  # 0: the command line, no user row
             department=department,
             amount=amount,
             reason=reason,

@@ -294,7 +294,7 @@ def set_budget(
                 level=level,
                 amount=value,
                 note=note or "",
-                updated_by=principal.user_id,
+                updated_by=principal.user_id or None,
                 updated_at=utcnow(),
             )
             uow.session.add(budget)
@@ -312,13 +312,27 @@ def set_budget(
                 )
             budget.amount = value
             budget.note = note or budget.note
-            budget.updated_by = principal.user_id
+            budget.updated_by = principal.user_id or None
             budget.updated_at = utcnow()
             uow.session.flush()
             released = _release_queue(uow, budget, principal)
         return {"budget_id": budget.id, "amount": decimal_str(value), "released": released}
 
     return _once(uow, key, "set_budget", None, request, work)
+
+
+def command_line_principal(actor: str) -> Principal:
+    """The command line acts as finance (whoever can run it can reach the database)."""
+    from biopolicy.services.accounts import ROLE_LABELS, RoleView
+
+    return Principal(
+        user_id=0,
+        login=actor,
+        display_name="命令行",
+        organisation_id=None,
+        organisation_name=None,
+        roles=[RoleView(role=Role.finance, label=ROLE_LABELS[Role.finance])],
+    )
 
 
 def overview(uow: UnitOfWork, principal: Principal, calculator: Calculator) -> list[BudgetView]:
