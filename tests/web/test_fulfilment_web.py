@@ -157,3 +157,79 @@ def test_proactive_evidence_and_pages_end_to_end(web):
 
 def got_sha(client, proposal_id) -> str:
     return client.get(f"/api/v1/evidence?proposal_id={proposal_id}").json()[0]["sha256"]
+
+
+def test_notice_batch_objection_and_resolution_over_http(site):
+    import datetime as dt
+
+    from tests.services.test_applications import case_with, phase3
+
+    from biopolicy.services import applications as apps
+    from biopolicy.services.database import unit_of_work
+    from biopolicy.storage.ledger_models import Application
+    from biopolicy.storage.models import utcnow
+
+    event = phase3("e1", "p1")
+    with unit_of_work("test", url=site.url) as uow:
+        row = Application(
+            organisation_id=site.organisations["A"],
+            measure_id="xm-2023/m1-clinical",
+            event={**event, "_case": case_with(event, products=1)},
+            event_key=apps._event_key(event),
+            product_id="p1",
+            subject="p1",
+            department="市科技局、市财政局",
+            status="in_review",
+            submitted_facts=apps._facts(event),
+            credit_commitment=True,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        uow.session.add(row)
+        uow.commit()
+        app_id = row.id
+    with unit_of_work("test", url=site.url) as uow:
+        apps.approve(uow, site.principals["reviewer"], get_calculator(), app_id, "30000000", "ap-1")
+
+    def client(who):
+        c = site.client(who)
+        c.headers["X-CSRF-Token"] = site.csrf(c)
+        return c
+
+    rev, b, fin = client("reviewer"), client("applicant-b"), client("finance")
+    r = rev.post("/api/v1/notices", json={"application_ids": [app_id]}, headers={"Idempotency-Key": "n-1"})
+    assert r.status_code == 201, r.text
+    batch = r.json()
+    assert dt.date.fromisoformat(batch["ends_on"]) > dt.date.today()
+    again = rev.post(
+        "/api/v1/notices", json={"application_ids": [app_id]}, headers={"Idempotency-Key": "n-2"}
+    )
+    assert again.status_code == 422 and "只有“已核定”" in again.json()["detail"]
+    r = b.post(
+        f"/api/v1/applications/{app_id}/objections",
+        json={"reason": "该产品尚未完成Ⅲ期临床"},
+        headers={"Idempotency-Key": "o-1"},
+    )
+    assert r.status_code == 201, r.text
+    objection = r.json()["objection_id"]
+    rows = fin.get(f"/api/v1/notices/{batch['batch_id']}").json()
+    assert rows[0]["objection"] == "异议待处理" and rows[0]["organisation"] == "厦门某生物科技有限公司"
+    r = fin.post(
+        f"/api/v1/objections/{objection}/resolve",
+        json={"outcome": "dismissed", "resolution": "经核查"},
+        headers={"Idempotency-Key": "r-0"},
+    )
+    assert r.status_code == 403
+    body = {"outcome": "upheld", "resolution": "经核查属实", "then": "reject"}
+    r = rev.post(f"/api/v1/objections/{objection}/resolve", json=body, headers={"Idempotency-Key": "r-1"})
+    assert r.status_code == 200 and r.json()["application_status"] == "rejected"
+    replay = rev.post(
+        f"/api/v1/objections/{objection}/resolve", json=body, headers={"Idempotency-Key": "r-1"}
+    )
+    assert replay.json() == {**r.json(), "replayed": True}
+    conflict = rev.post(
+        f"/api/v1/objections/{objection}/resolve",
+        json={**body, "then": "review"},
+        headers={"Idempotency-Key": "r-1"},
+    )
+    assert conflict.status_code == 409 and "幂等键" in conflict.json()["detail"]

@@ -839,27 +839,20 @@ def publish(
     working_days: int = NOTICE_DAYS,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Put an approved item on public notice (公示): payable once the objection period has passed.
-    (Batches of items, objections and their resolution come in a later round.)"""
-    org_id, dept = _reviewing(uow, principal, application_id)
-    today = today or dt.date.today()
-    request = {"id": application_id, "working_days": working_days, "today": today}
+    """Put one approved item on public notice (公示): a batch of one (services/notices.py, where
+    objections are raised and resolved); payable once the objection period has passed."""
+    from biopolicy.services import notices
 
-    def work() -> dict[str, Any]:
-        row = _get(uow, application_id)
-        _refuse_status(row, ("approved",), "公示")
-        if not isinstance(working_days, int) or not 1 <= working_days <= MAX_MORE_DAYS:
-            raise ApplicationError(
-                [f"working_days：公示期应为 1–{MAX_MORE_DAYS} 个工作日，收到 {working_days}"]
-            )
-        end = working_calendar().add_working_days(today, working_days)
-        row.status = "public_notice"
-        row.due_on = end.date
-        detail = {"from": today.isoformat(), "until": end.date.isoformat(), "estimated": end.estimated}
-        _act(uow, row, principal, "publish", department=dept, detail=detail)
-        return {"application_id": row.id, "status": row.status, "until": end.date.isoformat()}
-
-    return _once(uow, key, "publish", org_id, request, work)
+    _reviewing(uow, principal, application_id)
+    got = notices.create_batch(
+        uow, principal, [application_id], key, working_days=working_days, today=today or dt.date.today()
+    )
+    return {
+        "application_id": application_id,
+        "status": "public_notice",
+        "until": got["ends_on"],
+        "replayed": got["replayed"],
+    }
 
 
 def record_prior_award(
