@@ -228,3 +228,44 @@ def test_concurrent_approvals_of_many_organisations_never_over_commit_one_budget
     [view] = overview(database, people)
     assert view.committed == Decimal("90000000") and view.queued == Decimal("90000000")
     assert [q.place for q in view.queue] == [1, 2, 3]
+
+
+def test_approvals_and_budget_raises_at_once_never_deadlock_nor_over_commit(database, people):
+    set_budget(database, people, "30000000")
+    app_ids = _in_review_for(database, 4)
+    jobs = [
+        (apps.approve, (get_calculator(), a, AWARD, f"mix-{a}"), {"today": TODAY}, people["rev"])
+        for a in app_ids
+    ] + [
+        (
+            budgets.set_budget,
+            (get_calculator(), MEASURE, 2026, "city", amount, f"raise-{amount}"),
+            {},
+            people["fin"],
+        )
+        for amount in ("60000000", "90000000")
+    ]
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def run(i, fn, args, kw, who):
+        barrier.wait()
+        try:
+            with UnitOfWork(database, actor="test") as uow:
+                results[i] = fn(uow, who, *args, **kw)
+        except apps.ApplicationError as exc:  # a raise to 60,000,000 after the one to 90,000,000 committed
+            results[i] = exc
+        except Exception as exc:  # noqa: BLE001 - a deadlock or anything else: the test fails on it
+            results[i] = ("unexpected", exc)
+
+    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not [r for r in results if isinstance(r, tuple)], results
+    [view] = overview(database, people)
+    assert view.committed <= view.amount
+    # nothing left waiting that the budget could take: the release ran after every raise
+    assert not view.queue or view.remaining < view.queue[0].amount
+    assert view.committed + view.queued == 4 * AWARD

@@ -24,8 +24,9 @@ until a guide states the split. A measure without a budget set for that year and
 
 Concurrency: the budget row is locked (PostgreSQL ``SELECT … FOR UPDATE``; SQLite's single writer)
 before its totals are read, so concurrent approvals for different organisations against one budget
-commit one after another and never over-commit. The organisation's lock (applications._once) is
-always taken first, the budget's second.
+commit one after another and never over-commit. Lock order, always: the organisation's
+(applications._once), the audit trail's (taken by the first flush; ``set_budget`` takes it
+explicitly), the budget's.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from biopolicy.domain.money import decimal_str
 from biopolicy.domain.places import covers
@@ -50,6 +51,7 @@ from biopolicy.services.applications import (
     award_level,
 )
 from biopolicy.services.calculator import Calculator
+from biopolicy.storage.audit import ADVISORY_LOCK_KEY
 from biopolicy.storage.fulfilment_models import Budget, BudgetLine
 from biopolicy.storage.ledger_models import Application, Payment
 from biopolicy.storage.models import Organisation, utcnow
@@ -112,6 +114,13 @@ def paying_level(calculator: Calculator, measure: Measure, org: Organisation) ->
             if levels:
                 return levels[0]
     return award_level(measure)
+
+
+def _writers_first(uow: UnitOfWork) -> None:
+    """Take the audit trail's lock before the budget's, the order every approval takes them in (its
+    first flush appends to the trail before it claims the budget): no deadlock between the two."""
+    if uow.backend == "postgresql":
+        uow.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
 
 
 def _locked(uow: UnitOfWork, budget_id: int) -> Budget:
@@ -301,6 +310,7 @@ def set_budget(
             uow.session.flush()
             released: list[int] = []
         else:
+            _writers_first(uow)
             budget = _locked(uow, budget_id)
             committed = _committed(uow, budget.id)
             if value < committed:
