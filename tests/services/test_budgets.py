@@ -269,3 +269,18 @@ def test_approvals_and_budget_raises_at_once_never_deadlock_nor_over_commit(data
     # nothing left waiting that the budget could take: the release ran after every raise
     assert not view.queue or view.remaining < view.queue[0].amount
     assert view.committed + view.queued == 4 * AWARD
+
+
+def test_finance_sees_what_was_paid_against_the_budget(database, people):
+    import datetime as dt
+
+    set_budget(database, people, "60000000")
+    a, _, _ = three_in_review(database, people)
+    approve(database, people["rev"], a, AWARD)
+    call(database, people["fin"], apps.credit_check, a, key())
+    got = call(
+        database, people["fin"], apps.pay, get_calculator(), a, "SJ-9", key(), paid_on=dt.date(2026, 12, 2)
+    )
+    [view] = overview(database, people)
+    assert view.paid == Decimal(got["amount"]) > 0 and view.committed == AWARD
+    assert view.remaining == Decimal("30000000")
