@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     max_events: int = Field(default=2_000, description="一个测算案例的成果（事件）上限")
     # the web app scans subscriptions once at start-up, in the background (services/subscriptions.py)
     scan_on_start: bool = Field(default=True, description="启动时在后台扫描订阅并发送通知")
+    # one evidence file (PDF, PNG, JPEG) an applicant uploads; the upload route alone may carry a body
+    # this large (plus the form's few fields), every other route keeps max_body_bytes
+    evidence_max_bytes: int = Field(default=10_485_760, description="单个证明材料文件上限（字节）")
+    # the 公示 objection period when a batch does not say (issue 10: default 5 working days)
+    notice_working_days: int = Field(default=5, description="公示异议期默认工作日数")
 
     @property
     def db_url(self) -> str:
@@ -48,6 +53,11 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """Uploaded evidence, by checksum: outside the web root (nothing serves this folder directly)."""
+        return self.data_dir / "evidence"
 
 
 @lru_cache(maxsize=1)

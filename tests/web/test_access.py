@@ -192,12 +192,37 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/evaluation", "GET"): "LFF++++",
     ("/evaluation.xlsx", "GET"): "LFF++++",
     ("/api/v1/evaluation", "GET"): "LFF++++",
+    # evidence (the services check whose: tests/services/test_evidence.py)
+    ("/api/v1/evidence", "GET"): "L+++F++",
+    ("/api/v1/evidence", "POST"): "L+++FF+",
+    ("/api/v1/evidence/{evidence_id}/file", "GET"): "L+++F++",
+    # 公示 and objections
+    ("/api/v1/notices", "GET"): "LFF++++",
+    ("/api/v1/notices", "POST"): "LFF+FF+",
+    ("/api/v1/notices/{batch_id}", "GET"): "LFF++++",
+    ("/api/v1/applications/{application_id}/objections", "GET"): "LFF++++",
+    ("/api/v1/applications/{application_id}/objections", "POST"): MEMBERS,
+    ("/api/v1/objections/{objection_id}/resolve", "POST"): "LFF+FFF",
+    # budgets
+    ("/budgets", "GET"): "LFFF+++",
+    ("/api/v1/budgets", "GET"): "LFFF+++",
+    ("/api/v1/budgets", "POST"): "LFFF+FF",
+    # 免申即享
+    ("/api/v1/proactive/imports", "POST"): "LFFFFF+",
+    ("/proposals", "GET"): "L++FF++",
+    ("/proposals/{proposal_id}/confirm", "POST"): "L++FFFF",
+    ("/proposals/{proposal_id}/correct", "POST"): "L++FFFF",
+    ("/api/v1/proposals", "GET"): "L++FF++",
+    ("/api/v1/proposals/{proposal_id}/confirm", "POST"): "L++FFFF",
+    ("/api/v1/proposals/{proposal_id}/correct", "POST"): "L++FFFF",
 }
 
 SAMPLES = {
     "doc_id": "x", "clause_id:path": "x", "measure_id:path": "x",
     "notification_id": "1", "subscription_id": "1",
     "code": "xm-new-products", "version_id": "1", "record_id": "1", "approval_id": "1",
+    # no such records: what answers is the access rule (then 404 or 422 for those it lets through)
+    "evidence_id": "999999", "batch_id": "999999", "objection_id": "999999", "proposal_id": "999999",
 }  # fmt: skip
 # bodies that pass validation, so what answers is the access check, not a 422
 BODIES = {

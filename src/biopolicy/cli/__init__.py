@@ -45,6 +45,8 @@ COMMANDS: dict[str, str] = {
     "catalogues": "biopolicy.cli.catalogues:catalogues",
     "requests": "biopolicy.cli.requests:requests",
     "targets": "biopolicy.cli.requests:targets",
+    "budgets": "biopolicy.cli.fulfilment:budgets",
+    "proactive": "biopolicy.cli.fulfilment:proactive",
 }
 
 # Domain errors a user can cause, and the exit code each gives.

@@ -74,6 +74,7 @@ STATUS_WORDS = {
     "more_requested": "退回补充材料",
     "override_pending": "超出测算金额，待第二人复核",
     "approved": "已核定",
+    "queued": "已核定，预算排队中",
     "public_notice": "公示中",
     "paying": "分期支付中",
     "paid": "已足额支付（办结）",
@@ -241,15 +242,19 @@ def _once(
     uow: UnitOfWork,
     key: str,
     operation: str,
-    organisation_id: int,
+    organisation_id: int | None,
     request: dict[str, Any],
     work: Callable[[], dict[str, Any]],
 ) -> dict[str, Any]:
-    """Run ``work`` once for ``key``: lock the organisation, answer a replay from the record."""
+    """Run ``work`` once for ``key``: lock the organisation, answer a replay from the record.
+
+    ``organisation_id`` None: a change that is no one organisation's (a budget, a 公示 batch); ``work``
+    then takes the locks it needs itself."""
     key = (key or "").strip()
     if not key or len(key) > 100:
         raise ApplicationError(["Idempotency-Key：每个修改请求须带 1–100 个字符的幂等键（重试时用同一个）"])
-    lock_organisation(uow, organisation_id)
+    if organisation_id is not None:
+        lock_organisation(uow, organisation_id)
     digest = _request_hash(operation, request)
     seen = uow.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == key))
     if seen is not None:
@@ -307,7 +312,7 @@ def _act(
             application_id=row.id,
             organisation_id=row.organisation_id,
             action=action,
-            actor_id=principal.user_id,
+            actor_id=principal.user_id or None,  # 0: the command line, no user row
             department=department,
             amount=amount,
             reason=reason,
@@ -751,6 +756,7 @@ def approve(
             _act(uow, row, principal, "approve", department=dept, amount=value, detail=detail)
             uow.session.flush()
             _award(uow, row, calculator, principal)
+            _commit_budget(uow, calculator, row, principal, today)
         else:
             limit = "测算无法给出上限" if v.allowed is None else f"测算可核定至多 {_yuan(v.allowed)}"
             if not (override_reason or "").strip():
@@ -806,6 +812,7 @@ def confirm_override(
         )
         uow.session.flush()
         _award(uow, row, calculator, principal)
+        _commit_budget(uow, calculator, row, principal, None)
         return {
             "application_id": row.id,
             "status": row.status,
@@ -813,6 +820,15 @@ def confirm_override(
         }
 
     return _once(uow, key, "confirm_override", org_id, {"id": application_id}, work)
+
+
+def _commit_budget(
+    uow: UnitOfWork, calculator: Calculator, row: Application, principal: Principal, today: dt.date | None
+) -> None:
+    """The approval claims its budget (services/budgets.py): committed, or queued when it would exceed it."""
+    from biopolicy.services import budgets
+
+    budgets.claim(uow, calculator, row, principal, today or dt.date.today())
 
 
 NOTICE_DAYS = 5  # the issue's default objection period, in working days (configurable per call)
@@ -826,27 +842,20 @@ def publish(
     working_days: int = NOTICE_DAYS,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Put an approved item on public notice (公示): payable once the objection period has passed.
-    (Batches of items, objections and their resolution come in a later round.)"""
-    org_id, dept = _reviewing(uow, principal, application_id)
-    today = today or dt.date.today()
-    request = {"id": application_id, "working_days": working_days, "today": today}
+    """Put one approved item on public notice (公示): a batch of one (services/notices.py, where
+    objections are raised and resolved); payable once the objection period has passed."""
+    from biopolicy.services import notices
 
-    def work() -> dict[str, Any]:
-        row = _get(uow, application_id)
-        _refuse_status(row, ("approved",), "公示")
-        if not isinstance(working_days, int) or not 1 <= working_days <= MAX_MORE_DAYS:
-            raise ApplicationError(
-                [f"working_days：公示期应为 1–{MAX_MORE_DAYS} 个工作日，收到 {working_days}"]
-            )
-        end = working_calendar().add_working_days(today, working_days)
-        row.status = "public_notice"
-        row.due_on = end.date
-        detail = {"from": today.isoformat(), "until": end.date.isoformat(), "estimated": end.estimated}
-        _act(uow, row, principal, "publish", department=dept, detail=detail)
-        return {"application_id": row.id, "status": row.status, "until": end.date.isoformat()}
-
-    return _once(uow, key, "publish", org_id, request, work)
+    _reviewing(uow, principal, application_id)
+    got = notices.create_batch(
+        uow, principal, [application_id], key, working_days=working_days, today=today or dt.date.today()
+    )
+    return {
+        "application_id": application_id,
+        "status": "public_notice",
+        "until": got["ends_on"],
+        "replayed": got["replayed"],
+    }
 
 
 def record_prior_award(
@@ -978,6 +987,11 @@ def pay(
             raise ApplicationError(
                 [f"application_id：申报 {row.id} 公示期至 {row.due_on.isoformat()} 结束，期满后方可支付"]
             )
+        from biopolicy.services import notices
+
+        blocked = notices.payment_block(uow, row, paid_on)
+        if blocked:
+            raise ApplicationError([blocked])
         receipt = (receipt_no or "").strip()
         if not receipt or len(receipt) > 100:
             raise ApplicationError(["receipt_no：须填写收款收据编号（1–100 个字符）"])

@@ -46,7 +46,8 @@ APPLICATION_STATUSES = (
     "more_requested",  # back with the applicant, until a deadline
     "override_pending",  # approved above the engine's figure: waits for a second person
     "approved",  # the amount is fixed and in the ledger
-    "public_notice",  # in a 公示 batch (a later round)
+    "queued",  # approved, waiting for budget (migration 0006): in the ledger, not yet committed
+    "public_notice",  # in a 公示 batch (services/notices.py)
     "paying",  # at least one instalment paid
     "paid",  # paid in full: closed
     "rejected",

@@ -288,6 +288,7 @@ class AuditLog(Base):
 
 
 from biopolicy.storage import duty_models as _duty_models  # noqa: E402, F401 - duties, catalogues (0008)
+from biopolicy.storage import fulfilment_models as _fulfilment_models  # noqa: E402, F401 - migration 0006
 from biopolicy.storage import ledger_models as _ledger_models  # noqa: E402, F401 - migration 0004's tables
 from biopolicy.storage import notification_models as _notification_models  # noqa: E402, F401 - migration 0007
 from biopolicy.storage import request_models as _request_models  # noqa: E402, F401 - requests, target actuals (migration 0009)

@@ -115,6 +115,13 @@ TARGET_READERS = require(Role.reviewer, Role.auditor, Role.administrator)
 TARGET_WRITERS = require(Role.reviewer, Role.administrator)
 EVALUATION_READERS = require(Role.reviewer, Role.finance, Role.auditor, Role.administrator)
 
+# fulfilment (services check whose application, award or proposal, and which department)
+EVIDENCE_READERS = require(Role.applicant, Role.reviewer, Role.auditor, Role.administrator)
+EVIDENCE_WRITERS = require(Role.applicant, Role.reviewer, Role.administrator)
+NOTICE_READERS = require(Role.reviewer, Role.finance, Role.auditor, Role.administrator)
+BUDGET_READERS = require(Role.finance, Role.auditor, Role.administrator)
+PROPOSAL_READERS = require(Role.applicant, Role.auditor, Role.administrator)
+
 POLICY: dict[str, dict[str, Rule]] = {
     # FastAPI's own documentation of the API
     "/openapi.json": {"GET": PUBLIC},
@@ -265,6 +272,26 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/evaluation": {"GET": EVALUATION_READERS},
     "/evaluation.xlsx": {"GET": EVALUATION_READERS},
     "/api/v1/evaluation": {"GET": EVALUATION_READERS},
+    # evidence files: own staff upload (prior awards: reviewers, administrators too); the reviewing
+    # department, auditors and administrators read
+    "/api/v1/evidence": {"GET": EVIDENCE_READERS, "POST": EVIDENCE_WRITERS},
+    "/api/v1/evidence/{evidence_id}/file": {"GET": EVIDENCE_READERS},
+    # 公示: departments publish, anyone logged in objects, the responsible department resolves
+    "/api/v1/notices": {"GET": NOTICE_READERS, "POST": require(Role.reviewer, Role.administrator)},
+    "/api/v1/notices/{batch_id}": {"GET": NOTICE_READERS},
+    "/api/v1/applications/{application_id}/objections": {"GET": NOTICE_READERS, "POST": LOGGED_IN},
+    "/api/v1/objections/{objection_id}/resolve": {"POST": require(Role.reviewer)},
+    # budgets: finance sets; finance, auditors and administrators read
+    "/budgets": {"GET": BUDGET_READERS},
+    "/api/v1/budgets": {"GET": BUDGET_READERS, "POST": require(Role.finance)},
+    # 免申即享: administrators import; the organisation's staff confirm or correct
+    "/api/v1/proactive/imports": {"POST": require(Role.administrator)},
+    "/proposals": {"GET": PROPOSAL_READERS},
+    "/proposals/{proposal_id}/confirm": {"POST": CASE_WRITERS},
+    "/proposals/{proposal_id}/correct": {"POST": CASE_WRITERS},
+    "/api/v1/proposals": {"GET": PROPOSAL_READERS},
+    "/api/v1/proposals/{proposal_id}/confirm": {"POST": CASE_WRITERS},
+    "/api/v1/proposals/{proposal_id}/correct": {"POST": CASE_WRITERS},
 }
 
 

@@ -37,6 +37,7 @@ from biopolicy.web.pages import audit as audit_pages
 from biopolicy.web.pages import calculator as calculator_page
 from biopolicy.web.pages import cases as case_pages
 from biopolicy.web.pages import duties as duty_pages
+from biopolicy.web.pages import fulfilment as fulfilment_pages
 from biopolicy.web.pages import home as home_page
 from biopolicy.web.pages import library as library_pages
 from biopolicy.web.pages import measures as measure_pages
@@ -49,8 +50,12 @@ from biopolicy.web.pages import watchlist as watchlist_pages
 from biopolicy.web.routes import applications as application_routes
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
 from biopolicy.web.routes import audit as audit_routes
+from biopolicy.web.routes import budgets as budget_routes
 from biopolicy.web.routes import duties as duty_routes
+from biopolicy.web.routes import evidence as evidence_routes
+from biopolicy.web.routes import notices as notice_routes
 from biopolicy.web.routes import notifications as notification_routes
+from biopolicy.web.routes import proactive as proactive_routes
 from biopolicy.web.routes import requests as request_routes
 from biopolicy.web.routes import simulate as simulate_routes
 from biopolicy.web.routes import targets as target_routes
@@ -78,6 +83,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     duty_pages.router,
     request_pages.router,
     target_pages.router,
+    fulfilment_pages.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.
@@ -97,6 +103,10 @@ API_ROUTERS: list[APIRouter] = [
     duty_routes.router,
     request_routes.router,
     target_routes.router,
+    evidence_routes.router,
+    notice_routes.router,
+    budget_routes.router,
+    proactive_routes.router,
 ]
 
 DESCRIPTION = "福建省、厦门市、福州市生物医药产业政策：条款级政策库、规则与测算。接口说明见 docs/api.md。"

@@ -104,13 +104,18 @@ class BodyLimit:
     as they arrive, so a body without a length, or longer than it said, is stopped at the limit.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, wider: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.wider = wider or {}  # path -> its own limit (the evidence upload)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        limit = self.wider.get(scope.get("path", ""), self.max_bytes)
+        if limit != self.max_bytes:
+            await BodyLimit(self.app, limit)(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and not declared.strip().isdigit():

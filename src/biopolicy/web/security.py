@@ -26,6 +26,8 @@ from biopolicy.web.middleware import BodyLimit, SecurityHeaders, TrustedHosts
 from biopolicy.web.openapi import truthful_openapi
 
 DOCS_ASSETS = "/docs-assets"
+UPLOAD_PATHS = ("/api/v1/evidence", "/api/v1/proactive/imports")
+MULTIPART_OVERHEAD = 65_536  # the form's boundaries and its few small fields
 
 
 def docs_assets_dir() -> Path:
@@ -35,7 +37,9 @@ def docs_assets_dir() -> Path:
 
 
 def install_doors(app: FastAPI, settings: Settings) -> None:
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # an evidence file may be larger than any other body: its own limit, on its upload routes only
+    wider = {path: settings.evidence_max_bytes + MULTIPART_OVERHEAD for path in UPLOAD_PATHS}
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, wider=wider)
     app.add_middleware(TrustedHosts, allowed_hosts=settings.trusted_hosts)
     build = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityHeaders(build())  # type: ignore[method-assign]

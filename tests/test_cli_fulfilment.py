@@ -1,0 +1,52 @@
+"""``biopolicy budgets`` and ``biopolicy proactive`` from the command line: Chinese messages, exit codes."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from tests.services.test_organisations import FACTS, code
+
+from biopolicy.cli import cli
+from biopolicy.services import organisations as orgs
+from biopolicy.storage.db import Database
+from biopolicy.storage.uow import UnitOfWork
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_budgets_set_and_list(database_url):
+    got = run(
+        "budgets", "set", "xm-2023/m1-clinical", "2026", "city", "50000000", "--database-url", database_url
+    )
+    assert got.exit_code == 0, got.output
+    assert "已设定预算" in got.output and "市级" in got.output and "50,000,000元" in got.output
+    bad = run(
+        "budgets", "set", "xm-2023/m1-clinical", "2026", "province", "1.234", "--database-url", database_url
+    )
+    assert bad.exit_code == 2 and "level：此措施由 city（市级） 出资" in bad.output and "amount" in bad.output
+    listed = run("budgets", "list", "--database-url", database_url)
+    assert listed.exit_code == 0 and "余额 50,000,000元" in listed.output and "共 1 项预算" in listed.output
+
+
+def test_proactive_import_reports_unmatched_and_repeated_rows_by_line(database_url, tmp_path):
+    db = Database(database_url)
+    with UnitOfWork(db, actor="test") as uow:
+        orgs.create(uow, FACTS)
+    db.dispose()
+    path = tmp_path / "records.csv"
+    path.write_text(
+        "统一社会信用代码,记录类型,日期,产品,数据\n"
+        f"{code(1)},clinical_stage_completed,2026-06-01,某单抗,stage=phase_3;rd_investment=90000000;transferred_city=厦门市\n"
+        f"{code(5)},clinical_stage_completed,2026-06-01,,\n",
+        encoding="utf-8",
+    )
+    first = run("proactive", "import", str(path), "--database-url", database_url)
+    assert first.exit_code == 1, first.output
+    assert "未匹配机构：第3行" in first.output and "新记录 1 行" in first.output
+    again = run("proactive", "import", str(path), "--database-url", database_url)
+    assert "重复：第2行：与第 1 次导入的第2行重复" in again.output and "新记录 0 行" in again.output
+    missing = tmp_path / "bad.csv"
+    missing.write_text("日期\n2026-01-01\n", encoding="utf-8")
+    bad = run("proactive", "import", str(missing), "--database-url", database_url)
+    assert bad.exit_code == 2 and "缺少列" in bad.output
