@@ -44,7 +44,13 @@ CHINA = dt.timezone(dt.timedelta(hours=8), "北京时间")
 
 _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
 # verified against when the login is unknown, so an unknown login costs as long as a wrong password
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_DUMMY_HASH: list[str] = []  # made on first use: an argon2 hash costs a quarter of a second of CPU
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(_hasher.hash(secrets.token_urlsafe(16)))
+    return _DUMMY_HASH[0]
 
 
 class Role(StrEnum):
@@ -230,7 +236,7 @@ class PasswordProvider:
         wrong = "登录名或密码不正确"
         user = uow.users.by_login(login) if login else None
         if user is None:
-            _verify(_DUMMY_HASH, password)  # the same time as a wrong password
+            _verify(_dummy_hash(), password)  # the same time as a wrong password
             raise LoginFailed(wrong)
         if user.locked_until is not None and as_utc(user.locked_until) > now:
             raise LoginFailed(_locked_message(user.locked_until), user.locked_until)

@@ -11,9 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from biopolicy.settings import get_settings
-from biopolicy.storage import migrate
 from biopolicy.storage.db import Database, database_for
 from biopolicy.storage.uow import UnitOfWork
+
+
+def _migrate():  # noqa: ANN202 - the module (alembic loads only when the schema is asked about)
+    from biopolicy.storage import migrate
+
+    return migrate
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -53,21 +58,21 @@ def _shown(url: str) -> str:
 
 def status(url: str | None = None) -> SchemaStatus:
     url = resolve_url(url)
-    return SchemaStatus(_shown(url), migrate.current(url), migrate.head())
+    return SchemaStatus(_shown(url), _migrate().current(url), _migrate().head())
 
 
 def upgrade(revision: str = "head", url: str | None = None) -> SchemaStatus:
     """Create the database's tables or bring them to ``revision`` (SQLite: the file is created)."""
     url = resolve_url(url)
-    migrate.upgrade(url, revision)
+    _migrate().upgrade(url, revision)
     return status(url)
 
 
 def data_lost_by_downgrade(revision: str = "-1", url: str | None = None) -> list[tuple[str, str]]:
-    return migrate.data_lost_by_downgrade(resolve_url(url), revision)
+    return _migrate().data_lost_by_downgrade(resolve_url(url), revision)
 
 
 def downgrade(revision: str = "-1", url: str | None = None) -> SchemaStatus:
     url = resolve_url(url)
-    migrate.downgrade(url, revision)
+    _migrate().downgrade(url, revision)
     return status(url)

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 
 from biopolicy.services.accounts import Principal, Role
@@ -134,6 +132,9 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table) -> bytes:
+    from openpyxl import Workbook  # loaded when a workbook is asked for, not at start-up
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = wb.active
     ws.title = table.title[:31]
