@@ -121,3 +121,64 @@ def test_a_population_gives_back_the_cases_it_was_built_from(population):
             data["events"].sort(key=lambda e: (e["date"], e["id"]))
             data["prior_awards"].sort(key=str)
         assert rebuilt == original
+
+
+def _device_case(city: str, product_type: str, event: dict) -> dict:
+    product = {"id": "p1", "type": product_type}
+    if product_type == "device":
+        product["registration_class"] = "III"
+    return {
+        "applicant": {"kind": "enterprise", "name": "某申请人", "city": city},
+        "products": [product, {**product, "id": "p2"}],
+        "events": [{"id": "e0", "product_id": "p1", **event}],
+        "prior_awards": [],
+        "as_of": "2028-01-01",
+    }
+
+
+# Hypothesis's shrunk example (issue 13 §1): the third organisation's Xiamen class III device with the
+# innovative-device review meets the province's industrialisation award in one 就高从优 group whose
+# Xiamen side is two measures declared ``together`` (1,000,000 + 2,000,000). The per-case engine
+# counts that side as 3,000,000 sure; the batch's group-wise totals took the sides row by row (2,000,000).
+SHRUNK = [
+    _device_case("厦门市", "api", {"type": "honour_awarded", "date": "2023-11-20"}),
+    _device_case(
+        "福州市",
+        "api",
+        {
+            "type": "first_industrialisation",
+            "date": "2023-09-04",
+            "cumulative_sales": "100000",
+            "has_production_licence": False,
+            "innovative_device_special_review": False,
+            "major_project": False,
+            "introduced": False,
+            "new_api_approval": True,
+        },
+    ),
+    _device_case(
+        "厦门市",
+        "device",
+        {
+            "type": "first_industrialisation",
+            "date": "2023-11-20",
+            "cumulative_sales": "500000",
+            "has_production_licence": True,
+            "innovative_device_special_review": True,
+            "major_project": False,
+            "introduced": False,
+        },
+    ),
+]
+
+
+def test_a_together_side_counts_as_one_side_in_the_group_wise_totals():
+    test_every_organisation_gets_what_the_per_case_engine_gives_it.hypothesis.inner_test(SHRUNK)
+    typed = [check_case(Case.model_validate(data), RULES, CATALOGUE) for data in SHRUNK]
+    result = evaluate(from_cases(typed, CATALOGUE, AS_OF), COMPILED, per_case)
+    together = (Decimal(3_000_000), Decimal(6_000_000), Decimal(0))  # sure: both Xiamen awards; most: 600万
+    assert _vector_totals(result, 2) == {2023: together, None: together}
+    by_org = result.max_obtainable_by_org()
+    assert Decimal(int(by_org[2])) / MICRO == Decimal(6_000_000)
+    exact = {k: v for k, v in result.by_measure_year().items() if v[0]}
+    assert sum(v[0] for v in exact.values()) == (1_000_000 + 3_000_000) * MICRO  # Fuzhou's 100万 and the side

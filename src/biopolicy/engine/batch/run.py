@@ -149,6 +149,9 @@ class BatchResult:
     covered: np.ndarray  # per organisation
     fallback: np.ndarray  # per organisation: assessed by the per-case engine
     overlap_of: np.ndarray | None = None  # per row: index of the overlap its outcome comes from, -1
+    # per row of an unresolved 就高从优 group: the side it belongs to (the lowest measure index of its
+    # ``together`` side); None: every row is a side of its own (only a fallback organisation has more)
+    side_of: np.ndarray | None = None
     fallback_rows: int = 0
     rounds: int = 0
     exact_values: dict[int, Decimal] = field(default_factory=dict)  # fallback rows finer than micro-yuan
@@ -279,12 +282,25 @@ class BatchResult:
             g_k = self.kind[g_r]
             no_max = ~self.has[g_r] | among(g_k, (KIND[AmountKind.unknown], KIND[AmountKind.at_least]))
             g_exact = self.has[g_r] & among(g_k, (KIND[AmountKind.exact], KIND[AmountKind.waiver]))
-            top = np.where(no_max, -1, g_v)
+            top = np.where(no_max, 0, g_v)
             sure = np.where(g_exact, g_v, 0)
             floor = np.where(g_exact | (self.has[g_r] & (g_k == KIND[AmountKind.at_least])), g_v, 0)
             key = (
                 self.overlap_of[g_r].astype(np.int64) * (len(self.pop.event_day) + 1) + self.event[g_r]
             ) * 10_000 + g_y
+            # a side is one measure, or the measures declared ``together`` (engine/totals.py): its
+            # figures add up first (a side with a row without maximum has none), then sides compete
+            side = self.measure[g_r] if self.side_of is None else self.side_of[g_r]
+            order = np.lexsort((-top, side, key))
+            key, side, g_r, g_y = key[order], side[order], g_r[order], g_y[order]
+            top, sure, floor, no_max = top[order], sure[order], floor[order], no_max[order]
+            s_heads = np.nonzero(run_starts_pair(key, side) == np.arange(len(key)))[0]
+            side_open = np.logical_or.reduceat(no_max, s_heads)
+            top = np.where(side_open, -1, np.add.reduceat(top, s_heads))
+            sure = np.add.reduceat(sure, s_heads)
+            floor = np.add.reduceat(floor, s_heads)
+            no_max = side_open
+            key, g_r, g_y = key[s_heads], g_r[s_heads], g_y[s_heads]  # a side's row: its highest figure
             order = np.lexsort((-top, key))
             key, g_r, g_y = key[order], g_r[order], g_y[order]
             top, sure, floor, no_max = top[order], sure[order], floor[order], no_max[order]
@@ -874,6 +890,10 @@ def _fallback(result: BatchResult, per_case, progress) -> None:
             result.has[r] = e.amount.value is not None
             result.outcome[r] = OUTCOMES.index(e.overlap.outcome if e.overlap else None)
             result.overlap_of[r] = overlap_ids[e.overlap.overlap_id] if e.overlap else -1
+            if e.overlap is not None and e.overlap.together_with:
+                if result.side_of is None:
+                    result.side_of = result.measure.astype(np.int64)  # a copy: measure may be read only
+                result.side_of[r] = min(compiled.index[m] for m in (e.measure_id, *e.overlap.together_with))
             if e.amount.value is not None:
                 m = e.amount.value * MICRO
                 result.value[r] = int(m)
