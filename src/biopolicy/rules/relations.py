@@ -154,16 +154,24 @@ def relation_problems(rules: RuleSet, root: Path, catalogue: Catalogue | None = 
         known = catalogue.events.get(event) if catalogue is not None else None
         return f"“{known.label}”" if known is not None else event
 
+    told: set[str] = set()  # documents already given the full instructions (once each, then "同上")
     for a_id, b_id in undeclared(rules, independent):
         a, b = rules.measures[a_id], rules.measures[b_id]
+        entry = f"“- measures: [{a_id}, {b_id}]”及“reason: ”（中文理由）"
         for this, other in ((a, b), (b, a)):
+            head = (
+                f"措施{_named(this)}与 {other.doc_id} 的措施{_named(other)}都由{event_label(this.event)}触发、"
+                f"适用地点相交，但没有说明二者的关系。"
+            )
+            if this.doc_id in told:
+                add(this.doc_id, f"{head}写法同上：互不影响的，在 independent.yaml 中写 {entry}")
+                continue
+            told.add(this.doc_id)
             add(
                 this.doc_id,
-                f"措施{_named(this)}与 {other.doc_id} 的措施{_named(other)}都由{event_label(this.event)}触发、"
-                f"适用地点相交，但没有说明二者的关系。同一成果只能取其一的，在 {OVERLAPS_FILE} 中声明重叠"
-                f"（kind: highest_only 就高从优或 excludes 不重复享受，measures 同时列出二者，引用规定它的条款）；"
-                f"互不影响的，在 {SHOWN_FILE} 的 independent 下写一项“- measures: [{a_id}, {b_id}]”"
-                f"及“reason: ”（用中文写明理由，如条件互斥、产品类型互斥）",
+                f"{head}请按原文判断：同一成果只能取其一的，在 {OVERLAPS_FILE} 中声明重叠（kind: highest_only "
+                f"就高从优或 excludes 不重复享受，measures 同时列出二者，引用规定它的条款）；互不影响的，在 "
+                f"{SHOWN_FILE} 的 independent 下写一项 {entry}，如条件互斥、产品类型互斥、不同层级的支持并行",
             )
     skipped = set(rules.skipped)
     for p, why in stale(rules, independent):
