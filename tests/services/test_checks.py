@@ -183,3 +183,20 @@ def test_a_bad_event_catalogue_is_a_message_naming_file_and_field_not_an_interna
     finally:
         for cached in (get_settings, get_library, calculator.get_calculator):
             cached.cache_clear()
+
+
+def test_an_independent_entry_naming_no_measure_is_reported_by_check(tmp_path):
+    root = tmp_path / "policies"
+    shutil.copytree(REPO_POLICIES, root)
+    with (root / "_overlaps" / "independent.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            "  - measures: [xm-2023/m1-clinical, nowhere/m1]\n"
+            "    reason: 测试用的理由，写得足够长的中文句子。\n"
+        )
+    report = run_checks(root)
+    assert not report.ok
+    assert "nowhere" not in {d.doc_id for d in report.documents}
+    assert any("没有措施 nowhere/m1" in p for p in report.general)
+    assert any(
+        "没有措施 nowhere/m1" in p for d in report.documents if d.doc_id == "xm-2023" for p in d.relations
+    )

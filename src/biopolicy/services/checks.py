@@ -147,7 +147,7 @@ def run_checks(root: Path | None = None) -> CheckReport:
         else:
             report.general += problems
     for doc_id, problems in relation_problems(calc.rules, root, calc.catalogue).items():
-        if doc_id:
+        if doc_id in docs:  # an entry naming a document that does not exist is the list's own problem
             doc(doc_id).relations += problems
         else:
             report.general += problems
