@@ -130,7 +130,7 @@ def _undecided_raise(
 ) -> tuple[RawAmount, list[str], list]:
     """A ceiling raise whose condition cannot be decided: the amount is the lower or the raised figure.
 
-    Where both give the same figure (the amount stays under the original ceiling), the raise does not
+    Where both give the same figure (the amount does not exceed the original ceiling), the raise does not
     matter: the result keeps its kind, the text says so, and the fact is not asked for. Where they
     differ, the raised figure is what can at most be obtained: an ``exact`` amount becomes ``at_most``,
     as the step text says (a top-up's undecided target is ``at_most`` likewise, engine/judge.py).
@@ -139,7 +139,7 @@ def _undecided_raise(
     up = plain.cap_raise
     base = plain.cap if plain.cap is not None else plain.value
     if low.value is not None and low.value == high.value and low.kind == high.kind:
-        text = f"是否属于“{up.label}”未知，但金额未达原上限 {yuan(base)}，上限提高与否不影响金额"
+        text = f"是否属于“{up.label}”未知，但金额未超过原上限 {yuan(base)}，上限提高与否不影响金额"
         return low, [text], []
     if high.kind == AmountKind.exact and high.value is not None:
         high.kind = AmountKind.at_most
