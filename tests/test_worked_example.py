@@ -66,6 +66,20 @@ def test_check_refuses_the_drafts_until_completed(drafted, policies):
 def test_the_completed_example_passes_every_check(drafted, policies):
     for name in ("measures.yaml", "tests.yaml", "coverage.yaml", "guides.yaml"):
         shutil.copyfile(EXAMPLE / name, policies / "qingxi-2025" / name)
+    # its relations to the province's measures are not written yet: check names each pair
+    report = run_checks(policies)
+    qingxi = next(d for d in report.documents if d.doc_id == "qingxi-2025")
+    assert not report.ok and qingxi.relations and not qingxi.coverage
+    assert all(c.problems == [] for c in qingxi.cases)
+    assert len(qingxi.relations) == 13 and all("independent.yaml" in p for p in qingxi.relations)
+    assert any("（qingxi-2025/m1-clinical）与 fj-2023-7 的措施" in p for p in qingxi.relations)
+    # 清溪县 and 厦门市 never meet: no pair with a Xiamen measure is asked for
+    assert not any(" xm-" in p for p in qingxi.relations)
+    fujian = next(d for d in report.documents if d.doc_id == "fj-2023-7")
+    assert any("qingxi-2025/m10-listing" in p for p in fujian.relations)  # the other side sees it too
+    entries = (EXAMPLE / "independent.yaml").read_text(encoding="utf-8")
+    with (policies / "_overlaps" / "independent.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n".join(line for line in entries.splitlines() if not line.startswith("#")) + "\n")
     report = run_checks(policies)
     qingxi = next(d for d in report.documents if d.doc_id == "qingxi-2025")
     assert qingxi.ok, qingxi.model_dump()

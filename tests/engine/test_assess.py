@@ -464,3 +464,59 @@ def test_an_unresolved_overlap_with_a_side_without_maximum_adds_its_floor_and_na
     )
     assert (total.exact, total.max_obtainable, total.at_least) == (Decimal(100), Decimal(100), Decimal(0))
     assert total.unknown_measures == ["b/m1"]
+
+
+def _raised(kind: str) -> dict:
+    """20% of R&D, at most 3,000,000 yuan; 1,000,000 more for a breakthrough therapy."""
+    return {
+        "kind": kind,
+        "rate": "20%",
+        "base": "event.rd_investment",
+        "cap": "3000000",
+        "cap_raise": {
+            "by": "1000000",
+            "when": {"fact": "event.breakthrough_therapy", "eq": True},
+            "label": "突破性治疗药物",
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("breakthrough", "kind", "value", "asked"),
+    [
+        (None, "at_most", "4000000", True),  # undecided: the raised ceiling is only the most it can be
+        (True, "exact", "4000000", False),
+        (False, "exact", "3000000", False),
+    ],
+)
+def test_an_exact_amount_with_an_undecided_ceiling_raise_is_a_maximum(
+    catalogue, breakthrough, kind, value, asked
+):
+    rules = ruleset([measure("a/m1", _raised("exact"))])
+    extra = {} if breakthrough is None else {"breakthrough_therapy": breakthrough}
+    got = by_measure(run(rules, case([stage("e1", rd="50000000", **extra)]), catalogue))["a/m1"]
+    assert (got.amount.kind, Decimal(got.amount.value)) == (kind, Decimal(value))
+    assert got.eligibility.value == "yes"
+    assert ("event.breakthrough_therapy" in [m.path for m in got.missing]) is asked
+    said = "；".join(s.text for s in got.steps)
+    assert ("计最高可得" in said) is asked
+
+
+@pytest.mark.parametrize(("rd", "kind"), [("15000000", "exact"), ("15000005", "at_most")])
+def test_an_undecided_raise_matters_only_above_the_original_ceiling(catalogue, rd, kind):
+    """20% of 15,000,000 is exactly the 3,000,000 ceiling: raised or not, the amount is the same."""
+    rules = ruleset([measure("a/m1", _raised("exact"))])
+    got = by_measure(run(rules, case([stage("e1", rd=rd)]), catalogue))["a/m1"]
+    assert got.amount.kind == kind
+    said = "；".join(s.text for s in got.steps)
+    if kind == "exact":
+        assert Decimal(got.amount.value) == 3000000 and "不影响金额" in said and not got.missing
+    else:
+        assert Decimal(got.amount.value) == Decimal("3000001") and "计最高可得" in said
+        assert [m.path for m in got.missing] == ["event.breakthrough_therapy"]
+
+
+def test_an_at_most_amount_with_an_undecided_raise_stays_a_maximum(catalogue):
+    rules = ruleset([measure("a/m1", _raised("at_most"))])
+    got = by_measure(run(rules, case([stage("e1", rd="50000000")]), catalogue))["a/m1"]
+    assert (got.amount.kind, Decimal(got.amount.value)) == ("at_most", Decimal("4000000"))

@@ -87,11 +87,18 @@ def test_a_new_unencoded_amount_and_a_stale_exclusion_are_reported(corpus, rules
     )
     problems = coverage_problems(corpus, without, listed)
     assert any(some.id in p and "没有措施或上限引用它" in p for p in problems.get("xm-2023", []))
+    # the message names the file to edit and what to write there
+    said = next(p for p in problems["xm-2023"] if some.id in p)
+    assert "policies/xm-2023/coverage.yaml 的 excluded" in said and f"- clause: {some.id}" in said
+    assert "reason" in said and "policies/xm-2023/measures.yaml" in said
     listed.excluded["xm-2023/m16"] = "这是一个测试用的理由，条款其实已编码"
     problems = coverage_problems(corpus, rules, listed)
     assert any("xm-2023/m16" in p and "请从清单中删除" in p for p in problems["xm-2023"])
+    listed.listed_in["xm-2023/m16"] = "policies/_coverage.yaml"  # a stale entry names the file it is in
+    problems = coverage_problems(corpus, rules, listed)
+    assert any(p.startswith("policies/_coverage.yaml excluded 中的 xm-2023/m16") for p in problems["xm-2023"])
     listed.excluded["xm-2023/m16"] = "短"
-    assert any("请写明不编码的理由" in p for p in coverage_problems(corpus, rules, listed)["xm-2023"])
+    assert any("写明不编码的理由" in p for p in coverage_problems(corpus, rules, listed)["xm-2023"])
 
 
 def test_a_skipped_documents_clauses_are_not_reported(corpus, rules):
@@ -138,7 +145,10 @@ def test_a_stale_grant_entry_is_reported(corpus, rules):
     listed.grants.append(
         {"clause": "xm-2023/m16", "quote": "并无此句", "reason": "测试用的理由，足够长的理由"}
     )
-    assert any("并无此句" in p for p in coverage_problems(corpus, rules, listed)["xm-2023"])
+    assert listed.grants and all(g["file"] == "policies/_coverage.yaml" for g in listed.grants[:-1])
+    listed.grants[-1]["file"] = "policies/xm-2023/coverage.yaml"
+    said = [p for p in coverage_problems(corpus, rules, listed)["xm-2023"] if "并无此句" in p]
+    assert said and said[0].startswith("policies/xm-2023/coverage.yaml grants 中的 xm-2023/m16")
 
 
 @pytest.mark.parametrize(
@@ -168,3 +178,8 @@ def test_one_measure_does_not_hide_the_other_grants_of_its_clause(corpus, rules)
     assert is_covered(corpus, clause, cited_clauses(talent_only))  # the clause-level rule saw no gap
     assert not is_encoded(corpus, clause, housing, quoted_excerpts(talent_only))
     assert is_encoded(corpus, clause, housing, quoted_excerpts(rules))
+    # reported without it, naming the file to write the grant in and its three fields
+    problems = coverage_problems(corpus, talent_only, read_coverage(REPO_POLICIES))["xm-2023"]
+    said = next(p for p in problems if "安居" in p)
+    assert "policies/xm-2023/coverage.yaml 的 grants" in said
+    assert all(word in said for word in ("- clause: xm-2023/m20", "quote", "reason"))

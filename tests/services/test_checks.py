@@ -113,10 +113,15 @@ def test_the_check_command_exits_1_on_failures_and_0_when_all_pass(broken):
     bad = CliRunner().invoke(cli, ["check", "-q", "--policies", str(broken)])
     assert bad.exit_code == 1, bad.output
     assert "✘ xm-2023" in bad.output and "措施未能载入" in bad.output and "内部错误" not in bad.output
-    assert "✔ fj-2023-7" in bad.output
+    # -q: the problems and the summary line only, no line for a document or case that passed
+    assert "✔" not in bad.output and "\n✘ fj-2023-7" not in bad.output
+    assert "未通过：_overlaps、xm-2023。" in bad.output.splitlines()[-1]
+    loud = CliRunner().invoke(cli, ["check", "--policies", str(broken)])
+    assert loud.exit_code == 1 and "✔ fj-2023-7" in loud.output and "✔ 用例" in loud.output
     good = CliRunner().invoke(cli, ["check", "-q", "--policies", str(REPO_POLICIES)])
     assert good.exit_code == 0, good.output
-    assert "全部通过" in good.output
+    lines = [x for x in good.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "全部通过" in lines[0], good.output
 
 
 def test_assess_documents_and_the_api_keep_working_with_a_bad_document(broken, monkeypatch):
@@ -178,3 +183,20 @@ def test_a_bad_event_catalogue_is_a_message_naming_file_and_field_not_an_interna
     finally:
         for cached in (get_settings, get_library, calculator.get_calculator):
             cached.cache_clear()
+
+
+def test_an_independent_entry_naming_no_measure_is_reported_by_check(tmp_path):
+    root = tmp_path / "policies"
+    shutil.copytree(REPO_POLICIES, root)
+    with (root / "_overlaps" / "independent.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            "  - measures: [xm-2023/m1-clinical, nowhere/m1]\n"
+            "    reason: 测试用的理由，写得足够长的中文句子。\n"
+        )
+    report = run_checks(root)
+    assert not report.ok
+    assert "nowhere" not in {d.doc_id for d in report.documents}
+    assert any("没有措施 nowhere/m1" in p for p in report.general)
+    assert any(
+        "没有措施 nowhere/m1" in p for d in report.documents if d.doc_id == "xm-2023" for p in d.relations
+    )

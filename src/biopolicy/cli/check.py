@@ -1,8 +1,10 @@
 """``biopolicy check [--policies DIR]``: load, validate and test a policies folder, for the analyst.
 
 Reports per document: whether its text loaded, whether its measures loaded (each problem names the
-file, the measure and the field), each named case of its tests.yaml, and the coverage check (every
-clause stating a reward amount is encoded or listed with a reason). Exits 1 when anything fails.
+file, the measure and the field), each named case of its tests.yaml, the coverage check (every
+clause stating a reward amount is encoded or listed with a reason) and the relations check (measures
+of other documents on the same event type, declared or listed as independent). Exits 1 when anything
+fails. ``-q`` prints only the problems and the summary line.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from biopolicy.services.checks import run_checks
     metavar="DIR",
     help="要检查的政策文件夹；默认为 BIOPOLICY_POLICIES 或仓库的 policies/",
 )
-@click.option("--quiet", "-q", is_flag=True, help="只列出未通过的项目")
+@click.option("--quiet", "-q", is_flag=True, help="只列出问题和最后的汇总行，不列通过的文件和用例")
 @json_option
 def check(policies: Path | None, quiet: bool, as_json: bool) -> None:
     """检查政策文件夹：载入、校验措施、运行每个 tests.yaml 的用例和覆盖检查，逐个文件报告。"""
@@ -39,11 +41,15 @@ def check(policies: Path | None, quiet: bool, as_json: bool) -> None:
 
 
 def _print(report, quiet: bool) -> None:
+    """Per document: a line, then its problems; ``quiet`` leaves out what passed (documents, cases)."""
     console = out()
-    console.print(f"[bold]检查政策文件夹[/] {report.policies}")
+    if not quiet:
+        console.print(f"[bold]检查政策文件夹[/] {report.policies}")
     for problem in report.general:
         console.print(Text(f"  ✘ {problem}"), style="red")
     for d in report.documents:
+        if quiet and d.ok:
+            continue
         mark = "[green]✔[/]" if d.ok else "[red]✘[/]"
         passed = sum(1 for c in d.cases if not c.problems)
         console.print(
@@ -67,9 +73,12 @@ def _print(report, quiet: bool) -> None:
             console.print(Text(f"  ✘ 覆盖检查：{p}"), style="red")
         for p in d.guides:
             console.print(Text(f"  ✘ 申兑指南：{p}"), style="red")
+        for p in d.relations:
+            console.print(Text(f"  ✘ 与其他文件的关系：{p}"), style="red")
     cases = report.passed_cases + report.failed_cases
     failed_docs = [d.doc_id for d in report.documents if not d.ok]
-    summary = f"\n共 {len(report.documents)} 份文件，用例 {report.passed_cases}/{cases} 通过"
+    summary = f"\n{report.policies}：" if quiet else "\n"
+    summary += f"共 {len(report.documents)} 份文件，用例 {report.passed_cases}/{cases} 通过"
     if report.ok:
         console.print(summary + "；全部通过。", style="green")
     else:

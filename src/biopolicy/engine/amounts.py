@@ -92,8 +92,11 @@ def _table(measure: Measure, table: AmountTable, s: Situation) -> RawAmount:
 
 
 def _spec(spec: AmountSpec, s: Situation, categories: dict | None = None) -> RawAmount:
+    plain = spec
     spec, said, missing = raised(spec, s, categories or {})
     raw = _figure(spec, s)
+    if missing:
+        raw, said, missing = _undecided_raise(plain, raw, s, said, missing)
     raw.steps[:0] = [(StepCode.worded, {"text": text}) for text in said]
     raw.missing[:0] = missing
     if spec.headroom is not None and raw.value is not None:
@@ -120,6 +123,27 @@ def raised(spec: AmountSpec, s: Situation, categories: dict) -> tuple[AmountSpec
         text = f"是否属于“{up.label}”未知，按提高后的上限 {yuan(base)} + {yuan(up.by)} = {yuan(base + up.by)} 计最高可得"
         return higher, [text], list(verdict.missing)
     return higher, [f"属于“{up.label}”，上限 {yuan(base)} 提高 {yuan(up.by)}，为 {yuan(base + up.by)}"], []
+
+
+def _undecided_raise(
+    plain: AmountSpec, high: RawAmount, s: Situation, said: list[str], missing: list
+) -> tuple[RawAmount, list[str], list]:
+    """A ceiling raise whose condition cannot be decided: the amount is the lower or the raised figure.
+
+    Where both give the same figure (the amount does not exceed the original ceiling), the raise does not
+    matter: the result keeps its kind, the text says so, and the fact is not asked for. Where they
+    differ, the raised figure is what can at most be obtained: an ``exact`` amount becomes ``at_most``,
+    as the step text says (a top-up's undecided target is ``at_most`` likewise, engine/judge.py).
+    """
+    low = _figure(plain.model_copy(update={"cap_raise": None}), s)
+    up = plain.cap_raise
+    base = plain.cap if plain.cap is not None else plain.value
+    if low.value is not None and low.value == high.value and low.kind == high.kind:
+        text = f"是否属于“{up.label}”未知，但金额未超过原上限 {yuan(base)}，上限提高与否不影响金额"
+        return low, [text], []
+    if high.kind == AmountKind.exact and high.value is not None:
+        high.kind = AmountKind.at_most
+    return high, said, missing
 
 
 @dataclass

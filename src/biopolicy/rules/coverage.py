@@ -67,7 +67,8 @@ class CoverageList:
     """The exclusions and figureless grants declared for a policies folder, with where each came from."""
 
     excluded: dict[str, str] = field(default_factory=dict)  # clause id -> reason
-    grants: list[dict[str, str]] = field(default_factory=list)  # clause, quote, reason
+    grants: list[dict[str, str]] = field(default_factory=list)  # clause, quote, reason, file
+    listed_in: dict[str, str] = field(default_factory=dict)  # excluded clause id -> the file that lists it
     problems: list[str] = field(default_factory=list)  # duplicates, unreadable files
 
 
@@ -78,7 +79,7 @@ def read_coverage(root: Path) -> CoverageList:
     for path in paths:
         if not path.is_file():
             continue
-        shown = "/".join(path.parts[-2:]) if path.parent != root else path.name
+        shown = "policies/" + ("/".join(path.parts[-2:]) if path.parent != root else path.name)
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -89,8 +90,10 @@ def read_coverage(root: Path) -> CoverageList:
             if cid in out.excluded:
                 out.problems.append(f"{shown}：重复列出 {cid}")
             out.excluded[cid] = str(entry.get("reason") or "").strip()
+            out.listed_in[cid] = shown
         for entry in data.get("grants") or []:
-            out.grants.append({k: str(entry.get(k) or "").strip() for k in ("clause", "quote", "reason")})
+            grant = {k: str(entry.get(k) or "").strip() for k in ("clause", "quote", "reason")}
+            out.grants.append(grant | {"file": shown})
     return out
 
 
@@ -170,6 +173,26 @@ def _doc_of(clause_id: str) -> str:
     return clause_id.split("/", 1)[0]
 
 
+def doc_coverage_file(doc_id: str) -> str:
+    """The file an analyst lists a document's unencoded clauses in (read by ``read_coverage``)."""
+    return f"policies/{doc_id}/{DOC_COVERAGE_FILE}"
+
+
+def _to_exclude(clause: Clause) -> str:
+    return (
+        f"请编为措施（在 policies/{clause.doc_id}/measures.yaml 中，clauses 引用 {clause.id}），"
+        f"或在 {doc_coverage_file(clause.doc_id)} 的 excluded 下写一项："
+        f"“- clause: {clause.id}”及“reason: ”（用中文写明为何不编码，如“目标而非奖补”）"
+    )
+
+
+def _to_list_grant(clause: Clause) -> str:
+    return (
+        f"请编为措施（excerpt 引用这句原文），或在 {doc_coverage_file(clause.doc_id)} 的 grants 下写一项："
+        f"“- clause: {clause.id}”、“quote: ”（这句中的原话）及“reason: ”（用中文写明为何不编码）"
+    )
+
+
 def coverage_problems(corpus: Corpus, rules: RuleSet, listed: CoverageList) -> dict[str, list[str]]:
     """Every coverage problem as a Chinese message, by document id ("" for the lists themselves).
 
@@ -188,20 +211,24 @@ def coverage_problems(corpus: Corpus, rules: RuleSet, listed: CoverageList) -> d
     for c in detected(corpus):
         if c.doc_id in skipped or c.id in listed.excluded or is_covered(corpus, c, cited):
             continue
-        add(c.doc_id, f"写明了奖补金额或比例，但没有措施或上限引用它，也没有列为不编码：{shown(c)}")
+        add(
+            c.doc_id,
+            f"写明了奖补金额或比例，但没有措施或上限引用它，也没有列为不编码：{shown(c)}。{_to_exclude(c)}",
+        )
     for cid, reason in listed.excluded.items():
         clause = corpus.clause(cid)
         doc = _doc_of(cid)
         if doc in skipped:
             continue
+        where = f"{listed.listed_in.get(cid, '不编码清单')} excluded 中的 {cid}"
         if clause is None:
-            add(doc, f"不编码清单中的 {cid}：条款不存在")
+            add(doc, f"{where}：条款不存在")
         elif is_covered(corpus, clause, cited):
-            add(doc, f"不编码清单中的 {cid}：已有措施或上限引用（本身、上级或下级条款），请从清单中删除")
+            add(doc, f"{where}：已有措施或上限引用（本身、上级或下级条款），请从清单中删除")
         elif not states_reward_amount(clause):
-            add(doc, f"不编码清单中的 {cid}：没有写明奖补金额或比例，无需列出，请删除")
+            add(doc, f"{where}：没有写明奖补金额或比例，无需列出，请删除")
         if len(reason) < 10:
-            add(doc, f"不编码清单中的 {cid}：请写明不编码的理由")
+            add(doc, f"{where}：请在 reason 中写明不编码的理由（至少十个字）")
     for clause in leaf_clauses(corpus):
         if clause.id in listed.excluded or clause.doc_id in skipped:
             continue
@@ -212,24 +239,23 @@ def coverage_problems(corpus: Corpus, rules: RuleSet, listed: CoverageList) -> d
                 continue
             add(
                 clause.doc_id,
-                f"{clause.id}：给予支持但没有写明金额，既没有措施的摘录引用它，也没有列在 grants 中：{sentence[:60]}…",
+                f"{clause.id}：给予支持但没有写明金额，既没有措施的摘录引用它，也没有列在 grants 中："
+                f"{sentence[:60]}…。{_to_list_grant(clause)}",
             )
     for g in listed.grants:
         clause = corpus.clause(g["clause"])
         doc = _doc_of(g["clause"])
         if doc in skipped:
             continue
+        where = f"{g.get('file') or '不编码清单'} grants 中的 {g['clause']}"
         if clause is None:
-            add(doc, f"grants 中的 {g['clause']}：条款不存在")
+            add(doc, f"{where}：条款不存在")
             continue
         hits = [x for x in sentences(clause) if g["quote"] and g["quote"] in x and grants_without_figure(x)]
         if not hits:
-            add(
-                doc,
-                f"grants 中的 {g['clause']}：“{g['quote']}”不在该条款中给予支持而无金额的句子里，请删除或改正",
-            )
+            add(doc, f"{where}：“{g['quote']}”不在该条款中给予支持而无金额的句子里，请删除或改正")
         elif all(is_encoded(corpus, clause, x, quoted) for x in hits):
-            add(doc, f"grants 中的 {g['clause']}：“{g['quote']}”已有措施引用，请从清单中删除")
+            add(doc, f"{where}：“{g['quote']}”已有措施引用，请从清单中删除")
         if len(g["reason"]) < 10:
-            add(doc, f"grants 中的 {g['clause']}（{g['quote']}）：请写明不编码的理由")
+            add(doc, f"{where}（{g['quote']}）：请在 reason 中写明不编码的理由（至少十个字）")
     return out

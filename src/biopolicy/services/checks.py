@@ -1,9 +1,11 @@
 """Checks a policies folder the way an analyst needs: ``biopolicy check`` and the test suite share it.
 
 ``run_checks(folder)`` loads the corpus and the rules of ``folder`` (a document whose rules fail is
-skipped, with its problems, and the others keep working), runs every ``<doc>/tests.yaml`` and the
-coverage check, and reports per document and per file in Chinese. ``check_case`` is the one runner
-of a named case: ``tests/test_policy_cases.py`` calls it for each case of the settings' folder.
+skipped, with its problems, and the others keep working), runs every ``<doc>/tests.yaml``, the
+coverage check and the relations check (rules/relations.py: pairs of measures of different documents
+on one event type, declared or listed as independent), and reports per document and per file in
+Chinese. ``check_case`` is the one runner of a named case: ``tests/test_policy_cases.py`` calls it
+for each case of the settings' folder.
 
 A tests.yaml case is a sentence that states what it proves; its input is a case in the case format,
 assessed against all policies; its ``expect`` lists the entitlements it checks, or, for a case the
@@ -24,6 +26,7 @@ from biopolicy.domain.case import CaseError
 from biopolicy.rules.coverage import coverage_problems, read_coverage
 from biopolicy.rules.loader import RulesError, load_catalogue, load_rules
 from biopolicy.rules.milestones import load_milestones
+from biopolicy.rules.relations import relation_problems
 from biopolicy.services.calculator import Calculator
 from biopolicy.services.guides import guide_problems
 
@@ -47,12 +50,16 @@ class DocumentCheck(BaseModel):
     cases: list[CaseResult] = Field(default_factory=list)
     coverage: list[str] = Field(default_factory=list, description="覆盖检查发现的问题")
     guides: list[str] = Field(default_factory=list, description="申兑指南（guides.yaml）的问题")
+    relations: list[str] = Field(
+        default_factory=list,
+        description="与其他文件的关系：同一类事件触发、地点相交的措施，既未声明重叠也未列为互不影响",
+    )
 
     @property
     def ok(self) -> bool:
-        return not (self.load_errors or self.rule_errors or self.coverage or self.guides) and all(
-            not c.problems for c in self.cases
-        )
+        return not (
+            self.load_errors or self.rule_errors or self.coverage or self.guides or self.relations
+        ) and all(not c.problems for c in self.cases)
 
 
 class CheckReport(BaseModel):
@@ -137,6 +144,11 @@ def run_checks(root: Path | None = None) -> CheckReport:
     for doc_id, problems in guide_problems(calc, root).items():
         if doc_id:
             doc(doc_id).guides += problems
+        else:
+            report.general += problems
+    for doc_id, problems in relation_problems(calc.rules, root, calc.catalogue).items():
+        if doc_id in docs:  # an entry naming a document that does not exist is the list's own problem
+            doc(doc_id).relations += problems
         else:
             report.general += problems
     try:
