@@ -32,7 +32,7 @@ browser-deps:
 test: $(STAMP) browser-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	BIOPOLICY_BROWSER_TESTS=required scripts/pg-throwaway.sh $(BIN)/pytest
+	BIOPOLICY_BROWSER_TESTS=required scripts/pg-throwaway.sh $(BIN)/pytest -n auto --dist loadfile --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
