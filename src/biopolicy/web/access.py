@@ -163,6 +163,8 @@ POLICY: dict[str, dict[str, Rule]] = {
         "POST": Rule("login", while_password_due=True),
     },
     "/api/v1/account": {"GET": Rule("login", while_password_due=True)},
+    # 工作台: every page the reader's roles open (web/pages/workbench.py)
+    "/workbench": {"GET": LOGGED_IN},
     # saved cases: the organisation's staff; auditors and administrators read (services check whose)
     "/cases": {"GET": CASE_READERS, "POST": CASE_WRITERS},
     "/cases/new": {"GET": CASE_WRITERS},
