@@ -204,8 +204,9 @@ def test_the_product_file_shows_its_awards_from_the_ledger_and_no_other_products
     assert f.awards[0].title == calc.rules.measures["xm-2023/m1-clinical"].title
     assert f.awards_approved == Decimal("3500000.00") and f.awards_paid == Decimal("1700000.00")
     assert [p.instalment for p in f.awards[0].payments] == [1]
-    # the catalogue module is not wired yet: the file says so (None), it does not claim "none"
-    assert f.catalogue_memberships is None
+    assert (
+        f.catalogue_memberships == []
+    )  # on no published catalogue (tests/services/test_catalogue_wiring.py)
 
 
 def test_hospitals_and_what_completed_milestones_unlock(world):

@@ -196,6 +196,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/api/v1/evidence", "GET"): "L+++F++",
     ("/api/v1/evidence", "POST"): "L+++FF+",
     ("/api/v1/evidence/{evidence_id}/file", "GET"): "L+++F++",
+    ("/evidence/upload", "POST"): "L+++FF+",  # the application page's form
+    ("/applications/{application_id}/object", "POST"): MEMBERS,  # the application page's objection form
+    ("/workbench", "GET"): MEMBERS,
     # 公示 and objections
     ("/api/v1/notices", "GET"): "LFF++++",
     ("/api/v1/notices", "POST"): "LFF+FF+",

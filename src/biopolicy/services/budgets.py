@@ -32,6 +32,8 @@ explicitly), the budget's.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -236,6 +238,24 @@ def queue_place(uow: UnitOfWork, application_id: int) -> int | None:
     return ids.index(line.id) + 1
 
 
+def budget_for(uow: UnitOfWork, measure_id: str, year: int, level: str | None = None) -> Decimal | None:
+    """The budget finance set for a measure and fiscal year at a paying level; None: 未设预算.
+
+    Without ``level``: the budgets of every level set for that measure and year added up (the yearly
+    evaluation's column), None when no level has one. Read only; the simulation and the evaluation
+    call it through the unit of work they already hold (``lookup``)."""
+    stmt = select(Budget.amount).where(Budget.measure_id == measure_id, Budget.fiscal_year == year)
+    if level is not None:
+        stmt = stmt.where(Budget.level == level)
+    amounts = list(uow.session.scalars(stmt).all())
+    return sum(amounts, Decimal(0)) if amounts else None
+
+
+def lookup(uow: UnitOfWork) -> Callable[[str, int, str], Decimal | None]:
+    """``budget_for`` bound to a unit of work: the simulation's ``(measure, year, level) -> budget``."""
+    return functools.partial(budget_for, uow)
+
+
 # -- finance --------------------------------------------------------------------------------------
 
 
@@ -405,4 +425,14 @@ def overview(uow: UnitOfWork, principal: Principal, calculator: Calculator) -> l
     return out
 
 
-__all__ = ["BudgetView", "QueuedItem", "claim", "overview", "set_budget", "withdraw"]
+__all__ = [
+    "BudgetView",
+    "QueuedItem",
+    "budget_for",
+    "claim",
+    "lookup",
+    "overview",
+    "queue_place",
+    "set_budget",
+    "withdraw",
+]

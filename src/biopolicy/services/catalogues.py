@@ -37,7 +37,7 @@ from biopolicy.rules.catalogues import (
     EntryKind,
     load_catalogue_definitions,
 )
-from biopolicy.services import duties
+from biopolicy.services import duties, notifications
 from biopolicy.services.accounts import Principal, Role
 from biopolicy.services.organisations import OrganisationError, read_table
 from biopolicy.storage.duty_models import CatalogueEntry, CatalogueVersion, HospitalProfile
@@ -502,6 +502,7 @@ def publish(
             )
         v.published_on = published_on
         uow.session.flush()
+        tell_publication(uow, corpus, v, p.user_id)
         return PublishResult(
             version=_version_view(uow, corpus, v),
             opened=opened_duties(uow, corpus, v),
@@ -511,6 +512,18 @@ def publish(
     return duties.once(uow, key, "catalogue_publish", None, {"version": version_id, "on": published_on}, work)
 
 
+def _bound_hospitals(uow: UnitOfWork, obs: Sequence[Any]) -> dict[str, list[int]]:
+    """Per obligation, the hospitals (medical institutions) it applies to, by organisation id."""
+    hospitals = list(
+        uow.session.scalars(
+            select(Organisation).where(Organisation.kind == OrganisationKind.medical_institution.value)
+        )
+    )
+    profiles = {r.organisation_id: r for r in uow.session.scalars(select(HospitalProfile))}
+    insts = [(o.id, duties.institution(o, profiles.get(o.id))) for o in hospitals]
+    return {ob.id: [oid for oid, i in insts if applicability(i, ob.who)[0] is None] for ob in obs}
+
+
 def opened_duties(uow: UnitOfWork, corpus: Corpus, v: CatalogueVersion) -> list[OpenedDuty]:
     """The duties a published version opens, with their due day and how many hospitals they concern."""
     if v.published_on is None:
@@ -518,23 +531,53 @@ def opened_duties(uow: UnitOfWork, corpus: Corpus, v: CatalogueVersion) -> list[
     obs = _opens(corpus, v.catalogue)
     if not obs:
         return []
-    hospitals = list(
-        uow.session.scalars(
-            select(Organisation).where(Organisation.kind == OrganisationKind.medical_institution.value)
-        )
-    )
-    profiles = {r.organisation_id: r for r in uow.session.scalars(select(HospitalProfile))}
-    insts = [duties.institution(o, profiles.get(o.id)) for o in hospitals]
+    bound = _bound_hospitals(uow, obs)
     return [
         OpenedDuty(
             obligation=ob.id,
             title=ob.title,
             clauses=list(ob.clauses),
             due=add_months(v.published_on, ob.trigger.within_months),
-            hospitals=sum(1 for i in insts if applicability(i, ob.who)[0] is None),
+            hospitals=len(bound[ob.id]),
         )
         for ob in obs
     ]
+
+
+def tell_publication(uow: UnitOfWork, corpus: Corpus, v: CatalogueVersion, actor_id: int | None) -> int:
+    """The messages of a publication, in its transaction: the staff of each enterprise whose products
+    entered with this version, and the staff of each hospital a duty it opens applies to (what, and by
+    when). Returns how many people were told."""
+    label = _definition(corpus, v.catalogue).label
+    on = v.published_on.isoformat()
+    link = f"/catalogues/{v.catalogue}"
+    exclude = [actor_id] if actor_id else []
+    told = 0
+    for org in entered_organisations(uow, v):
+        told += notifications.notify(
+            uow,
+            organisation_id=org.organisation_id,
+            kind="catalogue_entered",
+            title=f"产品列入{label}",
+            body=f"您单位的产品“{'”“'.join(org.products)}”列入{label}（{v.label}），{on} 公布。",
+            link=link,
+            exclude=exclude,
+        )
+    obs = _opens(corpus, v.catalogue)
+    bound = _bound_hospitals(uow, obs) if obs else {}
+    for ob in obs:
+        due = add_months(v.published_on, ob.trigger.within_months)
+        for hospital in bound[ob.id]:
+            told += notifications.notify(
+                uow,
+                organisation_id=hospital,
+                kind="duty_opened",
+                title=f"{label}已公布，请按时落实",
+                body=f"{label}（{v.label}）已于 {on} 公布：“{ob.title}”，请于 {due.isoformat()} 前完成并登记。",
+                link="/duties",
+                exclude=exclude,
+            )
+    return told
 
 
 def entered_organisations(uow: UnitOfWork, version: CatalogueVersion | int) -> list[EnteredOrganisation]:

@@ -2,9 +2,9 @@
 （二十四） 建立年度分析评估机制): generated from what the platform holds, as a page and an XLSX file.
 
 Per measure, for the year: applications filed (by the day they were submitted, else created),
-approved, the amount approved and paid in the year, the budget (a budget service, when one is
-installed: ``budget_of``; else 未设预算), and the days from application to first payment (average
-and longest). For the year as a whole: the regulatory steps of the watch list completed in the year,
+approved, the amount approved and paid in the year, the budget (``budget_of``: the budgets finance
+set for the year, every paying level added up; else 未设预算), and the days from application to first
+payment (average and longest). For the year as a whole: the regulatory steps of the watch list completed in the year,
 within their time limit or not; the enterprises' requests received, answered on time, late,
 overdue; and the duties of institutions (``duties_of``: a seam until the duty records exist).
 
@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from biopolicy.services.accounts import Principal, Role
+from biopolicy.services.budgets import budget_for
 from biopolicy.storage.ledger_models import Application, Payment, ReviewAction
 from biopolicy.storage.request_models import EnterpriseRequest
 from biopolicy.storage.uow import UnitOfWork
@@ -88,14 +89,9 @@ def can_read(p: Principal) -> bool:
     return p.has(Role.reviewer, Role.finance, Role.auditor, Role.administrator)
 
 
-def budget_of(measure_id: str, year: int) -> Decimal | None:
-    """The budget of a measure for a year, when a budget service is installed (another part builds it)."""
-    try:
-        from biopolicy.services import budgets  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    found = getattr(budgets, "budget_for", None)
-    return found(measure_id, year) if callable(found) else None
+def budget_of(uow: UnitOfWork, measure_id: str, year: int) -> Decimal | None:
+    """The budgets finance set for a measure and year, every paying level added up (services/budgets.py)."""
+    return budget_for(uow, measure_id, year)
 
 
 def duties_of(year: int) -> str:
@@ -135,7 +131,7 @@ def evaluate(uow: UnitOfWork, p: Principal, year: int, today: dt.date) -> Evalua
                 title, doc = m.title, names.document(m.doc_id)
             except (KeyError, LookupError):
                 title, doc = measure_id, names.document(measure_id.split("/", 1)[0])
-            budget = budget_of(measure_id, year)
+            budget = budget_of(uow, measure_id, year)
             rows[measure_id] = MeasureRow(
                 measure_id=measure_id, title=title, document=doc, applications=0, approved=0, rejected=0,
                 amount_approved=Decimal(0), amount_paid=Decimal(0),

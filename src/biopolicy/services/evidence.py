@@ -74,6 +74,7 @@ class EvidenceView(BaseModel):
     award_id: int | None
     proposal_id: int | None
     created_at: dt.datetime
+    uploaded_by: int | None = None  # the user who uploaded it
 
 
 def view(e: Evidence) -> EvidenceView:
@@ -87,6 +88,7 @@ def view(e: Evidence) -> EvidenceView:
         award_id=e.award_id,
         proposal_id=e.proposal_id,
         created_at=e.created_at,
+        uploaded_by=e.uploaded_by,
     )
 
 
@@ -110,6 +112,11 @@ class Owner(BaseModel):
     organisation_id: int
     departments: list[str]  # who reviews it; empty: every reviewer (an external programme's award)
     kind: str  # application / award / proposal
+    status: str | None = None  # the application's, when the owner is one
+
+
+# an application takes evidence while its organisation prepares it: a draft, or when more is requested
+OPEN_FOR_EVIDENCE = ("draft", "more_requested")
 
 
 def _owner(
@@ -132,6 +139,7 @@ def _owner(
             organisation_id=app.organisation_id,
             departments=[d for d in app.department.split("、") if d],
             kind="application",
+            status=app.status,
         )
     if award_id is not None:
         award = uow.session.get(Award, award_id)
@@ -148,6 +156,14 @@ def _owner(
 
 def _own_staff(principal: Principal, owner: Owner) -> bool:
     return principal.has(Role.applicant) and principal.organisation_id == owner.organisation_id
+
+
+def may_attach_to_application(
+    uow: UnitOfWork, principal: Principal, calculator: Calculator, application_id: int
+) -> bool:
+    """Whether ``principal`` may upload evidence to the application now (the page's form shows then)."""
+    owner = _owner(uow, calculator, application_id, None, None)
+    return _may_attach(principal, owner) and owner.status in OPEN_FOR_EVIDENCE
 
 
 def _may_attach(principal: Principal, owner: Owner) -> bool:
@@ -211,6 +227,8 @@ def upload(
     owner = _owner(uow, calculator, application_id, award_id, proposal_id)
     if not _may_attach(principal, owner):
         raise ApplicationForbidden("只有本机构的工作人员（已获奖励另有审核人员、管理员）可以上传证明材料")
+    if owner.kind == "application" and owner.status not in OPEN_FOR_EVIDENCE:
+        raise ApplicationError(["application_id：申报已提交，只有在填写中或被退回补充材料时才能上传证明材料"])
     size = len(content)
     if size == 0:
         raise ApplicationError(["file：文件是空的，请选择要上传的证明材料"])

@@ -31,6 +31,8 @@ from sqlalchemy import select
 from biopolicy.domain.assessment import Eligibility
 from biopolicy.domain.money import decimal_str, yuan
 from biopolicy.services import applications as apps
+from biopolicy.services import budgets, notices
+from biopolicy.services import evidence as ev
 from biopolicy.services.accounts import Principal, Role, beijing
 from biopolicy.services.applications import (
     PAYABLE,
@@ -41,6 +43,7 @@ from biopolicy.services.applications import (
     Verdict,
 )
 from biopolicy.services.calculator import Calculator
+from biopolicy.storage.fulfilment_models import NoticeBatch, NoticeItem, Objection
 from biopolicy.storage.ledger_models import Application, Payment, ReviewAction
 from biopolicy.storage.models import Organisation, User
 from biopolicy.storage.uow import UnitOfWork
@@ -85,6 +88,7 @@ OPEN_FOR_APPLICANT = {
     "paying": "分期拨付中，请按期提供收款收据",
     "paid": "已足额拨付，本申报办结",
     "rejected": "不予支持，理由见审核记录",
+    "queued": "已核定，预算排队中，预算落实后依次放行，您无需操作",
 }
 FOR_REVIEWER = {
     "submitted": "待受理",
@@ -155,6 +159,40 @@ class ApplicationDetail(BaseModel):
     payable_from: dt.date | None  # the first day finance may pay (the day after the notice ends)
     credit: CreditStatus
     actions: list[str]  # what the reader may do now (the service checks each one again)
+    # evidence: None when the reader may not see it; the upload form shows when may_upload
+    evidence: list[EvidenceLine] | None = None
+    may_upload: bool = False
+    notice: NoticeInfo | None = None  # the 公示 batch it is (or was last) in
+    queue_place: int | None = None  # its place in its budget's queue (1 = next), when queued
+
+
+class EvidenceLine(BaseModel):
+    id: int
+    title: str
+    type_label: str  # PDF / PNG / JPEG
+    size_label: str  # in KB or MB, as people read sizes
+    checksum: str  # the first 12 hex digits of its SHA-256, for comparing copies
+    uploaded_by: str
+    uploaded_at: str  # Beijing time
+    url: str  # the download
+
+
+class ObjectionLine(BaseModel):
+    raised_on: dt.date
+    reason: str
+    status_label: str
+    resolution: str | None
+    resolved_on: dt.date | None
+
+
+class NoticeInfo(BaseModel):
+    batch_title: str
+    starts_on: dt.date
+    ends_on: dt.date
+    running: bool  # an objection may be raised today
+    may_object: bool  # the reader may raise one now (any logged-in user while it runs)
+    open_objections: int
+    objections: list[ObjectionLine]
 
 
 class ApplicationRow(BaseModel):
@@ -182,6 +220,7 @@ class ApplicationRow(BaseModel):
     instalments_label: str = ""
     next_amount: Decimal | None = None
     next_year: int | None = None  # the year the next instalment falls in (instalments only)
+    queue_place: int | None = None  # queued for budget: its place (1 = next)
 
 
 class ApplicationList(BaseModel):
@@ -330,6 +369,8 @@ def next_step(principal: Principal, row: Application, today: dt.date) -> str:
         return text
     if reviews(principal, row) and status in FOR_REVIEWER:
         return FOR_REVIEWER[status]
+    if principal.has(Role.finance) and status == "queued":
+        return "预算已用完，排队等待增加预算后依次放行"
     if principal.has(Role.finance) and status in PAYABLE:
         if status == "public_notice" and row.due_on is not None and today <= row.due_on:
             return f"公示期至 {row.due_on.isoformat()}，期满后方可支付"
@@ -439,6 +480,8 @@ def _may(principal: Principal, row: Application, credit: CreditStatus, today: dt
             out.append("reject")
         if status == "approved":
             out.append("publish")
+    if principal.has(Role.finance) and status == "queued":
+        return "预算已用完，排队等待增加预算后依次放行"
     if principal.has(Role.finance) and status in PAYABLE:
         noticed = status == "public_notice" and row.due_on is not None and today <= row.due_on
         if not noticed:
@@ -501,6 +544,78 @@ def detail(
         payable_from=notice_until + dt.timedelta(days=1) if notice_until else None,
         credit=credit,
         actions=_may(principal, row, credit, today),
+        evidence=evidence_lines(uow, principal, calculator, row),
+        may_upload=ev.may_attach_to_application(uow, principal, calculator, row.id),
+        notice=notice_info(uow, principal, row, today),
+        queue_place=budgets.queue_place(uow, row.id) if row.status == "queued" else None,
+    )
+
+
+TYPE_LABELS = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
+
+
+def evidence_lines(
+    uow: UnitOfWork, principal: Principal, calculator: Calculator, row: Application
+) -> list[EvidenceLine] | None:
+    """The application's evidence as the page lists it; None when the reader may not see it."""
+    try:
+        found = ev.listing(uow, principal, calculator, application_id=row.id)
+    except apps.ApplicationForbidden:
+        return None
+    names = _names(uow, {e.uploaded_by for e in found})
+    return [
+        EvidenceLine(
+            id=e.id,
+            title=e.title,
+            type_label=TYPE_LABELS.get(e.media_type, e.media_type),
+            size_label=_size(e.size),
+            checksum=e.sha256[:12],
+            uploaded_by=names.get(e.uploaded_by, "—") if e.uploaded_by else "—",
+            uploaded_at=beijing(e.created_at),
+            url=f"/api/v1/evidence/{e.id}/file",
+        )
+        for e in found
+    ]
+
+
+def notice_info(uow: UnitOfWork, principal: Principal, row: Application, today: dt.date) -> NoticeInfo | None:
+    """The 公示 batch the application is in (else the last it was in) and its objections: their
+    wording as the application's history already shows it to its readers, never who raised them."""
+    found = uow.session.execute(
+        select(NoticeItem, NoticeBatch)
+        .join(NoticeBatch, NoticeBatch.id == NoticeItem.batch_id)
+        .where(NoticeItem.application_id == row.id)
+        .order_by(NoticeItem.withdrawn, NoticeItem.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return None
+    item, batch = found
+    objections = uow.session.scalars(
+        select(Objection).where(Objection.item_id == item.id).order_by(Objection.id)
+    ).all()
+    running = row.status == "public_notice" and not item.withdrawn and today <= batch.ends_on
+    return NoticeInfo(
+        batch_title=batch.title,
+        starts_on=batch.starts_on,
+        ends_on=batch.ends_on,
+        running=running,
+        may_object=running and principal.user_id > 0,
+        open_objections=sum(1 for o in objections if o.status == "open"),
+        objections=[
+            ObjectionLine(
+                raised_on=o.raised_on,
+                reason=o.reason,
+                status_label=notices.OBJECTION_WORDS[o.status],
+                resolution=o.resolution,
+                resolved_on=o.resolved_on,
+            )
+            for o in objections
+        ],
     )
 
 
@@ -594,9 +709,18 @@ def finance_queue(
     today = today or dt.date.today()
     if not principal.has(Role.finance, Role.auditor, Role.administrator):
         raise ApplicationForbidden("只有财务人员可以查看待支付清单")
-    rows = uow.session.execute(_query(*PAYABLE).order_by(Application.updated_at, Application.id)).all()
+    rows = uow.session.execute(
+        _query(*PAYABLE, "queued").order_by(Application.updated_at, Application.id)
+    ).all()
     items = [_row(uow, principal, calculator, a, o, today, finance=True) for a, o in rows]
-    items.sort(key=lambda r: (not r.payable, r.notice_until or dt.date.min))
+    for item in items:
+        if item.status == "queued":
+            item.payable = False
+            item.queue_place = budgets.queue_place(uow, item.id)
+    # payable first, then on notice (by its end), then queued for budget (by place)
+    items.sort(
+        key=lambda r: (r.status == "queued", not r.payable, r.notice_until or dt.date.min, r.queue_place or 0)
+    )
     return ApplicationList(today=today, items=items)
 
 

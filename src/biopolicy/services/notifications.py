@@ -165,6 +165,27 @@ APPLICATION_STEPS: dict[str, tuple[str, str, str]] = {
     "reject": ("application_rejected", "申报不予支持", "经主管部门审核不予支持"),
     "publish": ("application_public_notice", "申报进入公示", "已进入公示"),
     "pay": ("application_paid", "申报资金已拨付一期", "已拨付一期资金"),
+    "budget_queue": (
+        "application_budget_queued",
+        "申报已核定，预算排队中",
+        "已核定，但该项预算已用完，按核定先后排队等待预算，核定金额不削减",
+    ),
+    "budget_release": ("application_budget_released", "申报预算已落实", "的预算已落实，将按程序公示、拨付"),
+    "objection": (
+        "application_objection",
+        "公示中的申报收到异议",
+        "在公示期内收到异议，暂停拨付，待主管部门核查",
+    ),
+    "objection_dismissed": (
+        "application_objection_dismissed",
+        "异议经核查不成立",
+        "收到的异议经主管部门核查不成立，申报恢复办理",
+    ),
+    "objection_upheld": (
+        "application_objection_upheld",
+        "异议经核查成立",
+        "收到的异议经主管部门核查成立，已撤出公示",
+    ),
 }
 # action -> kind, title, body; told to the reviewers of the responsible departments
 DEPARTMENT_STEPS: dict[str, tuple[str, str, str]] = {
@@ -173,6 +194,21 @@ DEPARTMENT_STEPS: dict[str, tuple[str, str, str]] = {
         "override_to_confirm",
         "有超出测算的核定待复核",
         "“{m}”的一件申报核定金额超出测算，须由另一名审核人员复核。",
+    ),
+    "objection": (
+        "objection_to_resolve",
+        "公示中的申报收到异议",
+        "“{m}”的一件公示中的申报收到异议，请核查处理。",
+    ),
+    "objection_dismissed": (
+        "objection_resolved",
+        "公示异议已处理",
+        "“{m}”一件申报的异议已核查，异议不成立。",
+    ),
+    "objection_upheld": (
+        "objection_resolved",
+        "公示异议已处理",
+        "“{m}”一件申报的异议已核查，异议成立，已撤出公示。",
     ),
 }
 
@@ -215,11 +251,21 @@ def tell_application(
         if action == "pay" and row.status == "paid":
             kind, title, what = "application_closed", "申报已办结", "的资金已足额拨付，申报办结"
         parts = [f"您单位就“{title_of_measure}”提出的申报{what}"]
-        if amount is not None and action in ("approve", "confirm_override", "pay"):
+        if amount is not None and action in (
+            "approve",
+            "confirm_override",
+            "pay",
+            "budget_queue",
+            "budget_release",
+        ):
             parts.append(("本期拨付" if action == "pay" else "核定金额") + f" {_yuan(amount)}")
+        if detail and action == "budget_queue" and detail.get("place"):
+            parts.append(f"排队时位列第 {detail['place']} 位")
+        if action == "objection_upheld":
+            parts.append("退回重新审核" if row.status == "in_review" else "不予支持")
         if detail and action == "pay" and detail.get("of", 1) > 1:
             parts.append(f"第 {detail.get('instalment')} 期，共 {detail.get('of')} 期")
-        if reason and action in ("request_more", "reject"):
+        if reason and action in ("request_more", "reject", "objection_dismissed", "objection_upheld"):
             parts.append(f"理由：{reason}")
         if action == "request_more" and row.due_on is not None:
             parts.append(f"请于 {row.due_on.isoformat()} 前补充材料并重新提交")

@@ -44,6 +44,7 @@ from biopolicy.engine.calendar import WorkingCalendar
 from biopolicy.rules.calendar import load_schedules
 from biopolicy.rules.loader import RulesError
 from biopolicy.rules.request_routing import Routing, load_routing
+from biopolicy.services import notifications
 from biopolicy.services.accounts import Principal, Role, departments
 from biopolicy.services.applications import lock_organisation
 from biopolicy.settings import get_settings
@@ -378,8 +379,18 @@ def _once(
     return response
 
 
-def notify_escalation(row: EnterpriseRequest, coordinator: str) -> None:
-    """The one place an escalation is announced: the notification service is wired in here at merge."""
+def notify_escalation(uow: UnitOfWork, row: EnterpriseRequest, coordinator: str) -> int:
+    """The one place an escalation is announced: the coordinating department's reviewers are told, in
+    the escalation's transaction (services/notifications.py). Returns how many were told."""
+    return notifications.notify(
+        uow,
+        department=coordinator,
+        kind="request_escalated",
+        title="企业诉求逾期未答复，提请统筹协调",
+        body=f"企业诉求“{row.title}”由{row.department}办理，未在 {row.due_on.isoformat()} 前答复"
+        f"（时限 {row.respond_days} 个工作日），已提请{coordinator}统筹协调。",
+        link=f"/requests/{row.id}",
+    )
 
 
 def _record_escalation(uow: UnitOfWork, row: EnterpriseRequest, today: dt.date) -> bool:
@@ -406,7 +417,7 @@ def _record_escalation(uow: UnitOfWork, row: EnterpriseRequest, today: dt.date) 
         text=f"{row.department}未在 {row.due_on.isoformat()} 前答复（时限 {row.respond_days} 个工作日），"
              f"已提请{coordinator}统筹协调",
     ))  # fmt: skip
-    notify_escalation(row, coordinator)
+    notify_escalation(uow, row, coordinator)
     return True
 
 

@@ -378,25 +378,24 @@ class Simulation(BaseModel):
     seconds: float = 0.0
 
 
-# ---------------------------------------------------------------- budgets (the seam)
-
-
-def budget_for(measure_id: str, year: int, level: str) -> Decimal | None:
-    """The budget set for a measure, fiscal year and paying level (province / city / district); None: 未设预算.
-
-    The seam to services/budgets.py (finance sets budgets there; another branch builds it). Until it
-    is importable every measure shows 未设预算; once it is, its ``budget_for`` with this signature
-    answers. The lead wires the two at merge.
-    """
-    try:
-        from biopolicy.services import budgets  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    lookup = getattr(budgets, "budget_for", None)
-    return lookup(measure_id, year, level) if lookup is not None else None
-
+# ---------------------------------------------------------------- budgets
 
 BudgetLookup = Callable[[str, int, str], Decimal | None]
+
+
+def no_budgets(measure_id: str, year: int, level: str) -> Decimal | None:
+    """No database at hand (the command line's synthetic run): every measure shows 未设预算."""
+    return None
+
+
+def budget_for(uow) -> BudgetLookup:  # noqa: ANN001 - a storage UnitOfWork
+    """The budgets finance set (services/budgets.py), read through ``uow``: ``(measure, year, level)``
+    (province / city / district) to the budget, None: 未设预算. No unit of work, no budgets."""
+    if uow is None:
+        return no_budgets
+    from biopolicy.services import budgets
+
+    return budgets.lookup(uow)
 
 
 # ---------------------------------------------------------------- paying level
@@ -612,11 +611,13 @@ def run(
     calculator: Calculator | None = None,
     uow=None,  # noqa: ANN001 - a storage UnitOfWork, for the database population
     *,
-    budgets: BudgetLookup = budget_for,
+    budgets: BudgetLookup | None = None,
     progress: Progress = _no_progress,
     reforms_dir: Path | None = None,
 ) -> Simulation:
-    """The page's and the API's use case: checked input in, the cost tables out (nothing is written)."""
+    """The page's and the API's use case: checked input in, the cost tables out (nothing is written).
+
+    The budget column reads the budgets through ``uow`` (any population) unless ``budgets`` is given."""
     started = time.perf_counter()
     calc = calculator or get_calculator()
     rules, catalogue = calc.rules, calc.catalogue
@@ -652,7 +653,7 @@ def run(
                     _cache.pop(next(iter(_cache)))
                 _cache[key] = raw
     progress(1.0, "完成")
-    result = _tables(raw, inp, reform, rules, budgets, catalogue)
+    result = _tables(raw, inp, reform, rules, budgets or budget_for(uow), catalogue)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
@@ -664,6 +665,7 @@ def simulate(
     grant_rate: Decimal = DEFAULT_GRANT_RATE,
     population_file: Path | None = None,
     progress: Progress = _no_progress,
+    budgets: BudgetLookup = no_budgets,
 ) -> Simulation:
     """The command line's use case: a reform file (any path), the synthetic population by seed or the
     population of a CSV file (services/population_file.py); ``progress(share, words)`` as it goes."""
@@ -685,7 +687,7 @@ def simulate(
 
     raw = _compute(pop_of, rules, apply(reform, rules) if reform else None, catalogue, progress)
     progress(1.0, "完成")
-    result = _tables(raw, inp, reform, rules, budget_for, catalogue)
+    result = _tables(raw, inp, reform, rules, budgets, catalogue)
     if population_file is not None:
         result.population_file = population_file.name
         result.population_label = f"人口文件 {population_file.name}"

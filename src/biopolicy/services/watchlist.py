@@ -412,6 +412,7 @@ class CatalogueMembership(BaseModel):
     label: str
     since: dt.date | None = None
     clauses: list[str] = []
+    citations: list[str] = []  # the clauses as readers cite them, one per clause
 
 
 class ProductFile(BaseModel):
@@ -429,8 +430,8 @@ class ProductFile(BaseModel):
     awards: list[AwardLine]  # from the ledger (applications, awards, payments of the product)
     awards_approved: Decimal
     awards_paid: Decimal
-    # the catalogues the product belongs to: None until the catalogue module's catalogues_of_product
-    # is wired in (see _catalogue_memberships); the page then says so rather than show nothing
+    # the catalogues the product belongs to (see _catalogue_memberships); None only where a caller
+    # leaves them out
     catalogue_memberships: list[CatalogueMembership] | None = None
     can_write: bool
 
@@ -721,10 +722,20 @@ def product_file(
     )  # fmt: skip
 
 
-def _catalogue_memberships(uow: UnitOfWork, product: Product) -> list[CatalogueMembership] | None:
-    """The catalogues the product belongs to. The catalogue module (another change) provides
-    ``catalogues_of_product``; the lead wires it here at merge. Until then: None, shown as such."""
-    return None
+def _catalogue_memberships(uow: UnitOfWork, product: Product) -> list[CatalogueMembership]:
+    """The published catalogue versions the product is on, newest first (services/catalogues.py)."""
+    from biopolicy.services.catalogues import catalogues_of_product  # the catalogues load the corpus
+
+    return [
+        CatalogueMembership(
+            catalogue=m.catalogue_label,
+            label=m.version,
+            since=m.published_on,
+            clauses=m.clauses,
+            citations=m.citations,
+        )
+        for m in catalogues_of_product(uow, product)
+    ]
 
 
 def product_ref(product_id: int) -> str:

@@ -163,6 +163,8 @@ POLICY: dict[str, dict[str, Rule]] = {
         "POST": Rule("login", while_password_due=True),
     },
     "/api/v1/account": {"GET": Rule("login", while_password_due=True)},
+    # 工作台: every page the reader's roles open (web/pages/workbench.py)
+    "/workbench": {"GET": LOGGED_IN},
     # saved cases: the organisation's staff; auditors and administrators read (services check whose)
     "/cases": {"GET": CASE_READERS, "POST": CASE_WRITERS},
     "/cases/new": {"GET": CASE_WRITERS},
@@ -276,6 +278,8 @@ POLICY: dict[str, dict[str, Rule]] = {
     # department, auditors and administrators read
     "/api/v1/evidence": {"GET": EVIDENCE_READERS, "POST": EVIDENCE_WRITERS},
     "/api/v1/evidence/{evidence_id}/file": {"GET": EVIDENCE_READERS},
+    "/evidence/upload": {"POST": EVIDENCE_WRITERS},  # the application page's form
+    "/applications/{application_id}/object": {"POST": LOGGED_IN},  # the application page's form
     # 公示: departments publish, anyone logged in objects, the responsible department resolves
     "/api/v1/notices": {"GET": NOTICE_READERS, "POST": require(Role.reviewer, Role.administrator)},
     "/api/v1/notices/{batch_id}": {"GET": NOTICE_READERS},

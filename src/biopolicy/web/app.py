@@ -47,6 +47,7 @@ from biopolicy.web.pages import requests as request_pages
 from biopolicy.web.pages import simulate as simulate_page
 from biopolicy.web.pages import targets as target_pages
 from biopolicy.web.pages import watchlist as watchlist_pages
+from biopolicy.web.pages import workbench as workbench_page
 from biopolicy.web.routes import applications as application_routes
 from biopolicy.web.routes import assess, cases, documents, explanations, measures, overview, search
 from biopolicy.web.routes import audit as audit_routes
@@ -84,6 +85,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     request_pages.router,
     target_pages.router,
     fulfilment_pages.router,
+    workbench_page.router,
 ]
 
 # One line per resource: add a module under web/routes/ with a `router` and list it here.

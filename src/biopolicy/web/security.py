@@ -26,7 +26,7 @@ from biopolicy.web.middleware import BodyLimit, SecurityHeaders, TrustedHosts
 from biopolicy.web.openapi import truthful_openapi
 
 DOCS_ASSETS = "/docs-assets"
-UPLOAD_PATHS = ("/api/v1/evidence", "/api/v1/proactive/imports")
+UPLOAD_PATHS = ("/api/v1/evidence", "/evidence/upload", "/api/v1/proactive/imports")
 MULTIPART_OVERHEAD = 65_536  # the form's boundaries and its few small fields
 
 

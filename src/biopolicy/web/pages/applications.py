@@ -26,14 +26,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from biopolicy.services import applications as apps
+from biopolicy.services import evidence as ev
 from biopolicy.services import fulfilment as ff
 from biopolicy.services import fulfilment_exports as fx
+from biopolicy.services import notices
 from biopolicy.services.calculator import Calculator
 from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.errors import error_body, error_response
 from biopolicy.web.pages.render import render
 from biopolicy.web.routes.applications import REFUSALS, guarded, refusal_body
-from biopolicy.web.session import form_fields, uow_for
+from biopolicy.web.session import form_fields, settings_of, uow_for
 
 router = APIRouter()
 KEY_FIELD = "idempotency_key"
@@ -189,6 +191,8 @@ DONE_WORDS = {
     "publish": "已列入公示。",
     "credit_check": "已记录信用核查结果。",
     "pay": "已登记支付。",
+    "object": "已提出异议，主管部门将核查处理；处理结果会通知申报单位。",
+    "evidence": "证明材料已上传。",
 }
 
 
@@ -285,6 +289,59 @@ def _action_route(action: str) -> Callable:
 
     act.__name__ = f"{action.replace('-', '_')}_page"
     return act
+
+
+@router.post("/applications/{application_id}/object", response_class=HTMLResponse)
+async def object_page(request: Request, application_id: int, calculator: CalculatorDep) -> Response:
+    """公示异议 as a form (anyone logged in who may open the application, while the period runs)."""
+    form = await form_fields(request)
+    key = str(form.get(KEY_FIELD) or "")
+    back = (f"/applications/{application_id}", "返回申报")
+
+    def work() -> None:
+        with uow_for(request) as uow:
+            notices.object_to(uow, request.state.principal, application_id, form.get("reason", ""), key)
+
+    try:
+        await run_in_threadpool(work)
+    except REFUSALS as exc:
+        return _refused(request, calculator, exc, back)
+    return RedirectResponse(f"/applications/{application_id}?done=object", status_code=303)
+
+
+@router.post("/evidence/upload", response_class=HTMLResponse)
+async def evidence_page(request: Request, calculator: CalculatorDep) -> Response:
+    """证明材料 upload as a form on the application's page (multipart: application_id, title, file)."""
+    form = await request.form() if request.headers.get("content-type", "").startswith("multipart/") else {}
+    raw_id = str(form.get("application_id") or "")
+    application_id = int(raw_id) if raw_id.isdigit() and int(raw_id) > 0 else None
+    back = (
+        (f"/applications/{application_id}", "返回申报")
+        if application_id
+        else ("/applications/mine", "返回我的申报")
+    )
+    upload = form.get("file")
+    settings = settings_of(request)
+    content = b""
+    if upload is not None and not isinstance(upload, str):
+        content = await upload.read(settings.evidence_max_bytes + 1)
+    if application_id is None:
+        exc: Exception = apps.ApplicationError(["application_id：请从申报页面上传证明材料"])
+        return _refused(request, calculator, exc, back)
+    title = str(form.get("title") or "").strip() or (getattr(upload, "filename", None) or None)
+
+    def work() -> None:
+        with uow_for(request) as uow:
+            ev.upload(uow, request.state.principal, calculator, content, title, str(form.get(KEY_FIELD) or ""),
+                      application_id=application_id, settings=settings)  # fmt: skip
+
+    try:
+        await run_in_threadpool(work)
+    except REFUSALS as exc:
+        return _refused(request, calculator, exc, back)
+    return RedirectResponse(
+        f"/applications/{application_id}?done=evidence#application-evidence", status_code=303
+    )
 
 
 for _action in ACTIONS:

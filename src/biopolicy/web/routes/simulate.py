@@ -50,11 +50,10 @@ def compute(
     params: Mapping[str, str],
     progress: sim.Progress | None = None,
 ) -> sim.Simulation:
-    """Check ``params`` and run; SimulationInputError names the fields. The database is only read."""
+    """Check ``params`` and run; SimulationInputError names the fields. The database is only read: the
+    organisations (population "database") and, for every population, the budgets finance set."""
     inp = sim.parse_input(params, sim.reform_choices(calculator))
     kwargs = {"progress": progress} if progress is not None else {}
-    if inp.population != "database":
-        return sim.run(inp, calculator, **kwargs)
     principal = getattr(request.state, "principal", None)
     actor = principal.actor if principal is not None else "anonymous"
     with unit_of_work(actor, client_ip(request), database_url_of(request), read_only=True) as uow:
