@@ -1,4 +1,4 @@
-"""No internal codes in anything a user reads (issue 15 §1): every page and CSV export each role can
+"""No internal codes in anything a user reads (issue 15 §1): every page and export (CSV, Excel) each role can
 open, over a ledger with a case, a watched product, an application approved and paid in part, and a
 request, shows no measure or clause id ("xm-2023/m20-talent", "fj-yj-2025-30/m11") and no snake_case
 code (an event type, a status, a role) in its visible text.
@@ -65,8 +65,15 @@ def visible_text(html: str) -> str:
     return " ".join(parser.parts)
 
 
+# an English word; the fixtures' people are named by their logins ("finance", "officer"), which are
+# data a user typed, not codes, and so are allowed
+WORD = re.compile(r"(?<![\w./@-])[a-z]{3,}(?![\w./@-])", re.ASCII)
+LOGINS = {"test", "reviewer", "finance", "auditor", "administrator", "officer", "regulator"}
+
+
 def codes_in(text: str) -> list[str]:
-    return sorted({*CODE_ID.findall(text), *SNAKE.findall(text)})
+    words = {w for w in WORD.findall(text) if w not in LOGINS}
+    return sorted({*CODE_ID.findall(text), *SNAKE.findall(text), *words})
 
 
 def test_the_finder_finds_ids_and_codes_but_not_words_attributes_or_code_blocks():
@@ -76,7 +83,8 @@ def test_the_finder_finds_ids_and_codes_but_not_words_attributes_or_code_blocks(
         "<p>规则版本 <code>rules-2026_12</code></p><script>var first_year = 1;</script>"
     )
     assert codes_in(visible_text(html)) == ["fj-yj-2025-30/m11", "talent_recruited", "xm-2023/m20-talent"]
-    assert codes_in("收到 2026-12-31，第 2 期（共 3 期）；file.xlsx；A_1") == []
+    assert codes_in("收到 2026-12-31，第 2 期（共 3 期）；file.xlsx；A_1；用户 finance；JSON") == []
+    assert codes_in("状态 paying，角色 reviewer") == ["paying"]
 
 
 def _paid_in_part(site, application_id: int) -> None:
@@ -102,7 +110,7 @@ def pages(site):
     application = submitted_application(site)
     _paid_in_part(site, int(application["application_id"]))
     samples = {**watched_product(site), **application, **filed_request(site), **SAMPLES, "case_id": saved.id}
-    urls = []
+    urls = ["/applications/payments.xlsx", "/applications/notice.xlsx"]
     for path, method, _ in routes(site.app):
         if method != "GET" or path.startswith(SKIP_PREFIXES) or path in SKIP:
             continue
@@ -110,9 +118,23 @@ def pages(site):
     return urls
 
 
+def _cells(content: bytes) -> str:
+    """Every text cell of a workbook (the column headings, the rows, the notes sheet)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    return " ".join(
+        str(v)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for v in row
+        if isinstance(v, str)
+    )
+
+
 def test_no_page_or_export_a_role_can_open_shows_an_internal_code(site, pages):
     found: dict[str, dict[str, str]] = {}  # code -> url -> the text around it
-    opened = 0
+    opened, read = 0, set()
     for who in PERSONAS:
         client = site.client(who)
         for url in pages:
@@ -125,11 +147,46 @@ def test_no_page_or_export_a_role_can_open_shows_an_internal_code(site, pages):
                 text = visible_text(response.text)
             elif kind.startswith("text/csv"):
                 text = " ".join(" ".join(row) for row in csv.reader(io.StringIO(response.text)))
+            elif "spreadsheetml" in kind:
+                text = _cells(response.content)
             else:
                 continue
             opened += 1
+            read.add(url)
             for code in codes_in(text):
                 at = text.find(code)
                 found.setdefault(code, {}).setdefault(url, " ".join(text[max(0, at - 40) : at + 60].split()))
     assert opened > 60  # every role's pages were read, not only the login page
+    exports = {
+        "/applications/payments.xlsx",
+        "/applications/payments.csv",
+        "/evaluation.xlsx",
+        "/simulate.xlsx",
+    }
+    assert exports <= read, sorted(read)
     assert found == {}, "\n".join(f"{code}: {where}" for code, where in sorted(found.items()))
+
+
+def test_a_refused_payment_page_names_the_instalment_its_year_and_amount_and_no_field_code(site, pages):
+    """The second instalment of the application (event of 2026) falls in 2027: paid on 2026-12-31 it
+    is refused with a page that says so in words."""
+    from tests.web.conftest import hidden
+
+    application_id = next(u for u in pages if re.fullmatch(r"/applications/\d+", u))
+    finance = site.client("finance")
+    form = finance.get(application_id).text
+    token = hidden(form, "csrf_token")
+    checked = {"csrf_token": token, "idempotency_key": "codes-check"}
+    assert (
+        finance.post(f"{application_id}/credit-check", data=checked, follow_redirects=False).status_code < 400
+    )
+    data = {"csrf_token": token, "idempotency_key": "codes-pay-early"}
+    data |= {"receipt_no": "SJ-2026-002", "paid_on": "2026-12-31"}
+    page = finance.post(f"{application_id}/pay", data=data, follow_redirects=False)
+    text = " ".join(visible_text(page.text).split())
+    assert page.status_code == 422, text[:300]
+    assert (
+        "第 2 期（共 3 期，240,000元（24万元））按原文分年发放，在 2027 年发放，2027 年 1 月 1 日起方可支付"
+        in text
+    )
+    assert codes_in(text) == []

@@ -70,7 +70,9 @@ def _refused(
     title = REFUSED_TITLES.get(status, "未办理")
     if status == 409 and "existing_url" not in body:
         title = "未办理：重复提交"
-    message = body["detail"] + ("。未做任何更改。" if status in (409, 422) else "")
+    # a page names no field codes: the sentences without their "field：" prefix (the API keeps them)
+    said = "；".join(e["msg"] for e in body.get("errors") or []) or body["detail"]
+    message = said + ("。未做任何更改。" if status in (409, 422) else "")
     return render(request, "error.html", status_code=status, title=title, message=message, back=back)
 
 
