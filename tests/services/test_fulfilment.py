@@ -41,7 +41,17 @@ def paid_once(database, people) -> int:
     approve(database, people["rev"], app_id, "800000")
     call(database, people["rev"], apps.publish, app_id, key(), today=dt.date(2026, 11, 2))
     call(database, people["fin"], apps.credit_check, app_id, key())
-    call(database, people["fin"], apps.pay, get_calculator(), app_id, "SJ-2026-001", key(), paid_on=TODAY)
+    call(
+        database,
+        people["fin"],
+        apps.pay,
+        get_calculator(),
+        app_id,
+        "SJ-2026-001",
+        key(),
+        paid_on=TODAY,
+        today=TODAY,
+    )
     return app_id
 
 

@@ -210,7 +210,9 @@ def test_any_order_of_approvals_replays_and_payments_keeps_every_ceiling(ledger_
 
                 def request(a=ids[i], k=k, on=amount):
                     with UnitOfWork(database, actor="fin") as uow:
-                        return apps.pay(uow, staff["fin"], get_calculator(), a, f"SJ-{k}", k, paid_on=on)
+                        return apps.pay(
+                            uow, staff["fin"], get_calculator(), a, f"SJ-{k}", k, paid_on=on, today=on
+                        )
 
             with contextlib.suppress(apps.ApplicationError):  # a refusal is an outcome too
                 done.append((request, request()))

@@ -977,12 +977,15 @@ def pay(
     receipt_no: str,
     key: str,
     paid_on: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Record the next instalment, paid; refused unless approved, credit-checked since the last payment."""
+    """Record the next instalment, paid; refused unless approved, credit-checked since the last payment,
+    in its instalment's year or later, and dated no later than today (a payment is recorded once made)."""
     if not principal.has(Role.finance):
         raise ApplicationForbidden("只有财务人员可以登记支付")
     org_id = _organisation_of(uow, application_id)
-    paid_on = paid_on or dt.date.today()
+    today = today or dt.date.today()
+    paid_on = paid_on or today
     request = {"id": application_id, "receipt_no": receipt_no, "paid_on": paid_on}
 
     def work() -> dict[str, Any]:
@@ -1005,6 +1008,12 @@ def pay(
         receipt = (receipt_no or "").strip()
         if not receipt or len(receipt) > 100:
             raise ApplicationError(["receipt_no：须填写收款收据编号（1–100 个字符）"])
+        if paid_on > today:  # a later date would let an instalment through before its year
+            raise ApplicationError(
+                [
+                    f"paid_on：支付日期 {paid_on.isoformat()} 晚于今天（{today.isoformat()}），只能登记已经支付的款项"
+                ]
+            )
         payments = uow.session.scalars(
             select(Payment).where(Payment.application_id == row.id).order_by(Payment.instalment)
         ).all()
