@@ -169,7 +169,7 @@ def test_no_page_or_export_a_role_can_open_shows_an_internal_code(site, pages):
 
 def test_a_refused_payment_page_names_the_instalment_its_year_and_amount_and_no_field_code(site, pages):
     """The second instalment of the application (event of 2026) falls in 2027: paid on 2026-12-31 it
-    is refused with a page that says so in words."""
+    is refused with a page that says so in words (支付日期：…), no field code."""
     from tests.web.conftest import hidden
 
     application_id = next(u for u in pages if re.fullmatch(r"/applications/\d+", u))
@@ -181,7 +181,7 @@ def test_a_refused_payment_page_names_the_instalment_its_year_and_amount_and_no_
         finance.post(f"{application_id}/credit-check", data=checked, follow_redirects=False).status_code < 400
     )
     data = {"csrf_token": token, "idempotency_key": "codes-pay-early"}
-    data |= {"receipt_no": "SJ-2026-002", "paid_on": "2026-12-31"}
+    data |= {"receipt_no": "SJ-2026-002", "paid_on": "2026-12-01"}  # not after today, before 2027
     page = finance.post(f"{application_id}/pay", data=data, follow_redirects=False)
     text = " ".join(visible_text(page.text).split())
     assert page.status_code == 422, text[:300]
