@@ -168,7 +168,7 @@ def test_no_page_or_export_a_role_can_open_shows_an_internal_code(site, pages):
 
 
 def test_a_refused_payment_page_names_the_instalment_its_year_and_amount_and_no_field_code(site, pages):
-    """The second instalment of the application (event of 2026) falls in 2027: paid on 2026-12-31 it
+    """The second instalment of the application (event of 2026) falls in 2027: paid on 2026-12-01 it
     is refused with a page that says so in words (支付日期：…), no field code."""
     from tests.web.conftest import hidden
 
