@@ -337,18 +337,93 @@ def test_instalments_40_30_30_each_after_a_credit_check_and_the_item_closes_when
     with pytest.raises(apps.ApplicationError, match="信用核查"):
         call(database, fin, apps.pay, get_calculator(), app_id, "SJ-1", key())
     paid = []
-    for n in (1, 2, 3):
+    for n, on in ((1, dt.date(2026, 12, 1)), (2, dt.date(2027, 1, 4)), (3, dt.date(2028, 1, 3))):
         assert call(database, fin, apps.credit_check, app_id, key())["passed"] is True
-        got = call(database, fin, apps.pay, get_calculator(), app_id, f"SJ-{n}", key())
+        got = call(database, fin, apps.pay, get_calculator(), app_id, f"SJ-{n}", key(), paid_on=on, today=on)
         paid.append(Decimal(got["amount"]))
         if n < 3:  # the next payment needs its own credit check
             with pytest.raises(apps.ApplicationError, match="信用核查"):
-                call(database, fin, apps.pay, get_calculator(), app_id, "SJ-x", key())
+                call(
+                    database,
+                    fin,
+                    apps.pay,
+                    get_calculator(),
+                    app_id,
+                    "SJ-x",
+                    key(),
+                    paid_on=dt.date(2029, 1, 2),
+                    today=dt.date(2029, 1, 2),
+                )
     assert paid == [Decimal("320000"), Decimal("240000"), Decimal("240000")]
     assert status(database, app_id) == "paid"
     call_check = pytest.raises(apps.ApplicationError, match="已足额支付")
     with call_check:
         call(database, fin, apps.pay, get_calculator(), app_id, "SJ-4", key())
+
+
+def test_an_instalment_is_not_paid_before_its_year_dec_31_refused_jan_1_allowed(database, people):
+    """xm-2023 （二十） 按40%、30%、30%的比例分3年发放: the event is of 2026-08-01, so the second
+    instalment (240,000元) falls in 2027 and the third in 2028."""
+    case_id = saved(database, people["a1"], talent_case())
+    app_id = in_review(database, people, case_id, "t1", measure="xm-2023/m20-talent")
+    approve(database, people["rev"], app_id, "800000")
+    fin = people["fin"]
+
+    def pay(on: dt.date, receipt: str) -> dict:
+        call(database, fin, apps.credit_check, app_id, key())
+        return call(database, fin, apps.pay, get_calculator(), app_id, receipt, key(), paid_on=on, today=on)
+
+    assert pay(dt.date(2026, 12, 31), "SJ-1")["instalment"] == 1  # the first in the event's year
+    call(database, fin, apps.credit_check, app_id, key())
+    before = (count(database, AuditLog), count(database, Payment), status(database, app_id))
+    with pytest.raises(apps.ApplicationError) as refused:
+        call(
+            database,
+            fin,
+            apps.pay,
+            get_calculator(),
+            app_id,
+            "SJ-2",
+            key(),
+            paid_on=dt.date(2026, 12, 31),
+            today=dt.date(2026, 12, 31),
+        )
+    assert refused.value.problems == [
+        "paid_on：第 2 期（共 3 期，240,000元（24万元））按原文分年发放，在 2027 年发放，"
+        "2027 年 1 月 1 日起方可支付（支付日期 2026-12-31）"
+    ]
+    assert (count(database, AuditLog), count(database, Payment), status(database, app_id)) == before
+    # nor by dating the payment ahead: a payment is recorded once made
+    with pytest.raises(apps.ApplicationError, match="支付日期 2027-01-01 晚于今天（2026-12-31）"):
+        call(
+            database, fin, apps.pay, get_calculator(), app_id, "SJ-2", key(),
+            paid_on=dt.date(2027, 1, 1), today=dt.date(2026, 12, 31),
+        )  # fmt: skip
+    assert (count(database, AuditLog), count(database, Payment), status(database, app_id)) == before
+    got = call(
+        database,
+        fin,
+        apps.pay,
+        get_calculator(),
+        app_id,
+        "SJ-2",
+        key(),
+        paid_on=dt.date(2027, 1, 1),
+        today=dt.date(2027, 1, 1),
+    )
+    assert (got["instalment"], got["amount"], got["status"]) == (2, "240000", "paying")
+    with pytest.raises(apps.ApplicationError, match="第 3 期.*在 2028 年发放"):
+        pay(dt.date(2027, 12, 31), "SJ-3")
+    assert pay(dt.date(2028, 1, 1), "SJ-3")["status"] == "paid"
+    with UnitOfWork(database) as uow:
+        rows = uow.session.scalars(select(Payment).order_by(Payment.instalment)).all()
+        assert [(p.instalment, p.paid_on.year) for p in rows] == [(1, 2026), (2, 2027), (3, 2028)]
+
+
+def test_an_instalment_year_follows_the_event_and_a_single_payment_has_none():
+    event = {"date": "2026-08-01"}
+    assert [apps.instalment_year(event, n, 3) for n in (1, 2, 3)] == [2026, 2027, 2028]
+    assert apps.instalment_year(event, 1, 1) is None
 
 
 def test_an_organisation_on_the_blacklist_is_not_paid(database, people):
@@ -437,8 +512,28 @@ def test_an_item_on_public_notice_is_paid_only_after_the_objection_period(databa
     fin = people["fin"]
     call(database, fin, apps.credit_check, app_id, key())
     with pytest.raises(apps.ApplicationError, match="公示期至 2026-12-04 结束"):
-        call(database, fin, apps.pay, get_calculator(), app_id, "SJ-1", key(), paid_on=dt.date(2026, 12, 4))
-    got = call(database, fin, apps.pay, get_calculator(), app_id, "SJ-1", key(), paid_on=dt.date(2026, 12, 7))
+        call(
+            database,
+            fin,
+            apps.pay,
+            get_calculator(),
+            app_id,
+            "SJ-1",
+            key(),
+            paid_on=dt.date(2026, 12, 4),
+            today=dt.date(2026, 12, 4),
+        )
+    got = call(
+        database,
+        fin,
+        apps.pay,
+        get_calculator(),
+        app_id,
+        "SJ-1",
+        key(),
+        paid_on=dt.date(2026, 12, 7),
+        today=dt.date(2026, 12, 7),
+    )
     assert got["instalment"] == 1 and got["amount"] == "320000"
 
 

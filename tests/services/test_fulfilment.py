@@ -41,7 +41,17 @@ def paid_once(database, people) -> int:
     approve(database, people["rev"], app_id, "800000")
     call(database, people["rev"], apps.publish, app_id, key(), today=dt.date(2026, 11, 2))
     call(database, people["fin"], apps.credit_check, app_id, key())
-    call(database, people["fin"], apps.pay, get_calculator(), app_id, "SJ-2026-001", key(), paid_on=TODAY)
+    call(
+        database,
+        people["fin"],
+        apps.pay,
+        get_calculator(),
+        app_id,
+        "SJ-2026-001",
+        key(),
+        paid_on=TODAY,
+        today=TODAY,
+    )
     return app_id
 
 
@@ -100,7 +110,15 @@ def test_the_lists_of_each_role(database, people):
     assert read(database, people["b1"], ff.my_applications, TODAY).items == []
     assert read(database, people["rev"], ff.department_worklist, TODAY).items == []  # nothing open
     (row,) = read(database, people["fin"], ff.finance_queue, TODAY).items
-    assert row.payable and row.next_amount == Decimal("240000") and row.next_year == 2027
+    assert row.next_amount == Decimal("240000") and row.next_year == 2027
+    # the second instalment falls in 2027: not payable on 2026-12-31, payable from 2027-01-01
+    (row,) = read(database, people["fin"], ff.finance_queue, dt.date(2026, 12, 31)).items
+    assert (
+        not row.payable and row.next_step == "本期按原文在 2027 年发放，2027 年 1 月 1 日起信用核查后登记支付"
+    )
+    (row,) = read(database, people["fin"], ff.finance_queue, dt.date(2027, 1, 1)).items
+    assert row.payable and row.next_step == "信用核查后登记支付"
+    (row,) = read(database, people["fin"], ff.finance_queue, TODAY).items
     assert row.instalments_label == "已付 1 期，共 3 期" and row.credit_label == "本期尚未进行信用核查"
     everything = read(database, people["adm"], ff.every_application, status="paying", today=TODAY)
     assert [r.id for r in everything.items] == [app_id] and everything.measures[

@@ -1,5 +1,6 @@
 """Exactly once: concurrent approvals never pass a ceiling nor pay twice; any order of approvals,
-replays and payments keeps the ledger within every ceiling, and a replay changes nothing.
+replays and payments keeps the ledger within every ceiling, pays no more than approved, each
+instalment exactly its share and not before its year, and a replay changes nothing.
 
 Ceiling used: xm-2023/interp/5 — one enterprise's clinical awards in a year at most 100,000,000元
 (the engine's applicant_year cap on xm-2023/m1-clinical). A prior award of 95,000,000元 in 2026
@@ -9,6 +10,7 @@ leaves 5,000,000元 for the year, whatever the product.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import shutil
 import threading
 from decimal import Decimal
@@ -28,12 +30,13 @@ from tests.services.test_applications import (
     phase3,
     prior,
     saved,
+    talent_case,
 )
 
 from biopolicy.services import applications as apps
 from biopolicy.services.calculator import get_calculator
 from biopolicy.storage.db import Database
-from biopolicy.storage.ledger_models import Award, Payment
+from biopolicy.storage.ledger_models import Application, Award, Payment
 from biopolicy.storage.models import AuditLog
 from biopolicy.storage.uow import UnitOfWork
 
@@ -90,8 +93,6 @@ def test_concurrent_approvals_for_one_organisation_never_pass_the_yearly_ceiling
 
 
 def test_a_double_clicked_approval_and_a_retried_payment_write_once(database, people):  # noqa: F811
-    from tests.services.test_applications import talent_case
-
     case_id = saved(database, people["a1"], talent_case())
     app_id = in_review(database, people, case_id, "t1", measure="xm-2023/m20-talent")
     k = key()
@@ -120,7 +121,8 @@ _built: dict[str, tuple[Path, list[int]]] = {}
 
 @pytest.fixture
 def ledger_template(sqlite_template, tmp_path_factory):
-    """A SQLite database with four applications in review and 90,000,000元 of 2026 awards (built once)."""
+    """A SQLite database with four applications in review (three clinical awards, one talent subsidy
+    paid in three instalments) and 90,000,000元 of 2026 awards (built once)."""
     if "db" not in _built:
         path = tmp_path_factory.mktemp("ledger") / "ledger.sqlite3"
         shutil.copyfile(sqlite_template, path)
@@ -130,7 +132,10 @@ def ledger_template(sqlite_template, tmp_path_factory):
         case_id = saved(
             database, staff["a1"], case_with(*(phase3(f"e{i}", f"p{i}") for i in range(1, APPS + 1)))
         )
-        ids = [in_review(database, staff, case_id, f"e{i}") for i in range(1, APPS + 1)]
+        ids = [in_review(database, staff, case_id, f"e{i}") for i in range(1, APPS)]
+        # the last: xm-2023 （二十） 40% / 30% / 30% over 2026, 2027 and 2028 (the event is of 2026)
+        talent = saved(database, staff["a1"], talent_case())
+        ids.append(in_review(database, staff, talent, "t1", measure="xm-2023/m20-talent"))
         database.dispose()
         _built["db"] = (path, ids)
         _built["people"] = staff
@@ -160,11 +165,15 @@ def _people(database):
     return out
 
 
+# payment dates on both sides of each instalment year's first day
+PAY_DAYS = [dt.date(2026, 12, 31), dt.date(2027, 1, 1), dt.date(2027, 12, 31), dt.date(2028, 1, 1)]
 operation = st.one_of(
     st.tuples(
-        st.just("approve"), st.integers(0, APPS - 1), st.sampled_from(["1000000", "4000000", "6000000"])
+        st.just("approve"),
+        st.integers(0, APPS - 1),
+        st.sampled_from(["500000", "800000", "1000000", "4000000", "6000000"]),
     ),
-    st.tuples(st.just("pay"), st.integers(0, APPS - 1), st.just("")),
+    st.tuples(st.just("pay"), st.integers(0, APPS - 1), st.sampled_from(PAY_DAYS)),
     st.tuples(st.just("replay"), st.integers(0, 50), st.just("")),
 )
 
@@ -199,9 +208,11 @@ def test_any_order_of_approvals_replays_and_payments_keeps_every_ceiling(ledger_
                     call(database, staff["fin"], apps.credit_check, ids[i], key())
                 k = key()
 
-                def request(a=ids[i], k=k):
+                def request(a=ids[i], k=k, on=amount):
                     with UnitOfWork(database, actor="fin") as uow:
-                        return apps.pay(uow, staff["fin"], get_calculator(), a, f"SJ-{k}", k)
+                        return apps.pay(
+                            uow, staff["fin"], get_calculator(), a, f"SJ-{k}", k, paid_on=on, today=on
+                        )
 
             with contextlib.suppress(apps.ApplicationError):  # a refusal is an outcome too
                 done.append((request, request()))
@@ -227,5 +238,11 @@ def _invariants(database) -> None:
         paid: dict[int, Decimal] = {}
         for p in uow.session.scalars(select(Payment)):
             paid[p.application_id] = paid.get(p.application_id, Decimal(0)) + p.amount
+            # an instalment is its share of the approved amount, paid no earlier than its year
+            row = uow.session.get(Application, p.application_id)
+            plan = apps.instalment_plan(get_calculator().rules.measures[row.measure_id], approved[row.id])
+            assert p.amount == plan[p.instalment - 1]
+            year = apps.instalment_year(row.event, p.instalment, len(plan))
+            assert year is None or p.paid_on.year >= year
         for app_id, total in paid.items():
             assert total <= approved[app_id]

@@ -57,7 +57,9 @@ def resolve(database, who, objection_id, outcome, then="review"):
 
 def pay(database, people, app_id, on):  # noqa: F811
     call(database, people["fin"], apps.credit_check, app_id, key())
-    return call(database, people["fin"], apps.pay, get_calculator(), app_id, "SJ-1", key(), paid_on=on)
+    return call(
+        database, people["fin"], apps.pay, get_calculator(), app_id, "SJ-1", key(), paid_on=on, today=on
+    )
 
 
 @pytest.fixture

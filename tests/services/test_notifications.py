@@ -92,18 +92,10 @@ def test_every_step_tells_the_applicant_until_the_item_closes(database, staff):
     call(database, p["rev"], apps.accept, app_id, key())
     approve(database, p["rev"], app_id, "800000")
     call(database, p["rev"], apps.publish, app_id, key(), today=dt.date(2026, 11, 27))
-    for n in (1, 2, 3):
+    # xm-2023 （二十）: the instalments fall in 2026, 2027 and 2028
+    for n, on in ((1, dt.date(2026, 12, 7)), (2, dt.date(2027, 1, 4)), (3, dt.date(2028, 1, 3))):
         call(database, p["fin"], apps.credit_check, app_id, key())
-        call(
-            database,
-            p["fin"],
-            apps.pay,
-            get_calculator(),
-            app_id,
-            f"SJ-{n}",
-            key(),
-            paid_on=dt.date(2026, 12, 7),
-        )
+        call(database, p["fin"], apps.pay, get_calculator(), app_id, f"SJ-{n}", key(), paid_on=on, today=on)
     kinds = [k for k, _ in told(database, p["a2"])]
     assert kinds == [
         "application_submitted",

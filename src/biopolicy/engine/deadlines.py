@@ -15,7 +15,7 @@ regulation allows (药品: 三分之一, 优先审评 四分之一, once) or a f
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -106,12 +106,17 @@ class Deadline:
         return STATUS_LABELS[self.status]
 
 
-def citation(limits: TimeLimitSet, rule: TimeLimit | Baseline) -> str:
+def citation(
+    limits: TimeLimitSet, rule: TimeLimit | Baseline, clause_name: Callable[[str], str] | None = None
+) -> str:
+    """The rule that sets the limit, as a reader cites it; ``clause_name`` words a local rule's clause
+    ids the way pages do (the document's short name and the clause's label: services/wording.py)."""
     if isinstance(rule, Baseline):
         reg = limits.regulations[rule.regulation]
         number = f"（{reg.number}）" if reg.number else ""
         return f"《{reg.title}》{number}{rule.article}"
-    return f"{rule.title}（{'、'.join(rule.clauses)}）"
+    name = clause_name or str
+    return f"{rule.title}（{'、'.join(name(c) for c in rule.clauses)}）"
 
 
 def compute_deadline(

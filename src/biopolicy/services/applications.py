@@ -46,7 +46,7 @@ from sqlalchemy.exc import IntegrityError
 from biopolicy.domain.assessment import AmountKind, Eligibility, Entitlement
 from biopolicy.domain.case import CaseError
 from biopolicy.domain.corpus import Corpus
-from biopolicy.domain.money import decimal_str
+from biopolicy.domain.money import decimal_str, yuan
 from biopolicy.engine.calendar import WorkingCalendar
 from biopolicy.rules.calendar import load_schedules
 from biopolicy.rules.schema import Measure
@@ -936,6 +936,16 @@ def instalment_plan(measure: Measure, approved: Decimal) -> list[Decimal]:
     return [*parts, approved - sum(parts, Decimal(0))]
 
 
+def instalment_year(event: dict[str, Any], instalment: int, of: int) -> int | None:
+    """The calendar year instalment ``instalment`` (1-based) of ``of`` falls in, or None when the measure
+    pays once. xm-2023 （二十） “按40%、30%、30%的比例分3年发放”: the first in the event's year, each next
+    one in the following year (the measure's note; the engine spreads them the same way)."""
+    if of <= 1:
+        return None
+    text = str(event.get("date") or "")[:4]
+    return int(text) + instalment - 1 if text.isdigit() else None
+
+
 def credit_check(uow: UnitOfWork, principal: Principal, application_id: int, key: str) -> dict[str, Any]:
     """Check the organisation against the imported 失信 list; the outcome is recorded either way."""
     if not principal.has(Role.finance):
@@ -967,12 +977,15 @@ def pay(
     receipt_no: str,
     key: str,
     paid_on: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Record the next instalment, paid; refused unless approved, credit-checked since the last payment."""
+    """Record the next instalment, paid; refused unless approved, credit-checked since the last payment,
+    in its instalment's year or later, and dated no later than today (a payment is recorded once made)."""
     if not principal.has(Role.finance):
         raise ApplicationForbidden("只有财务人员可以登记支付")
     org_id = _organisation_of(uow, application_id)
-    paid_on = paid_on or dt.date.today()
+    today = today or dt.date.today()
+    paid_on = paid_on or today
     request = {"id": application_id, "receipt_no": receipt_no, "paid_on": paid_on}
 
     def work() -> dict[str, Any]:
@@ -995,6 +1008,12 @@ def pay(
         receipt = (receipt_no or "").strip()
         if not receipt or len(receipt) > 100:
             raise ApplicationError(["receipt_no：须填写收款收据编号（1–100 个字符）"])
+        if paid_on > today:  # a later date would let an instalment through before its year
+            raise ApplicationError(
+                [
+                    f"paid_on：支付日期 {paid_on.isoformat()} 晚于今天（{today.isoformat()}），只能登记已经支付的款项"
+                ]
+            )
         payments = uow.session.scalars(
             select(Payment).where(Payment.application_id == row.id).order_by(Payment.instalment)
         ).all()
@@ -1011,6 +1030,14 @@ def pay(
         plan = instalment_plan(calculator.rules.measures[row.measure_id], row.approved_amount)
         n = len(payments) + 1
         amount = plan[n - 1]
+        year = instalment_year(row.event, n, len(plan))
+        if year is not None and paid_on.year < year:
+            raise ApplicationError(
+                [
+                    f"paid_on：第 {n} 期（共 {len(plan)} 期，{yuan(amount)}）按原文分年发放，在 {year} 年发放，"
+                    f"{year} 年 1 月 1 日起方可支付（支付日期 {paid_on.isoformat()}）"
+                ]
+            )
         uow.session.add(
             Payment(
                 application_id=row.id,

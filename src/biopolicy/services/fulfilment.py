@@ -215,7 +215,7 @@ class ApplicationRow(BaseModel):
     created_at: str
     # finance
     notice_until: dt.date | None = None
-    payable: bool = False
+    payable: bool = False  # finance may pay today: past its 公示, and the next instalment's year has come
     credit_label: str = ""
     instalments_label: str = ""
     next_amount: Decimal | None = None
@@ -359,8 +359,9 @@ def _overdue(row: Application, today: dt.date) -> bool:
     return row.status == "more_requested" and row.due_on is not None and row.due_on < today
 
 
-def next_step(principal: Principal, row: Application, today: dt.date) -> str:
-    """What the reader must do next (or that nothing is needed), in one sentence."""
+def next_step(principal: Principal, row: Application, today: dt.date, next_year: int | None = None) -> str:
+    """What the reader must do next (or that nothing is needed), in one sentence; ``next_year`` is the
+    year the next instalment falls in (None when the measure pays once)."""
     status = row.status
     if principal.has(Role.applicant) and principal.organisation_id == row.organisation_id:
         text = OPEN_FOR_APPLICANT[status]
@@ -374,6 +375,8 @@ def next_step(principal: Principal, row: Application, today: dt.date) -> str:
     if principal.has(Role.finance) and status in PAYABLE:
         if status == "public_notice" and row.due_on is not None and today <= row.due_on:
             return f"公示期至 {row.due_on.isoformat()}，期满后方可支付"
+        if next_year is not None and today.year < next_year:
+            return f"本期按原文在 {next_year} 年发放，{next_year} 年 1 月 1 日起信用核查后登记支付"
         return "信用核查后登记支付"
     return STATUS_WORDS[status]
 
@@ -428,6 +431,10 @@ def _credit(actions: list[ReviewAction]) -> CreditStatus:
     )
 
 
+def _next_year(plan: list[InstalmentLine]) -> int | None:
+    return next((line.year for line in plan if not line.paid), None)
+
+
 def instalments(uow: UnitOfWork, calculator: Calculator, row: Application) -> list[InstalmentLine]:
     if row.approved_amount is None or row.status not in (*PAYABLE, "paid"):
         return []
@@ -438,13 +445,12 @@ def instalments(uow: UnitOfWork, calculator: Calculator, row: Application) -> li
     paid = {
         p.instalment: p for p in uow.session.scalars(select(Payment).where(Payment.application_id == row.id))
     }
-    first_year = int(str(row.event.get("date", ""))[:4] or 0) if len(plan) > 1 else None
     return [
         InstalmentLine(
             instalment=n,
             of=len(plan),
             amount=paid[n].amount if n in paid else amount,
-            year=first_year + n - 1 if first_year else None,
+            year=apps.instalment_year(row.event, n, len(plan)),
             paid=n in paid,
             paid_on=paid[n].paid_on if n in paid else None,
             receipt_no=paid[n].receipt_no if n in paid else None,
@@ -513,6 +519,7 @@ def detail(
     except apps.ApplicationError:
         verdict = None
     notice_until = notice_end(uow, row, actions)
+    plan = instalments(uow, calculator, row)
     return ApplicationDetail(
         application=apps.view(uow, row),
         organisation_name=org.name,
@@ -523,7 +530,7 @@ def detail(
         event_label=event_label(calculator, row.event, _products(row.event)),
         event_date=str(row.event.get("date", "")),
         due_label=_due_label(row),
-        next_step=next_step(principal, row, today),
+        next_step=next_step(principal, row, today, _next_year(plan)),
         facts=fact_lines(calculator, row),
         verdict=verdict,
         history=[
@@ -539,7 +546,7 @@ def detail(
             )
             for a in actions
         ],
-        instalments=instalments(uow, calculator, row),
+        instalments=plan,
         notice_until=notice_until,
         payable_from=notice_until + dt.timedelta(days=1) if notice_until else None,
         credit=credit,
@@ -658,11 +665,14 @@ def _row(
         upcoming = next((line for line in plan if not line.paid), None)
         on_notice = row.status == "public_notice" and row.due_on is not None
         out.notice_until = notice_end(uow, row)
-        out.payable = not (on_notice and today <= row.due_on)
+        # payable today: past its 公示 and the next instalment's year has come (pay() refuses otherwise)
+        early = upcoming is not None and upcoming.year is not None and today.year < upcoming.year
+        out.payable = not (on_notice and today <= row.due_on) and not early
         out.credit_label = credit.label
         out.instalments_label = f"已付 {done} 期，共 {len(plan)} 期" if plan else ""
         out.next_amount = upcoming.amount if upcoming else None
         out.next_year = upcoming.year if upcoming else None
+        out.next_step = next_step(principal, row, today, out.next_year)
     return out
 
 

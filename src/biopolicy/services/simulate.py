@@ -487,16 +487,25 @@ def _open_by_year(result, pop: Population) -> dict[int, int]:
     add(result.event[rows], result.value[rows])
     grouped = np.nonzero((result.eligibility == YES) & (result.outcome == UNRESOLVED))[0]
     if len(grouped) and result.overlap_of is not None:
-        groups: dict[tuple[int, int], list] = {}
+        # a side is one measure, or the measures declared ``together`` (BatchResult.side_of): its
+        # figures add up first, then the sides compete, as BatchResult.contributions() does
+        side_of = result.measure if result.side_of is None else result.side_of
+        sides: dict[tuple[int, int], dict[int, list]] = {}
         for r in grouped.tolist():
-            g = groups.setdefault((int(result.overlap_of[r]), int(result.event[r])), [False, 0, 0])
+            group = sides.setdefault((int(result.overlap_of[r]), int(result.event[r])), {})
+            side = group.setdefault(int(side_of[r]), [False, 0, 0])  # open, its figures, its exact part
             if not (result.has[r] and figured[r]):
-                g[0] = True  # a side without a maximum: the group's cost is its exact part only
-            elif result.has[r]:
-                g[1] = max(g[1], int(result.value[r]))
+                side[0] = True  # a side without a maximum: the group's cost is its exact part only
+            else:
+                side[1] += int(result.value[r])
                 if exact[r]:
-                    g[2] = max(g[2], int(result.value[r]))
-        extra = [(ev, top - sure) for (_, ev), (open_, top, sure) in groups.items() if open_ and top > sure]
+                    side[2] += int(result.value[r])
+        extra = []
+        for (_, ev), group in sides.items():
+            top = max(figures for _, figures, _ in group.values())
+            sure = max(part for _, _, part in group.values())
+            if any(open_ for open_, _, _ in group.values()) and top > sure:
+                extra.append((ev, top - sure))
         if extra:
             add(
                 np.array([e for e, _ in extra], dtype=np.int64),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -210,6 +210,8 @@ class Clock:
 
     limits: TimeLimitSet
     calendar: WorkingCalendar
+    # a clause id as a reader names it (services/wording.py); ids as they are when not given
+    clause_name: Callable[[str], str] | None = None
     _resolved: dict[str, Any] = field(default_factory=dict)
     _by_start: dict[tuple[str, dt.date], tuple[Any, ...]] = field(default_factory=dict)
 
@@ -265,7 +267,7 @@ class Clock:
             found = self._resolved[rule.id] = (
                 rule.id,
                 self.limits.resolve(rule),
-                citation(self.limits, rule),
+                citation(self.limits, rule, self.clause_name),
                 tuple(rule.clauses) if isinstance(rule, TimeLimit) else (),
                 self.limits.supplement_of(rule),
                 tuple(notes),
@@ -285,9 +287,11 @@ def _unit(rule: Any) -> Any:
 
 @cache
 def get_clock() -> Clock:
+    from biopolicy.services.duties import cite
     from biopolicy.services.library import get_library
 
-    return Clock(load_time_limits(get_library().corpus), WorkingCalendar(load_schedules()))
+    corpus = get_library().corpus
+    return Clock(load_time_limits(corpus), WorkingCalendar(load_schedules()), lambda c: cite(corpus, c))
 
 
 def stops_of(milestone: Milestone) -> list[ClockStop]:

@@ -72,8 +72,29 @@ def _refused(
     title = REFUSED_TITLES.get(status, "未办理")
     if status == 409 and "existing_url" not in body:
         title = "未办理：重复提交"
-    message = body["detail"] + ("。未做任何更改。" if status in (409, 422) else "")
+    # a page names the field in words, not by its code (the API's "field：" prefix and loc keep it)
+    said = "；".join(_in_words(e["loc"][-1], e["msg"]) for e in body.get("errors") or []) or body["detail"]
+    message = said + ("。未做任何更改。" if status in (409, 422) else "")
     return render(request, "error.html", status_code=status, title=title, message=message, back=back)
+
+
+# the forms' and the service's field names as the pages' labels say them
+FIELD_WORDS = {
+    "amount": "核定金额", "override_reason": "超出台账测算时的书面理由", "reason": "理由",
+    "paid_on": "支付日期", "receipt_no": "收款收据编号", "working_days": "公示期", "from": "公示开始日期",
+    "credit_commitment": "信用承诺", "facts": "核实的事实", "verified_facts": "核实的事实",
+    "credit_check": "信用核查", "application_id": "申报", "application_ids": "申报", "measure_id": "支持措施",
+    "case_id": "测算", "event_id": "成果", "event": "成果", "status": "状态", "title": "标题",
+    "level": "出资层级", "evidence": "证明材料", "organisation_id": "申报单位", "credit_code": "统一社会信用代码",
+    "raised_on": "异议提出日期", "objection_id": "异议", "proposal_id": "建议", "batch_id": "批次",
+    "reviewer": "审核人员", "Idempotency-Key": "提交编号", KEY_FIELD: "提交编号",
+}  # fmt: skip
+
+
+def _in_words(field: object, message: str) -> str:
+    """A refusal's sentence with its field named as the form labels it, unless the sentence does."""
+    label = FIELD_WORDS.get(str(field))
+    return message if label is None or message.startswith(label) else f"{label}：{message}"
 
 
 # -- lists --------------------------------------------------------------------------------------

@@ -50,9 +50,11 @@ def document_page(request: Request, library: LibraryDep, doc_id: str) -> HTMLRes
         doc = documents.get_document(library, doc_id)
     except NotFound:
         return not_found_page(request, f"未找到文件：{doc_id}", back=("/documents", "返回政策库"))
-    status = document_in_force(library.document(doc_id), date.today())
+    found = library.document(doc_id)
+    status = document_in_force(found, date.today())
     sub = subscription_of(request, "document", doc_id)
-    return render(request, "document.html", title=doc.title, doc=doc, status=status, sub=sub)
+    short = found.short_name or found.title  # the crumb names the document as readers do, not by its id
+    return render(request, "document.html", title=doc.title, doc=doc, status=status, sub=sub, short=short)
 
 
 @router.get("/clauses/{clause_id:path}", response_class=HTMLResponse)

@@ -175,7 +175,9 @@ class Publication(BaseModel):
 
 class PaymentEntry(BaseModel):
     receipt_no: str = Field(max_length=100, description="收款收据编号")
-    paid_on: dt.date | None = Field(default=None, description="支付日期（默认今天）")
+    paid_on: dt.date | None = Field(
+        default=None, description="支付日期（默认今天；不得晚于今天，分期的不得早于该期所在年度）"
+    )
 
 
 class ActionResult(BaseModel):
