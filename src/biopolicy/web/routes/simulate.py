@@ -69,20 +69,29 @@ def simulate(
     request: Request,
     calculator: CalculatorDep,
     reform: Annotated[
-        str | None, Query(description="改革方案编号（policies/_reforms 中的文件名）；不填则只看现行规则")
+        str | None,
+        Query(max_length=100, description="改革方案编号（policies/_reforms 中的文件名）；不填则只看现行规则"),
     ] = None,
-    first_year: Annotated[str | None, Query(description="起始年份（2020–2035），默认 2024")] = None,
+    first_year: Annotated[
+        str | None, Query(max_length=8, description="起始年份（2020–2035），默认 2024")
+    ] = None,
     last_year: Annotated[
-        str | None, Query(description="截止年份（不早于起始年份，至 2035），默认 2027")
+        str | None, Query(max_length=8, description="截止年份（不早于起始年份，至 2035），默认 2027")
     ] = None,
     population: Annotated[
-        str | None, Query(description="人口：seed（按公布数据校准的合成人口）或 database（数据库中的机构）")
+        str | None,
+        Query(
+            max_length=16, description="人口：seed（按公布数据校准的合成人口）或 database（数据库中的机构）"
+        ),
     ] = None,
-    seed: Annotated[str | None, Query(description="合成人口的随机种子（0 至 4294967295），默认 0")] = None,
+    seed: Annotated[
+        str | None, Query(max_length=16, description="合成人口的随机种子（0 至 4294967295），默认 0")
+    ] = None,
     grant_rate: Annotated[
         str | None,
         Query(
-            description="核定比例（百分数 0–100）：第二个数中“最高不超过”的金额按上限的这一比例计入；本平台假设，默认 70"
+            max_length=16,
+            description="核定比例（百分数 0–100）：第二个数中“最高不超过”的金额按上限的这一比例计入；本平台假设，默认 70",
         ),
     ] = None,
 ) -> sim.Simulation:
