@@ -102,7 +102,7 @@ def test_the_enterprise_records_a_milestone_on_its_product_file(browser, product
     page.wait_for_selector("#watch-timeline[data-ready='1']")
     assert "Ⅱ期临床试验完成" in page.inner_text("#unlocks")  # what the completed phase unlocks
     assert "Ⅲ期临床试验完成" in page.inner_text("#what-if")  # and the planned one, as what-if
-    assert "尚未接入本页" in page.inner_text("#catalogue-memberships + p")
+    assert "本产品尚未列入任何目录" in page.inner_text("#catalogue-memberships + p")
     OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUT / f"product-{size}.png"), full_page=True)
 

@@ -40,7 +40,7 @@ def test_evidence_is_listed_downloadable_and_uploaded_only_while_the_organisatio
     assert hashlib.sha256(PDF).hexdigest()[:12] in page
     # not a PDF, PNG or JPEG: refused, named, nothing listed
     r = upload(a, app_id, page, content=b"plain text", name="附注文字.txt")
-    assert r.status_code == 422 and "file" in r.text
+    assert r.status_code == 422 and "只能上传 PDF、PNG 或 JPEG 文件" in r.text
     assert "附注文字" not in a.get(f"/applications/{app_id}").text
     # submitted: the form goes, and an upload is refused
     assert (
@@ -72,7 +72,7 @@ def test_the_notice_its_end_and_objections_on_the_page_with_the_form_while_it_ru
     r = fin.client.post(
         f"/applications/{app_id}/object", data={**form, "idempotency_key": "x", "reason": " "}
     )
-    assert r.status_code == 422 and "reason" in r.text
+    assert r.status_code == 422 and "理由：须写明理由" in r.text
 
 
 def test_a_notice_that_has_ended_shows_its_end_and_no_form(site, people):
