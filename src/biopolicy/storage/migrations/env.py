@@ -1,4 +1,11 @@
-"""Alembic's environment: the URL comes from ``config.attributes`` (storage.migrate), never a file."""
+"""Alembic's environment: the URL comes from ``config.attributes`` (storage.migrate), never a file.
+
+SQLite: foreign keys are turned off for the run (before its transaction, the only place SQLite
+honours the pragma) and back on after it, the first step of SQLite's documented table rebuild
+(``storage.migration_helpers.rebuild_sqlite_table``): dropping the old copy of a rebuilt table must
+not fire ON DELETE actions in the tables that refer to it. The setting found is put back. A rebuild checks the foreign keys itself
+before the transaction commits; every other migration only creates and drops tables.
+"""
 
 from __future__ import annotations
 
@@ -31,10 +38,22 @@ def _run(connection) -> None:  # noqa: ANN001 - alembic's Connection
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
-    if connection.in_transaction():
-        connection.commit()
+    # the DBAPI connection: a statement through SQLAlchemy would begin the transaction first
+    sqlite = connection.dialect.name == "sqlite" and not connection.in_transaction()
+    if sqlite:
+        driver = connection.connection.driver_connection
+        foreign_keys = driver.execute("PRAGMA foreign_keys").fetchone()[0]
+        driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+        if connection.in_transaction():
+            connection.commit()
+    finally:
+        if sqlite:
+            if connection.in_transaction():
+                connection.rollback()
+            driver.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
 
 
 if context.is_offline_mode():

@@ -11,16 +11,20 @@ row in them (their history stays in the audit trail; the evidence files stay on 
 queued applications back into approved ones.
 
 The application status check gains "queued". PostgreSQL: the constraint is dropped and recreated.
-SQLite cannot alter a CHECK constraint; the table's stored definition is rewritten in place, the
-procedure SQLite documents for loosening a constraint (lang_altertable.html, "making other kinds of
-table schema changes"): no row changes, no table is rebuilt, so no foreign key action fires.
+SQLite cannot alter a CHECK constraint; the table is rebuilt the way SQLite documents
+(lang_altertable.html, "making other kinds of table schema changes"; alembic's batch mode,
+``storage.migration_helpers.rebuild_sqlite_table``) with foreign keys off, so the rows, indexes,
+foreign keys and triggers stay and no foreign key action fires in the tables that refer to it.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from alembic.operations import BatchOperations
 from sqlalchemy.dialects.postgresql import JSONB
+
+from biopolicy.storage.migration_helpers import rebuild_sqlite_table
 
 revision = "0006"
 down_revision = "0005"
@@ -92,21 +96,17 @@ def _status_check(old: tuple[str, ...], new: tuple[str, ...]) -> None:
         op.execute("ALTER TABLE application DROP CONSTRAINT ck_application_status")
         op.execute(f"ALTER TABLE application ADD CONSTRAINT ck_application_status CHECK (status IN {new!r})")
         return
-    # SQLite: rewrite the stored CREATE TABLE (the documented in-place procedure; rows are untouched)
-    before, after = f"status IN {old!r}", f"status IN {new!r}"
-    sql = bind.exec_driver_sql(
+    stored = bind.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type='table' AND name='application'"
     ).scalar()
-    if before not in sql:
+    if f"status IN {old!r}" not in stored:
         raise RuntimeError("application 表的状态约束与预期不符，未改动")
-    version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
-    bind.exec_driver_sql("PRAGMA writable_schema=ON")
-    bind.exec_driver_sql(
-        "UPDATE sqlite_master SET sql=? WHERE type='table' AND name='application'",
-        (sql.replace(before, after),),
-    )
-    bind.exec_driver_sql(f"PRAGMA schema_version={int(version) + 1}")
-    bind.exec_driver_sql("PRAGMA writable_schema=OFF")
+
+    def swap(batch: BatchOperations) -> None:
+        batch.drop_constraint(op.f("ck_application_status"), type_="check")
+        batch.create_check_constraint(op.f("ck_application_status"), f"status IN {new!r}")
+
+    rebuild_sqlite_table("application", swap)
 
 
 def upgrade() -> None:
