@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -242,6 +243,44 @@ def test_a_file_without_the_required_columns_is_refused_whole(database, tmp_path
         pytest.raises(orgs.OrganisationError, match="第1行（表头）：缺少列 统一社会信用代码、类型"),
     ):
         orgs.import_file(uow, path)
+
+
+def test_a_csv_it_cannot_read_is_refused_naming_the_line_and_nothing_is_written(database, tmp_path):
+    too_long = "甲" * 131_073  # one more than the csv module's limit for one cell
+    path = csv_file(
+        tmp_path, [f"甲公司,{code(1)},企业,厦门市,,", f'乙公司,{code(2)},企业,厦门市,,"{too_long}"']
+    )
+    with (
+        UnitOfWork(database) as uow,
+        pytest.raises(orgs.OrganisationError, match="机构.csv 第3行：无法作为 CSV 文件读取"),
+    ):
+        orgs.import_file(uow, path)
+    assert count(database) == 0
+    # a cell at the limit is read
+    path = csv_file(tmp_path, [f'甲公司,{code(1)},企业,厦门市,,"{"甲" * 10}"'])
+    assert [n for n, _ in orgs.read_table(path)] == [1, 2]
+
+
+def test_an_xlsx_whose_sheet_is_damaged_is_refused_naming_the_line(database, tmp_path):
+    book = Workbook()
+    book.active.append(["统一社会信用代码", "名称", "类型", "市"])
+    book.active.append([code(1), "甲公司", "企业", "厦门市"])
+    good = tmp_path / "good.xlsx"
+    book.save(good)
+    damaged = tmp_path / "机构.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: data.index(b'<row r="2"')] + b'<row r="2"><c r="A2" t="s"><v>'  # cut off
+            dst.writestr(item, data)
+    assert [n for n, _ in orgs.read_table(good)] == [1, 2]
+    with (
+        UnitOfWork(database) as uow,
+        pytest.raises(orgs.OrganisationError, match="机构.xlsx 第2行起：无法作为 XLSX 文件读取"),
+    ):
+        orgs.import_file(uow, damaged)
+    assert count(database) == 0
 
 
 def test_only_csv_and_xlsx(database, tmp_path):

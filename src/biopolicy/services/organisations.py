@@ -335,10 +335,17 @@ def read_table(path: Path, content: bytes | None = None) -> Iterator[tuple[int, 
             raise OrganisationError(
                 [f"{path.name}：无法作为 XLSX 文件读取（{type(exc).__name__}）"]
             ) from None
-        sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cells_to_text(v) for v in row]
-        book.close()
+        read = 0
+        try:
+            # rows are read as they are asked for: a damaged sheet shows only part-way through
+            for read, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+                yield read, [_cells_to_text(v) for v in row]
+        except Exception as exc:  # noqa: BLE001 - a damaged sheet inside a readable workbook
+            raise OrganisationError(
+                [f"{path.name} 第{read + 1}行起：无法作为 XLSX 文件读取（{type(exc).__name__}）"]
+            ) from None
+        finally:
+            book.close()
         return
     if suffix != ".csv":
         raise OrganisationError([f"{path.name}：只能导入 .csv 或 .xlsx 文件"])
@@ -351,8 +358,13 @@ def read_table(path: Path, content: bytes | None = None) -> Iterator[tuple[int, 
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise OrganisationError([f"{path.name}：无法识别文件编码（应为 UTF-8 或 GB18030）"])
     reader = csv.reader(io.StringIO(text, newline=""))
-    for cells in reader:
-        yield reader.line_num, [c.strip() for c in cells]
+    try:
+        for cells in reader:
+            yield reader.line_num, [c.strip() for c in cells]
+    except csv.Error:  # a cell longer than the csv module's limit, or a quote left open to the end
+        raise OrganisationError(
+            [f"{path.name} 第{reader.line_num}行：无法作为 CSV 文件读取（某一格内容过长，或引号没有成对）"]
+        ) from None
 
 
 def import_rows(
