@@ -44,4 +44,6 @@ def rebuild_sqlite_table(table: str, alter: Callable[[BatchOperations], None]) -
         bind.exec_driver_sql(sql)
     broken = bind.exec_driver_sql("PRAGMA foreign_key_check").all()
     if broken:
-        raise RuntimeError(f"重建 {table} 表后有 {len(broken)} 行外键指向不存在的记录，已撤销：{broken[:5]!r}")
+        raise RuntimeError(
+            f"重建 {table} 表后有 {len(broken)} 行外键指向不存在的记录，已撤销：{broken[:5]!r}"
+        )
