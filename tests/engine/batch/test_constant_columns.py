@@ -65,6 +65,16 @@ def rows_and_totals(result) -> tuple[list, np.ndarray, dict]:
     return rows, result.max_obtainable_by_org(), result.totals()
 
 
+def assert_same_answer(population: list[dict]) -> None:
+    typed = [check_case(Case.model_validate(data), RULES, CATALOGUE) for data in population]
+    pop = from_cases(typed, CATALOGUE, AS_OF)
+    want = rows_and_totals(evaluate(pop, COMPILED, per_case))
+    got = rows_and_totals(evaluate(broadcast(pop), COMPILED, per_case))
+    assert got[0] == want[0]
+    assert np.array_equal(got[1], want[1])
+    assert got[2] == want[2]
+
+
 def test_a_broadcast_is_one_value_and_cannot_be_written():
     c = constant(7, 4, np.int64)
     assert one_value(c) == 7 and c.tolist() == [7, 7, 7, 7]
@@ -80,13 +90,7 @@ def test_a_broadcast_is_one_value_and_cannot_be_written():
 @PROPERTY
 @given(st.lists(cases(), min_size=1, max_size=3))
 def test_columns_of_one_value_as_broadcasts_give_the_same_answer(population):
-    typed = [check_case(Case.model_validate(data), RULES, CATALOGUE) for data in population]
-    pop = from_cases(typed, CATALOGUE, AS_OF)
-    want = rows_and_totals(evaluate(pop, COMPILED, per_case))
-    got = rows_and_totals(evaluate(broadcast(pop), COMPILED, per_case))
-    assert got[0] == want[0]
-    assert np.array_equal(got[1], want[1])
-    assert got[2] == want[2]
+    assert_same_answer(population)
 
 
 @PROPERTY
@@ -99,13 +103,7 @@ def test_one_event_type_in_broadcast_columns_gives_the_same_answer(population):
         return
     for case in population:
         case["events"] = [e for e in case["events"] if e["type"] == kinds[0]]
-    typed = [check_case(Case.model_validate(data), RULES, CATALOGUE) for data in population]
-    pop = from_cases(typed, CATALOGUE, AS_OF)
-    want = rows_and_totals(evaluate(pop, COMPILED, per_case))
-    got = rows_and_totals(evaluate(broadcast(pop), COMPILED, per_case))
-    assert got[0] == want[0]
-    assert np.array_equal(got[1], want[1])
-    assert got[2] == want[2]
+    assert_same_answer(population)
 
 
 @PROPERTY
