@@ -40,7 +40,7 @@ import numpy as np
 
 from biopolicy.engine.assess import assess
 from biopolicy.engine.batch import Population, compile_rules, evaluate
-from biopolicy.engine.batch.groups import indices, order_by
+from biopolicy.engine.batch.groups import constant, indices, order_by
 from biopolicy.engine.batch.population import Column, Vocab
 from biopolicy.engine.batch.synth import generate
 from biopolicy.rules.reforms import apply, load_reform
@@ -102,10 +102,13 @@ def run_numpy(rd_fen: np.ndarray, ent: np.ndarray) -> np.ndarray:
     return np.minimum(total, CAP_ENT * MICRO).astype(np.int64)
 
 
-def run_batch(rd_fen: np.ndarray, ent: np.ndarray, rules: RuleSet, catalogue) -> np.ndarray:
-    n_ent = int(ent.max()) + 1
+def run_batch(rd_fen: np.ndarray, ent: np.ndarray, rules: RuleSet, catalogue, rows: bool = False):
+    """Per-enterprise totals; with ``rows``, (totals, each project's figure after the enterprise ceiling):
+    the engine makes the rows' figures when they are first read, so the second is the cost of reading them.
+    """
     vocab = Vocab()
     sorted_ = bool((ent[1:] >= ent[:-1]).all())  # events must be in enterprise order: sort if not
+    n_ent = int(ent[-1] if sorted_ else ent.max()) + 1
     order = slice(None) if sorted_ else order_by(ent)
     day = date(2024, 6, 30).toordinal()
     n = len(ent)
@@ -113,28 +116,30 @@ def run_batch(rd_fen: np.ndarray, ent: np.ndarray, rules: RuleSet, catalogue) ->
         vocab=vocab,
         as_of=date(2024, 12, 31),
         org_name=[""] * n_ent,
-        org_kind=np.full(n_ent, vocab.code("enterprise"), dtype=np.int32),
-        org_province=np.full(n_ent, vocab.code("福建省"), dtype=np.int32),
-        org_city=np.full(n_ent, vocab.code("福州市"), dtype=np.int32),
-        org_district=np.full(n_ent, -1, dtype=np.int32),
+        org_kind=constant(vocab.code("enterprise"), n_ent, np.int32),
+        org_province=constant(vocab.code("福建省"), n_ent, np.int32),
+        org_city=constant(vocab.code("福州市"), n_ent, np.int32),
+        org_district=constant(-1, n_ent, np.int32),
         product_org=np.zeros(0, np.int64),
         product_ids=[],
         product_type=np.zeros(0, np.int32),
         product_class=np.zeros(0, np.int32),
         event_org=ent[order] if not sorted_ else ent,
         event_ids=None,
-        # one value for every project: a read-only column of one value (no copy)
-        event_type=np.broadcast_to(np.int32(vocab.code("clinical_stage_completed")), n),
-        event_day=np.broadcast_to(np.int64(day), n),
-        event_product=np.broadcast_to(np.int64(-1), n),
-        event_subject_given=np.broadcast_to(np.int64(-1), n),
+        # one value for every project or enterprise: a read-only column of one value (no memory)
+        event_type=constant(vocab.code("clinical_stage_completed"), n, np.int32),
+        event_day=constant(day, n, np.int64),
+        event_product=constant(-1, n, np.int64),
+        event_subject_given=constant(-1, n, np.int64),
         event_subject=indices(n),  # each project is its own subject: row i, read only
         attributes={
-            "rd_investment": Column("num", rd_fen[order] if not sorted_ else rd_fen, np.broadcast_to(True, n))
+            "rd_investment": Column("num", rd_fen[order] if not sorted_ else rd_fen, constant(True, n, bool))
         },
     )
     compiled = compile_rules(rules, catalogue)
-    return evaluate(pop, compiled).max_obtainable_by_org()
+    result = evaluate(pop, compiled)
+    totals = result.max_obtainable_by_org()
+    return (totals, result.value) if rows else totals
 
 
 def run_openfisca(path: Path) -> dict | None:
@@ -169,7 +174,11 @@ def one_rule_bench(sizes: list[int], rounds: int) -> None:
     for n in sizes:
         rd_fen, ent = columns(n)
         times: dict[str, list[float]] = {
-            k: [] for k in ("numpy", "batch", "openfisca", "numpy_cpu", "batch_cpu", "openfisca_cpu")
+            k: []
+            for k in (
+                *("numpy", "batch", "rows", "openfisca"),
+                *("numpy_cpu", "batch_cpu", "rows_cpu", "openfisca_cpu"),
+            )
         }
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "columns.npz"
@@ -183,6 +192,12 @@ def one_rule_bench(sizes: list[int], rounds: int) -> None:
                 times["batch"].append(wall)
                 times["batch_cpu"].append(cpu)
                 assert np.array_equal(got_np, got_batch), "batch and numpy disagree"
+                (got_rows, figures), wall, cpu = _timed(run_batch, rd_fen, ent, rules, calc.catalogue, True)
+                times["rows"].append(wall)
+                times["rows_cpu"].append(cpu)
+                assert np.array_equal(got_rows, got_np), "batch (rows read) and numpy disagree"
+                # each project's figure after the ceiling adds up to its enterprise's total
+                assert np.array_equal(np.bincount(ent, weights=figures).astype(np.int64), got_np)
                 of = run_openfisca(path)
                 if of is not None:
                     times["openfisca"].append(of["build"] + of["calculate"])
@@ -196,6 +211,8 @@ def one_rule_bench(sizes: list[int], rounds: int) -> None:
         line += f"  batch {med(times['batch']):.2f} / {med(times['batch_cpu']):.2f}"
         line += f"  batch/numpy {med(times['batch']) / med(times['numpy']):.2f}x"
         line += f" / {med(times['batch_cpu']) / max(med(times['numpy_cpu']), 1e-9):.2f}x"
+        line += f"  batch+rows {med(times['rows']):.2f} / {med(times['rows_cpu']):.2f}"
+        line += f" ({med(times['rows_cpu']) / max(med(times['numpy_cpu']), 1e-9):.2f}x numpy CPU)"
         if times["openfisca"]:
             line += (
                 f"  OpenFisca {med(times['openfisca']):.2f} / {med(times['openfisca_cpu']):.2f}"

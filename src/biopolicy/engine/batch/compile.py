@@ -18,6 +18,7 @@ import numpy as np
 
 from biopolicy.domain.events import Catalogue
 from biopolicy.domain.registration import includes
+from biopolicy.engine.batch.groups import all_true, constant, writable
 from biopolicy.engine.batch.population import CENTS, Population, storage_of
 from biopolicy.rules.schema import All, AmountKind, AmountSpec, AnyOf, CategoryRef, Compare, Condition, Not
 
@@ -241,13 +242,29 @@ class Raw:
 
 def spec_amount(spec: AmountSpec, r: Rows) -> Raw:
     n = len(r.events)
+    if (
+        spec.per is None
+        and spec.effective_rate is not None
+        and spec.kind not in (AmountKind.unknown, AmountKind.top_up, AmountKind.waiver)
+    ):
+        storage, base, present = r.fact(spec.base)
+        if storage == "num" and all_true(present):
+            # every row has its base: one figure per row; kind, presence and flags are one value each
+            value = np.multiply(base, rate_e4(spec.effective_rate), dtype=np.int64)  # micro-yuan
+            if spec.cap is not None:
+                np.minimum(value, micro(spec.cap), out=value)
+            no = constant(False, n, bool)
+            raw = Raw(constant(K[spec.kind], n, np.int8), value, constant(True, n, bool), no, no)
+            return _headroom(spec, r, raw)
     kind = np.full(n, K[spec.kind], dtype=np.int8)
     value = np.zeros(n, dtype=np.int64)
     has = np.zeros(n, dtype=bool)
     ceiling_only = np.zeros(n, dtype=bool)
     missing = np.zeros(n, dtype=bool)
     raw = Raw(kind, value, has, ceiling_only, missing)
-    todo = np.ones(n, dtype=bool)
+    todo = (
+        np.ones(n, dtype=bool) if spec.per is not None else constant(True, n, bool)
+    )  # only read if one value
     multiplier = None
     if spec.per is not None:
         storage, counts, present = r.fact(spec.per)
@@ -314,6 +331,7 @@ def _headroom(spec: AmountSpec, r: Rows, raw: Raw) -> Raw:
     if any(s != "num" for s, _, _ in facts):
         raise Unsupported("headroom of a non-numeric fact")
     present = np.logical_and.reduce([p for _, _, p in facts])
+    raw.missing = writable(raw.missing)
     raw.missing |= raw.has & ~present
     room = facts[0][1] - sum((v for _, v, _ in facts[1:]), np.zeros(len(r.events), dtype=np.int64))
     room = np.maximum(room, 0) * PER_CENT

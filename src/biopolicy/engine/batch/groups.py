@@ -17,6 +17,50 @@ def indices(n: int) -> np.ndarray:
     return _INDICES[:n]
 
 
+def one_value(a: np.ndarray):
+    """The value of a column of one value held as a read-only broadcast (stride 0), else None.
+
+    Columns that hold one value for every row (a population file's constant column, a measure's
+    rows that are all eligible) are kept as broadcasts: no memory, and a question about every row
+    ("are all eligible?") is answered by one element instead of a pass.
+    """
+    if a.ndim == 1 and len(a) > 1 and a.strides[0] == 0:
+        return a[0]
+    return None
+
+
+def all_true(mask: np.ndarray) -> bool:
+    """``mask.all()``, without a pass when the mask is a broadcast of one value."""
+    v = one_value(mask)
+    return bool(mask.all()) if v is None else bool(v)
+
+
+def any_true(mask: np.ndarray) -> bool:
+    """``mask.any()``, without a pass when the mask is a broadcast of one value."""
+    v = one_value(mask)
+    return bool(mask.any()) if v is None else bool(v)
+
+
+def span(a: np.ndarray) -> tuple[int, int]:
+    """(min, max) of a non-empty column, without a pass when it holds one value."""
+    v = one_value(a)
+    if v is not None:
+        return int(v), int(v)
+    return int(a.min()), int(a.max())
+
+
+def writable(a: np.ndarray) -> np.ndarray:
+    """The array itself if it may be written, else a copy of its own (a broadcast becomes real)."""
+    return a if a.flags.writeable else a.copy()
+
+
+def constant(value, n: int, dtype) -> np.ndarray:
+    """A read-only column of ``n`` rows holding one value: no memory. Write to a ``writable`` copy."""
+    out = np.ndarray((n,), dtype=dtype, buffer=np.array([value], dtype=dtype), strides=(0,))
+    out.flags.writeable = False
+    return out
+
+
 def run_starts(keys: np.ndarray) -> np.ndarray:
     """For sorted keys, the index where each element's run of equal keys starts."""
     n = len(keys)

@@ -111,9 +111,10 @@ class Population:
         """(first event, number of events) of each organisation with events, in order; made once."""
         if "org_runs" not in self._cache:
             counts = np.bincount(self.event_org, minlength=self.n_orgs)  # events are in organisation order
-            starts = np.cumsum(counts) - counts
+            starts = np.cumsum(counts)
+            starts -= counts
             some = counts > 0
-            self._cache["org_runs"] = (starts[some], counts[some])
+            self._cache["org_runs"] = (starts, counts) if some.all() else (starts[some], counts[some])
         return self._cache["org_runs"]
 
     @property

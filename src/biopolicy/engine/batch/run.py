@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import numpy as np
 
@@ -54,14 +55,20 @@ from biopolicy.engine.batch.compile import (
 )
 from biopolicy.engine.batch.compile import K as KIND
 from biopolicy.engine.batch.groups import (
+    all_true,
     among,
+    any_true,
+    constant,
     first_of_runs,
     group_sums,
     indices,
     lookup,
+    one_value,
     run_starts_pair,
     runs,
+    span,
     sum_before,
+    writable,
 )
 from biopolicy.engine.batch.population import Population
 from biopolicy.engine.totals import totals
@@ -143,7 +150,7 @@ class BatchResult:
     measure: np.ndarray
     eligibility: np.ndarray  # NO / YES / UNKNOWN
     kind: np.ndarray  # index in compile.KINDS
-    value: np.ndarray  # micro-yuan; meaningful where has
+    _value: np.ndarray | None  # micro-yuan; meaningful where has (read ``value``: made when first read)
     has: np.ndarray
     outcome: np.ndarray  # NONE / WON / LOST / UNRESOLVED / EXCLUDED
     covered: np.ndarray  # per organisation
@@ -160,6 +167,34 @@ class BatchResult:
     identity: bool = False  # one row per event, every event in order: row i is event i
     _org_sums: tuple | None = None  # (first row, sum of the figures) per organisation, when the run knew them
     _org: np.ndarray | None = None
+    _pending: Callable[[], np.ndarray] | None = None  # makes the rows' figures when first read
+
+    @property
+    def value(self) -> np.ndarray:
+        """Each row's figure after ceilings and overlaps, micro-yuan (meaningful where ``has``).
+
+        When a run could add up each organisation's total without them (one ceiling over every row,
+        nothing else at work), the rows' figures are worked out here, the first time they are read:
+        a total does not wait for figures no one opens.
+        """
+        if self._pending is not None:
+            self._value, self._pending = self._pending(), None
+        return self._value
+
+    @value.setter
+    def value(self, v: np.ndarray) -> None:
+        self._value, self._pending = v, None
+
+    def writable(self) -> None:
+        """Give the row columns memory of their own (columns of one value are read-only broadcasts)."""
+        self.eligibility, self.kind, self.has = (
+            writable(self.eligibility),
+            writable(self.kind),
+            writable(self.has),
+        )
+        self.outcome, self.value = writable(self.outcome), writable(self.value)
+        if self.overlap_of is not None:
+            self.overlap_of = writable(self.overlap_of)
 
     @property
     def org(self) -> np.ndarray:
@@ -326,14 +361,22 @@ class BatchResult:
         """Each organisation's most obtainable over all years, micro-yuan, int64."""
         simple = not any(cm.measure.instalments for cm in self.compiled.measures) and not self.outcome.any()
         if simple:  # every row adds its own figure (no instalment, no overlap): one group-wise sum per org
-            out = np.zeros(self.pop.n_orgs, dtype=np.int64)
-            counts = (self.eligibility == YES) & self.has
-            counts &= (self.kind != KIND[AmountKind.at_least]) & (self.kind != KIND[AmountKind.unknown])
-            every = bool(counts.all())
+            open_kinds = (KIND[AmountKind.at_least], KIND[AmountKind.unknown])
+            e, h, k = one_value(self.eligibility), one_value(self.has), one_value(self.kind)
+            if e is not None and h is not None and k is not None:  # columns of one value: no pass
+                every = bool(e == YES and h and k not in open_kinds)
+                counts = None
+            else:
+                counts = (self.eligibility == YES) & self.has & ~among(self.kind, open_kinds)
+                every = bool(counts.all())
             if every and self._org_sums is not None and self.fallback_rows == 0:
                 starts, sums = self._org_sums  # the run's own per-organisation sums: no second pass
+                if len(starts) == self.pop.n_orgs:  # every organisation has rows: the sums are in order
+                    return sums.copy()
+                out = np.zeros(self.pop.n_orgs, dtype=np.int64)
                 out[self.org[starts]] = sums
                 return out
+            out = np.zeros(self.pop.n_orgs, dtype=np.int64)
             m = self.value if every else self.value * counts
             if self.identity:  # row i is event i: the population's runs of organisations
                 starts, _ = self.pop.org_runs()
@@ -418,12 +461,15 @@ def evaluate(
     for cm in compiled.measures:
         report(0.6 * cm.index / max(len(compiled.measures), 1), "measures")
         code = pop.vocab.find(cm.measure.event)
-        of_type = pop.event_type == code
-        whole = all_covered and bool(of_type.all())
+        one_type = one_value(pop.event_type)  # every event of one type: no comparison per row
+        if one_type is not None and one_type != code:
+            continue
+        of_type = pop.event_type == code if one_type is None else None
+        whole = all_covered and (of_type is None or bool(of_type.all()))
         if whole:
             events = indices(pop.n_events)  # read only: row i is event i
         else:
-            events = np.nonzero(of_type)[0]
+            events = np.nonzero(of_type)[0] if of_type is not None else indices(pop.n_events)
             if not all_covered:
                 events = events[covered[pop.event_org[events]]]
         if len(events) == 0:
@@ -462,12 +508,16 @@ def evaluate(
     identity = len(parts) == 1 and len(event) == pop.n_events  # sorted, unique: 0 .. n_events - 1
     org = pop.event_org if identity else pop.event_org[event]
     n = len(event)
-    candidate = elig != NO
+    any_once = any(cm.measure.once_per is not None for cm in compiled.measures)
+    top_ups = any(cm.measure.amount_specs()[0].kind == AmountKind.top_up for cm in compiled.measures)
+    if any_once or top_ups or rules.overlaps:  # the steps below write into the rows: memory of their own
+        elig, kind, value, has = writable(elig), writable(kind), writable(value), writable(has)
+    one = one_value(elig)
+    candidate = elig != NO if one is None else constant(one != NO, n, bool)
 
     # organisations the columns do not take: together sides, awards prior to an event netted in its overlap
     prior_midx = np.array([compiled.index.get(m, -1) if m else -1 for m in pop.prior_measure], dtype=np.int64)
-    plain = _plain(compiled)  # measures in no ceiling, no 就高从优, not once-per, not a top-up
-    plain_top = _plain(compiled, top_ups=True)
+    plain, plain_top = _plain(compiled)  # in no ceiling, no 就高从优, not once-per (not a top-up)
     for o in rules.overlaps:
         if o.kind == OverlapKind.excludes:
             continue
@@ -481,7 +531,6 @@ def evaluate(
         hand_over(pop.prior_org[netted], "prior_netted")
 
     # once per product / subject: the first row that pays leaves nothing to the later ones
-    any_once = any(cm.measure.once_per is not None for cm in compiled.measures)
     once_first = np.zeros(n if any_once else 0, dtype=bool)  # the row a later one depends on having been paid
     for cm in compiled.measures:
         scope = cm.measure.once_per
@@ -519,7 +568,8 @@ def evaluate(
     # 不重复享受 (excludes) between two plain measures: per subject, the first paid wins
     outcome = np.zeros(n, dtype=np.int8)
     # the overlap a row's outcome comes from (-1: none); one byte a row while there are few overlaps
-    overlap_of = np.full(n, -1, dtype=np.int8 if len(rules.overlaps) < 127 else np.int16)
+    overlap_dtype = np.int8 if len(rules.overlaps) < 127 else np.int16
+    overlap_of = np.full(n, -1, dtype=overlap_dtype) if rules.overlaps else constant(-1, n, overlap_dtype)
     subject = pop.event_subject if identity else pop.event_subject[event]
     for oi, o in enumerate(rules.overlaps):
         if o.kind != OverlapKind.excludes:
@@ -644,8 +694,10 @@ def evaluate(
     report(0.6, "ceilings")
     caps = []
     day = pop.event_day if identity else pop.event_day[event]
-    span = _years(np.array([day.min(), day.max()])) if n else np.zeros(2, dtype=np.int64)
-    one_year = bool(span[0] == span[1])
+    one_year = True
+    if n:
+        first_day, last_day = span(day)
+        one_year = date.fromordinal(first_day).year == date.fromordinal(last_day).year
     year = None if one_year else _years(day)
     everything = slice(None)
     for cap in rules.caps:
@@ -677,8 +729,8 @@ def evaluate(
             sel, key = sel[key >= 0], key[key >= 0]
             sel, key = _by_key(sel, key)
         prior = 0
-        pm = np.isin(prior_midx, members)
-        if pm.any():
+        pm = np.isin(prior_midx, members) if len(prior_midx) else None
+        if pm is not None and pm.any():
             pkey = _bucket(
                 cap.scope,
                 pop.prior_org[pm],
@@ -702,8 +754,14 @@ def evaluate(
         caps.append((cap, sel, key, prior, limit, ev_first, pop.org_runs() if by_org else runs(key)))
 
     outcomes_set = bool(outcome.any())
-    yes_has = (elig == YES) & has
-    base = value if yes_has.all() else np.where(has, value, 0)
+    one_elig, one_has = one_value(elig), one_value(has)
+    if one_elig is not None and one_has is not None:
+        yes_has = constant(one_elig == YES and one_has, n, bool)
+    elif one_elig is not None:
+        yes_has = has if one_elig == YES else constant(False, n, bool)
+    else:
+        yes_has = (elig == YES) & has
+    base = value if all_true(yes_has) else np.where(has, value, 0)
     final = base
     rounds = 0
     # with no contest and no row under two ceilings, one pass is the sequential answer
@@ -716,6 +774,7 @@ def evaluate(
     if not one_pass:
         final = base.copy()
     by_org_sums = None  # (first row, sum) per organisation, when one ceiling over every row gives them
+    pending = None  # the rows' figures, when only the organisations' totals were needed to finish the run
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (reported)
         if outcomes_set:
             gone = among(outcome, (LOST, EXCLUDED))
@@ -723,31 +782,39 @@ def evaluate(
             current = np.where(gone, 0, base)
         else:
             entering, current = yes_has, base
-        all_entering = bool(entering.all())
+        all_entering = all_true(entering)
         room_row = None
         room_event = np.full(n, BIG) if contests else None  # the ledger before each event: for peek
         for _cap, sel, key, prior, limit, ev_first, first in caps:
             x = final[sel]
+            x_max = None  # the highest figure of the cap's rows, when read
             if not all_entering:
                 x = np.minimum(x, limit) * entering[sel]
-            elif len(x) and x.max() > limit:  # a read is cheaper than a copy: most figures are below it
-                x = np.minimum(x, limit)
+            elif len(x):  # a read is cheaper than a copy: most figures are below the limit
+                x_max = int(x.max())
+                if x_max > limit:
+                    x = np.minimum(x, limit)
             heads = first[0]
             bucket_sums = np.add.reduceat(x, heads) if len(heads) else x[:0]
+            whole_orgs = key is org and np.ndim(prior) == 0  # the cap's buckets are the organisations
             if one_pass and len(heads):
                 # no bucket reaches its ceiling and no row exceeds it: every row keeps its figure
                 # (each row's room, limit - prior - earlier rows, is at least its own figure)
                 room_head = limit - (prior if np.ndim(prior) == 0 else prior[heads])
-                if (bucket_sums <= room_head).all() and current[sel].max() <= limit:
+                same = x_max is not None and not outcomes_set and final is current  # x is current's rows
+                if (bucket_sums <= room_head).all() and (x_max if same else current[sel].max()) <= limit:
+                    if len(caps) == 1 and whole_orgs and all_entering:
+                        by_org_sums = (heads, bucket_sums)  # every figure stands: the sums are the totals
                     continue
             lone = len(caps) == 1 and isinstance(sel, slice) and not contests and all_entering
             if lone:  # one ceiling over every row: the row's award in place, in one clip
-                room = sum_before(key, x, first, bucket_sums)  # what earlier rows of the bucket took
-                np.subtract(limit - prior, room, out=room)  # what is left for this row
-                room_row = np.clip(room, 0, current, out=room)
-                if by_org_sums is None and key is org and np.ndim(prior) == 0:
+                if by_org_sums is None and whole_orgs:
                     # what each organisation takes in all: its figures up to the room, greedily
                     by_org_sums = (heads, np.minimum(bucket_sums, max(limit - prior, 0)))
+                    if one_pass and identity:  # the totals are known: each row's figure when first read
+                        pending = partial(_rows_after, key, x, first, bucket_sums, limit - prior, current)
+                        continue
+                room_row = _rows_after(key, x, first, bucket_sums, limit - prior, current)
                 continue
             room = sum_before(key, x, first, bucket_sums)  # what earlier rows of the bucket took
             np.subtract(limit - prior, room, out=room)  # what is left for this row
@@ -760,7 +827,9 @@ def evaluate(
                 room_row[sel] = np.minimum(room_row[sel], room)  # a row is once in a cap's rows
             if contests:
                 room_event[sel] = np.minimum(room_event[sel], room[ev_first])
-        if room_row is None:
+        if pending is not None:
+            new_final = None  # made when first read
+        elif room_row is None:
             new_final = current
         elif len(caps) == 1 and isinstance(caps[0][1], slice) and not contests and all_entering:
             new_final = room_row  # clipped to the figures already (above)
@@ -794,18 +863,32 @@ def evaluate(
         for _, sel, *_ in caps:
             hand_over(org[sel], "no_fixed_point")
     outcomes_set = bool(outcome.any())
-    if outcomes_set:
+    if pending is not None:  # one ceiling over every row, every row entering, no overlap at work
+        value = None
+    elif outcomes_set:
         value = np.where(among(outcome, (LOST, EXCLUDED)), 0, np.where(yes_has, final, value))
     elif final is not value:
-        value = np.where(yes_has, final, value) if not yes_has.all() else final
+        value = np.where(yes_has, final, value) if not all_true(yes_has) else final
+
+    def figures() -> np.ndarray:
+        """The rows' figures, made now if they were left for the first read."""
+        nonlocal value, pending
+        if value is None:
+            value, pending = pending(), None
+        return value
 
     # a once-per row that did not pay after all leaves the later ones open: the per-case engine decides
     if any_once and once_first.any():
         hand_over(org[once_first & (outcome == LOST)], "once_per_lost")
 
     # exact figures cut by a ceiling holding a maximum become maxima
-    is_exact = kind == KIND[AmountKind.exact]
-    if caps and is_exact.any():
+    one_kind = one_value(kind)
+    is_exact = kind == KIND[AmountKind.exact] if one_kind is None else None
+    if caps and (one_kind == KIND[AmountKind.exact] if one_kind is not None else is_exact.any()):
+        value = figures()
+        kind = writable(kind)
+        if is_exact is None:
+            is_exact = kind == KIND[AmountKind.exact]
         exactish = is_exact | (kind == KIND[AmountKind.waiver])
         entering = yes_has & ~among(outcome, (LOST, EXCLUDED))
         cut_by: list[tuple[np.ndarray, np.ndarray, np.ndarray, tuple]] = []
@@ -832,6 +915,7 @@ def evaluate(
     # instalments that do not fall on whole micro-yuan
     for cm in compiled.measures:
         if cm.measure.instalments:
+            value = figures()
             sel = (measure == cm.index) & has & (elig == YES)
             for share in cm.measure.instalments.shares:
                 hand_over(org[sel & (value * rate_e4(share) % 10_000 != 0)], "instalment_fraction")
@@ -842,12 +926,21 @@ def evaluate(
     result.overlap_of = overlap_of
     result.identity = identity
     result._org_sums = by_org_sums if one_pass and identity else None
+    result._pending = pending
     result.reasons = {k: v for k, v in reasons.items() if v}
     report(0.8, "fallback")
     if per_case is not None:
         _fallback(result, per_case, lambda share: report(0.8 + 0.2 * share, "fallback"))
     report(1.0, "done")
     return result
+
+
+def _rows_after(key, x, first, bucket_sums, room0, current) -> np.ndarray:
+    """Each row's figure under one ceiling: what the earlier rows of its bucket left (``room0`` less
+    their figures), at most its own figure, never below zero."""
+    room = sum_before(key, x, first, bucket_sums)  # what earlier rows of the bucket took
+    np.subtract(room0, room, out=room)  # what is left for this row
+    return np.clip(room, 0, current, out=room)
 
 
 def _by_key(sel: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -858,22 +951,25 @@ def _by_key(sel: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sel[o], key[o]
 
 
-def _plain(compiled: Compiled, top_ups: bool = False) -> set[str]:
-    """Measures whose award is its raw figure: in no ceiling, no 就高从优, not once-per, not a top-up."""
+def _plain(compiled: Compiled) -> tuple[set[str], set[str]]:
+    """Measures whose award is its raw figure: in no ceiling, no 就高从优, not once-per, not a top-up;
+    and the same with top-ups allowed."""
     rules = compiled.rules
     busy = {m for c in rules.caps for m in c.measures}
     busy |= {m for o in rules.overlaps if o.kind == OverlapKind.highest_only for m in o.measures}
     busy |= {m.id for m in rules.measures.values() if m.once_per is not None}
     in_excludes = [m for o in rules.overlaps if o.kind == OverlapKind.excludes for m in o.measures]
     busy |= {m for m in in_excludes if in_excludes.count(m) > 1}
-    if not top_ups:
-        busy |= {m.id for m in rules.measures.values() if m.amount_specs()[0].kind == AmountKind.top_up}
-    return {mid for mid in rules.measures if mid not in busy}
+    with_top_ups = {mid for mid in rules.measures if mid not in busy}
+    busy |= {m.id for m in rules.measures.values() if m.amount_specs()[0].kind == AmountKind.top_up}
+    return {mid for mid in rules.measures if mid not in busy}, with_top_ups
 
 
 def _fallback(result: BatchResult, per_case, progress) -> None:
     pop, compiled = result.pop, result.compiled
     orgs = np.nonzero(result.fallback & result.covered)[0]
+    if len(orgs):
+        result.writable()
     overlap_ids = {o.id: i for i, o in enumerate(compiled.rules.overlaps)}
     step = max(len(orgs) // 50, 1)
     for k, o in enumerate(orgs.tolist()):
@@ -962,9 +1058,15 @@ def _places(pop: Population, compiled: Compiled) -> dict[str, np.ndarray]:
     """Per measure, which organisations its applicant kinds and places cover."""
     v = pop.vocab.values
     width = np.int64(len(v) + 1)
-    combos = ((pop.org_province + 1) * width + (pop.org_city + 1)) * width + (pop.org_district + 1)
-    if len(combos) and bool((combos == combos[0]).all()):  # one place for every organisation
-        uniq, inv = combos[:1], np.zeros(len(combos), dtype=np.int64)
+    one = [one_value(c) for c in (pop.org_province, pop.org_city, pop.org_district)]
+    if all(x is not None for x in one):  # columns of one value: one place, no pass over organisations
+        combos = np.array([((one[0] + 1) * width + (one[1] + 1)) * width + (one[2] + 1)], dtype=np.int64)
+    else:
+        combos = ((pop.org_province + 1) * width + (pop.org_city + 1)) * width + (pop.org_district + 1)
+    if len(combos) == 1 and pop.n_orgs > 1:
+        uniq, inv = combos, None
+    elif len(combos) and bool((combos == combos[0]).all()):  # one place for every organisation
+        uniq, inv = combos[:1], None
     else:
         uniq, inv = np.unique(combos, return_inverse=True)
     places = []
@@ -979,7 +1081,10 @@ def _places(pop: Population, compiled: Compiled) -> dict[str, np.ndarray]:
         wanted = tuple(m.applicant.places)
         if wanted not in seen:
             ok = np.array([any(covers(p, *pl) for p in wanted) for pl in places], dtype=bool)
-            seen[wanted] = ok[inv] if len(inv) else np.zeros(0, dtype=bool)
+            if inv is None:  # one place: one value for every organisation
+                seen[wanted] = constant(bool(ok[0]), pop.n_orgs, bool)
+            else:
+                seen[wanted] = ok[inv] if len(inv) else np.zeros(0, dtype=bool)
         out[m.id] = seen[wanted]
     return out
 
@@ -993,12 +1098,16 @@ def _judge(cm: CompiledMeasure, rows: Rows, place_ok: np.ndarray, compiled: Comp
     window = compiled.windows[cm.index]
     day = rows.take(pop.event_day)
     if n and (window.from_ or window.to):
-        lo, hi = int(day.min()), int(day.max())
+        lo, hi = span(day)
         if window.from_ and lo < window.from_.toordinal():
             ok = (day >= window.from_.toordinal()) if ok is None else ok & (day >= window.from_.toordinal())
         if window.to and hi > window.to.toordinal():
             ok = (day <= window.to.toordinal()) if ok is None else ok & (day <= window.to.toordinal())
-    elig = np.ones(n, dtype=np.int8) if ok is None else ok.astype(np.int8)  # YES is 1, NO is 0
+    if ok is None:  # YES is 1, NO is 0; every row eligible and nothing to judge: one value, no memory
+        plain = cm.conditions is None and cm.table is None
+        elig = constant(YES, n, np.int8) if plain else np.ones(n, dtype=np.int8)
+    else:
+        elig = ok.astype(np.int8)
     if ok is None:
         ok = True
     if cm.conditions is not None:
@@ -1028,9 +1137,11 @@ def _judge(cm: CompiledMeasure, rows: Rows, place_ok: np.ndarray, compiled: Comp
             unsure |= u & ~chosen
         raw.missing |= unsure & ~chosen
         elig[~chosen & ~unsure] = NO  # no row of the table applies
-    if raw.missing.any():
+    if any_true(raw.missing):
+        elig = writable(elig)
         elig[(elig == YES) & raw.missing & ~raw.has] = UNKNOWN
-    if not (elig == NO).any():  # every row a candidate: the raw figures stand
+    one = one_value(elig)
+    if (one != NO) if one is not None else not (elig == NO).any():  # every row a candidate: figures stand
         return elig, raw.kind, raw.value, raw.has, raw.ceiling_only
     no = elig == NO
     kind = np.where(no, KIND[AmountKind.unknown], raw.kind).astype(np.int8)
@@ -1050,16 +1161,17 @@ def _dated(spec, m: Measure, rows: Rows, day: np.ndarray, present_only: bool) ->
         return spec_amount(spec, rows)
     days = change_days(m.changes)
     bounds = [d.toordinal() for d in days]
-    span = np.searchsorted(np.array(bounds, dtype=np.int64), day, side="right")  # 0: before the first
+    spans = np.searchsorted(np.array(bounds, dtype=np.int64), day, side="right")  # 0: before the first
     raw = None
-    for i in np.unique(span).tolist():
+    for i in np.unique(spans).tolist():
         on = date.min if i == 0 else days[i - 1]
         spec_i, _ = in_force(spec, m.changes, on, present_only=present_only)
         part = spec_amount(spec_i, rows)
         if raw is None:
             raw = part
             continue
-        take = span == i
+        take = spans == i
         for name in ("kind", "value", "has", "ceiling_only", "missing"):
+            setattr(raw, name, writable(getattr(raw, name)))
             getattr(raw, name)[take] = getattr(part, name)[take]
     return raw
