@@ -24,7 +24,7 @@ from biopolicy.services import fulfilment as ff
 from biopolicy.services.applications import STATUS_WORDS
 from biopolicy.services.calculator import Calculator
 from biopolicy.web.deps import CalculatorDep
-from biopolicy.web.errors import ErrorBody, error_body, error_response
+from biopolicy.web.errors import ErrorBody, error_body, error_response, problem_items
 from biopolicy.web.session import uow_for
 
 router = APIRouter(tags=["兑现"])
@@ -86,14 +86,9 @@ def plain(text: str, calculator: Calculator) -> str:
 
 
 def _items(problems: list[str], calculator: Calculator, place: str = "body") -> list[dict[str, Any]]:
-    items = []
-    for problem in problems:
-        field, _, message = problem.partition("：")
-        where = "header" if field == "Idempotency-Key" else place
-        items.append(
-            {"loc": [where, field], "msg": plain(message or problem, calculator), "type": "value_error"}
-        )
-    return items
+    return problem_items(
+        problems, place, headers=("Idempotency-Key",), word=lambda message: plain(message, calculator)
+    )
 
 
 def refusal_body(

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from biopolicy.services import catalogues as cats
 from biopolicy.services import duties, ethics
 from biopolicy.web.deps import LibraryDep
-from biopolicy.web.errors import ErrorBody, error_body, error_response
+from biopolicy.web.errors import ErrorBody, guard
 from biopolicy.web.session import settings_of, uow_for
 
 router = APIRouter(tags=["医疗机构义务与目录"])
@@ -45,20 +45,16 @@ IdemKey = Annotated[
 ]
 
 
+REFUSALS = (
+    ((duties.DutyForbidden, cats.CatalogueForbidden), 403),
+    ((duties.DutyNotFound, cats.CatalogueNotFound), 404),
+    ((duties.DutyError, cats.CatalogueError), 422),
+)
+
+
 def guarded(request: Request, call: Callable[[], T]) -> T | Response:
     """Run a service call; its refusals as the app answers them (a page or JSON)."""
-    try:
-        return call()
-    except (duties.DutyForbidden, cats.CatalogueForbidden) as exc:
-        return error_response(request, 403, error_body(str(exc)))
-    except (duties.DutyNotFound, cats.CatalogueNotFound) as exc:
-        return error_response(request, 404, error_body(str(exc)))
-    except (duties.DutyError, cats.CatalogueError) as exc:
-        items = []
-        for problem in exc.problems:
-            field, _, message = problem.partition("：")
-            items.append({"loc": ["body", field], "msg": message or problem, "type": "value_error"})
-        return error_response(request, 422, error_body(str(exc), items))
+    return guard(request, call, REFUSALS)
 
 
 def _principal(request: Request) -> Any:

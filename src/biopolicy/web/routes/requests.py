@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from biopolicy.services import requests as rq
-from biopolicy.web.errors import ErrorBody, error_body, error_response
+from biopolicy.web.errors import ErrorBody, error_body, error_response, guard
 from biopolicy.web.session import uow_for
 
 router = APIRouter(tags=["企业诉求"])
@@ -39,19 +39,12 @@ IdempotencyKey = Annotated[
 ]
 
 
+REFUSALS = ((rq.RequestForbidden, 403), (rq.RequestNotFound, 404), (rq.RequestError, 422))
+
+
 def guarded(request: Request, call: Callable[[], T]) -> T | Response:
-    try:
-        return call()
-    except rq.RequestForbidden as exc:
-        return error_response(request, 403, error_body(str(exc)))
-    except rq.RequestNotFound as exc:
-        return error_response(request, 404, error_body(str(exc)))
-    except rq.RequestError as exc:
-        items = []
-        for problem in exc.problems:
-            field, _, message = problem.partition("：")
-            items.append({"loc": ["body", field], "msg": message or problem, "type": "value_error"})
-        return error_response(request, 422, error_body(str(exc), items))
+    """Run a service call; its refusals as the app answers them (a page or JSON)."""
+    return guard(request, call, REFUSALS)
 
 
 class NewRequest(BaseModel):
