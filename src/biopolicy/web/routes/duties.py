@@ -175,7 +175,10 @@ async def read_upload(request: Request) -> tuple[dict[str, str], duties.Upload |
     "/duties/records",
     status_code=201,
     summary="登记一次会议或接待日（multipart 表单：organisation_id、kind、held_on、notes、file）",
-    responses=_WRITE,
+    responses=_WRITE
+    | {
+        413: {"model": ErrorBody, "description": "请求体超过上传文件的上限（设置 evidence_max_bytes 加表单）"}
+    },
     openapi_extra={
         "requestBody": {
             "content": {
@@ -202,7 +205,7 @@ async def read_upload(request: Request) -> tuple[dict[str, str], duties.Upload |
                             "file": {
                                 "type": "string",
                                 "format": "binary",
-                                "description": "纪要或签到表（PDF、PNG、JPEG）",
+                                "description": "纪要或签到表（PDF、PNG、JPEG；大小上限与证明材料相同，见设置 evidence_max_bytes）",
                             },
                         },
                     }
@@ -222,7 +225,7 @@ async def add_record(request: Request, key: IdemKey) -> RecordReply:
             return exc
 
     parsed = await parse()
-    data_dir = settings_of(request).data_dir
+    settings = settings_of(request)
     with uow_for(request) as uow:
 
         def call() -> dict[str, Any]:
@@ -232,8 +235,9 @@ async def add_record(request: Request, key: IdemKey) -> RecordReply:
             fields, upload = parsed
             org = _organisation(request, fields.get("organisation_id"))
             return duties.add_record(
-                uow, p, org, fields, upload, today=dt.date.today(), data_dir=data_dir, key=key
-            )
+                uow, p, org, fields, upload, today=dt.date.today(), data_dir=settings.data_dir, key=key,
+                max_file_bytes=duties.file_limit(settings),
+            )  # fmt: skip
 
         return guarded(request, call)
 
