@@ -265,6 +265,7 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/api/v1/requests/{request_id}": {"GET": REQUEST_READERS},
     "/api/v1/requests/{request_id}/answer": {"POST": require(Role.reviewer)},
     "/api/v1/requests/{request_id}/rating": {"POST": require(Role.applicant)},
+    "/api/v1/requests/{request_id}/attachments": {"GET": REQUEST_READERS, "POST": require(Role.applicant)},
     "/api/v1/requests/{request_id}/attachments/{attachment_id}": {"GET": REQUEST_READERS},
     # targets and the yearly evaluation
     "/targets": {"GET": TARGET_READERS, "POST": TARGET_WRITERS},

@@ -2,8 +2,10 @@
 
 Who sees what is checked by the service: refusals answer 403, an unknown request 404, bad input 422
 naming the field (nothing written). Every change carries an ``Idempotency-Key`` header: a retry with
-the same key and body answers as the first time and writes nothing. Attachments are uploaded with
-the page's form (/requests); here they are listed and downloaded.
+the same key and body answers as the first time and writes nothing. Attachments come with the page's
+filing form (/requests) or, here, one at a time (multipart ``file``) by the enterprise that filed the
+request; they are listed and downloaded by whoever may see the request. The upload route lets a body
+as large as an evidence file through the door (web/security.py); the service checks the file.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
@@ -108,6 +110,39 @@ def rating(request: Request, request_id: RequestId, body: RatingBody, key: Idemp
                 uow, request.state.principal, request_id, body.rating, body.note, dt.date.today(), key
             ),
         )
+
+
+@router.post(
+    "/requests/{request_id}/attachments",
+    status_code=201,
+    summary=f"企业为本机构的诉求添加一个附件（PDF、PNG、JPEG，按内容核对类型；办结前，每件最多 {rq.MAX_ATTACHMENTS} 个）",
+    responses=_WRITE
+    | {
+        413: {"model": ErrorBody, "description": "请求体超过上传文件的上限（设置 evidence_max_bytes 加表单）"}
+    },
+)
+def add_attachment(
+    request: Request,
+    request_id: RequestId,
+    key: IdempotencyKey,
+    file: Annotated[UploadFile | None, File(description="附件文件（PDF、PNG 或 JPEG；必填）")] = None,
+) -> rq.AttachmentView:
+    # optional in the schema so that who may is checked first (403 before 422); the service refuses
+    # a missing file naming the field
+    upload = None
+    if file is not None:
+        content = file.file.read(rq.MAX_ATTACHMENT_BYTES + 1)
+        upload = rq.Upload(file.filename or "", content, file.content_type or "")
+    with uow_for(request) as uow:
+        return guarded(
+            request, lambda: rq.add_attachment(uow, request.state.principal, request_id, upload, key)
+        )
+
+
+@router.get("/requests/{request_id}/attachments", summary="诉求的附件清单", responses=_ONE)
+def attachments(request: Request, request_id: RequestId) -> list[rq.AttachmentView]:
+    with uow_for(request) as uow:
+        return guarded(request, lambda: rq.attachments_of(uow, request.state.principal, request_id))
 
 
 @router.get(
