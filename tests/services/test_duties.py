@@ -63,12 +63,12 @@ def world(database, real_library, tmp_path, monkeypatch):
     return database, ids, who, real_library.corpus, tmp_path
 
 
-def record(world, who="staff", org="H", today=date(2026, 6, 30), upload=None, key=None, **data):
+def record(world, who="staff", org="H", today=date(2026, 6, 30), upload=None, key=None, limit=None, **data):
     database, ids, people, _, data_dir = world
     with UnitOfWork(database, actor="test") as uow:
         return duties.add_record(
             uow, people[who], ids[org], data, upload, today=today, data_dir=data_dir,
-            key=key or f"{who}-{data.get('kind')}-{data.get('held_on')}",
+            key=key or f"{who}-{data.get('kind')}-{data.get('held_on')}", max_file_bytes=limit,
         )  # fmt: skip
 
 
@@ -140,14 +140,18 @@ def test_a_file_that_is_not_pdf_png_or_jpeg_is_refused_and_nothing_is_written(wo
     assert got["file_type"] == "png"
 
 
-def test_a_file_of_exactly_the_size_limit_is_accepted_and_one_byte_more_refused(world, monkeypatch):
-    monkeypatch.setattr(duties, "MAX_FILE_BYTES", 1024 * 1024)
+def test_a_file_of_exactly_the_size_limit_is_accepted_and_one_byte_more_refused(world):
     exact = PDF + b"0" * (1024 * 1024 - len(PDF))
-    assert record(world, kind="reception_day", held_on="2026-05-11", upload=Upload("a.pdf", exact))[
+    upload = Upload("a.pdf", exact)
+    assert record(world, kind="reception_day", held_on="2026-05-11", upload=upload, limit=1024 * 1024)[
         "file_size"
     ]
     problems = refused(
-        world, kind="reception_day", held_on="2026-05-12", upload=Upload("b.pdf", exact + b"0")
+        world,
+        kind="reception_day",
+        held_on="2026-05-12",
+        upload=Upload("b.pdf", exact + b"0"),
+        limit=1024 * 1024,
     )
     assert problems == ["file：文件“b.pdf”大于 1 MB，请压缩后再上传"]
     assert count(world[0]) == 1
@@ -358,3 +362,12 @@ def test_two_staff_recording_the_same_meeting_at_once_write_it_once(world):
     refused_ = [r for r in results if isinstance(r, DutyError)]
     assert len(written) == 1 and len(refused_) == 1, results
     assert "已登记过" in refused_[0].problems[0]
+
+
+def test_the_file_limit_is_the_upload_setting_and_is_said_in_mb():
+    from biopolicy.settings import Settings
+
+    assert duties.file_limit(Settings(evidence_max_bytes=12_345_678)) == 12_345_678
+    assert duties.file_limit() == Settings().evidence_max_bytes == 10 * 1024 * 1024  # not the old 950 KB
+    assert duties.size_text(10 * 1024 * 1024) == "10 MB"
+    assert duties.size_text(1_000_000) == "0.95 MB"

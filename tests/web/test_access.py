@@ -183,6 +183,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/api/v1/requests/{request_id}/answer", "POST"): "LFFFFFF",
     ("/api/v1/requests/{request_id}/rating", "POST"): "L+FFFFF",
     ("/api/v1/requests/{request_id}/attachments/{attachment_id}", "GET"): "L+F+F++",
+    ("/api/v1/requests/{request_id}/attachments", "GET"): "L+F+F++",
+    ("/api/v1/requests/{request_id}/attachments", "POST"): "L+FFFFF",  # A: 422 (no file sent), B: 403
     # targets: departments, auditors, administrators; the evaluation: finance too
     ("/targets", "GET"): "LFF+F++",
     ("/targets", "POST"): "LFF+FF+",

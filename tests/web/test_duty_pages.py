@@ -180,3 +180,77 @@ def test_ethics_recognition_is_listed_with_the_working_days_it_took(hospitals):
     page = site.client("commission").get("/ethics")
     assert page.status_code == 200 and "厦门第二医院（2025-10-13）" in page.text
     assert site.client("applicant-a").get("/ethics").status_code == 403
+
+
+def test_minutes_up_to_the_upload_setting_are_accepted_and_one_byte_more_refused_naming_the_file(hospitals):
+    """The minutes route lets a file as large as an evidence file through the door (not the 1 MB body
+    limit): exactly the limit is recorded, one byte more is refused by the service, naming the field
+    and the limit in MB, nothing written."""
+    site, *_ = hospitals
+    limit = get_settings().evidence_max_bytes
+    assert limit > get_settings().max_body_bytes  # the point: larger than any other body
+    client, headers = api(site, "staff")
+    exact = PDF + b"0" * (limit - len(PDF))
+    body = {"kind": "reception_day", "held_on": TODAY.isoformat()}
+    ok = client.post("/api/v1/duties/records", data=body, files={"file": ("签到表.pdf", exact, "application/pdf")},
+                     headers={**headers, "Idempotency-Key": "big-1"})  # fmt: skip
+    assert ok.status_code == 201, ok.text[:300]
+    assert ok.json()["file_size"] == limit
+    over = client.post(
+        "/api/v1/duties/records",
+        data={"kind": "ethics_committee", "held_on": TODAY.isoformat()},
+        files={"file": ("纪要.pdf", exact + b"0", "application/pdf")},
+        headers={**headers, "Idempotency-Key": "big-2"},
+    )
+    assert over.status_code == 422
+    mb = limit // (1024 * 1024)
+    assert over.json()["errors"] == [
+        {"loc": ["body", "file"], "msg": f"文件“纪要.pdf”大于 {mb} MB，请压缩后再上传", "type": "value_error"}
+    ]
+    assert records(site) == 1
+    page = site.client("staff")
+    form = {"csrf_token": site.csrf(page), "idempotency_key": "big-3", "kind": "ethics_committee",
+            "held_on": TODAY.isoformat()}  # fmt: skip
+    refused = page.post(
+        "/duties/records", data=form, files={"file": ("纪要.pdf", exact + b"0", "application/pdf")}
+    )
+    assert refused.status_code == 422 and f"大于 {mb} MB" in refused.text and "file" in refused.text
+    assert records(site) == 1
+    assert f"{mb} MB" in page.get("/duties").text  # the form says the same limit
+
+
+def test_the_minutes_allowance_follows_the_setting_at_the_door_too(site, real_library, tmp_path):
+    """A smaller upload setting: the service refuses a file one byte over it (422, naming the file); a
+    body past the setting and the form's allowance is stopped at the door (413) before it is read."""
+    from fastapi.testclient import TestClient
+
+    from biopolicy.services.calculator import get_calculator
+    from biopolicy.settings import Settings
+    from biopolicy.web.app import create_app
+    from biopolicy.web.security import MULTIPART_OVERHEAD
+    from biopolicy.web.session import SESSION_COOKIE
+
+    h = add_hospital(site, "H", "厦门第一医院", 31)
+    _person(site, "staff", [("applicant", "")], h)
+    limit = 5000
+    settings = Settings(data_dir=tmp_path, evidence_max_bytes=limit, secret_key=get_settings().secret_key)
+    app = create_app(real_library, get_calculator(), settings=settings, database_url=site.url)
+    with TestClient(app) as client:
+        client.cookies.set(SESSION_COOKIE, site.session_cookie("staff"))
+        headers = {"X-CSRF-Token": client.get("/api/v1/account").json()["csrf_token"]}
+
+        def send(size: int, key: str, held_on: dt.date):
+            content = PDF + b"0" * (size - len(PDF))
+            return client.post("/api/v1/duties/records", data={"kind": "reception_day", "held_on": held_on.isoformat()},
+                               files={"file": ("签到表.pdf", content, "application/pdf")},
+                               headers={**headers, "Idempotency-Key": key})  # fmt: skip
+
+        assert send(limit, "s-1", TODAY).status_code == 201
+        over = send(limit + 1, "s-2", TODAY - dt.timedelta(days=1))
+        assert over.status_code == 422 and over.json()["errors"][0]["loc"] == ["body", "file"]
+        assert (
+            "大于 0 MB" not in over.text and "0.0" in over.json()["detail"] and "MB" in over.json()["detail"]
+        )
+        door = send(limit + MULTIPART_OVERHEAD + 1, "s-3", TODAY - dt.timedelta(days=2))
+        assert door.status_code == 413 and "请求体过大" in door.json()["detail"]
+    assert records(site) == 1

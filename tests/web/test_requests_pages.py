@@ -153,3 +153,73 @@ def test_the_targets_import_form_reports_bad_lines_and_writes_the_good_ones(site
     empty = client.post("/targets/import", data={"csrf_token": token})
     assert empty.status_code == 422 and "请选择要导入的 CSV 或 XLSX 文件" in empty.text
     assert site.client("applicant-a").get("/targets").status_code == 403
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+def test_json_attachments_upload_once_per_key_are_listed_downloaded_and_refused_in_chinese(site):
+    """POST /api/v1/requests/{id}/attachments: the filing enterprise adds a file (type by its content,
+    within the size limit, at most MAX_ATTACHMENTS); anyone who may see the request lists and downloads
+    it; every refusal names the field and writes nothing."""
+    from biopolicy.services import requests as rq
+
+    client, token = api(site, "applicant-a")
+    headers = {"X-CSRF-Token": token}
+    filed = client.post("/api/v1/requests", json={"category": "临床试验", "title": "排期", "text": "排期过长"},
+                        headers={**headers, "Idempotency-Key": "att-0"})  # fmt: skip
+    request_id = filed.json()["id"]
+    url = f"/api/v1/requests/{request_id}/attachments"
+
+    def upload(name, content, key, who=client, tok=token):
+        return who.post(url, files={"file": (name, content, "application/octet-stream")},
+                        headers={"X-CSRF-Token": tok, "Idempotency-Key": key})  # fmt: skip
+
+    first = upload("会议纪要.pdf", PDF, "att-1")
+    assert first.status_code == 201, first.text
+    got = first.json()
+    assert (
+        got["filename"] == "会议纪要.pdf"
+        and got["content_type"] == "application/pdf"
+        and got["size"] == len(PDF)
+    )
+    assert upload("会议纪要.pdf", PDF, "att-1").json()["id"] == got["id"]  # a retry writes nothing
+    assert count(site, RequestAttachment) == 1
+    listed = client.get(url)
+    assert listed.status_code == 200 and [a["id"] for a in listed.json()] == [got["id"]]
+    download = client.get(f"{url}/{got['id']}")
+    assert download.status_code == 200 and download.content == PDF
+    assert site.client("reviewer").get(url).status_code == 200  # the coordinating department reads
+
+    # wrong type: by extension, and by content (a PNG named .pdf)
+    exe = upload("病毒.exe", b"MZ", "att-2")
+    assert exe.status_code == 422 and exe.json()["errors"][0]["loc"] == ["body", "file"]
+    assert "只能上传 PDF 或图片" in exe.json()["detail"]
+    fake = upload("假.pdf", PNG, "att-3")
+    assert fake.status_code == 422 and "与扩展名不符" in fake.json()["detail"]
+    # no file at all
+    none = client.post(url, headers={**headers, "Idempotency-Key": "att-4"})
+    assert none.status_code == 422 and none.json()["errors"][0]["loc"] == ["body", "file"]
+    # not one's request: another enterprise (the service), a department (the access rule)
+    other, other_token = api(site, "applicant-b")
+    refused = upload("b.pdf", PDF, "att-5", other, other_token)
+    assert refused.status_code == 403 and "只有提出诉求" in refused.json()["detail"]
+    assert other.get(url).status_code == 403 and other.get(f"{url}/{got['id']}").status_code == 403
+    reviewer, reviewer_token = api(site, "reviewer")
+    assert upload("r.pdf", PDF, "att-6", reviewer, reviewer_token).status_code == 403
+    assert count(site, RequestAttachment) == 1
+
+    # the size limit, both sides: exactly the limit is accepted, one byte more refused naming the file
+    exact = PDF + b"0" * (rq.MAX_ATTACHMENT_BYTES - len(PDF))
+    assert upload("刚好.pdf", exact, "att-7").status_code == 201
+    over = upload("太大.pdf", exact + b"0", "att-8")
+    assert over.status_code == 422 and over.json()["errors"][0]["loc"] == ["body", "file"]
+    assert f"超过每个附件 {rq.MAX_ATTACHMENT_BYTES // 1048576} MB 的上限" in over.json()["detail"]
+    assert count(site, RequestAttachment) == 2
+
+    # at most MAX_ATTACHMENTS in all
+    for i in range(rq.MAX_ATTACHMENTS - 2):
+        assert upload(f"第{i}份.pdf", PDF + bytes([i]), f"att-more-{i}").status_code == 201
+    sixth = upload("再多.pdf", PDF, "att-9")
+    assert sixth.status_code == 422 and f"最多 {rq.MAX_ATTACHMENTS} 个附件" in sixth.json()["detail"]
+    assert count(site, RequestAttachment) == rq.MAX_ATTACHMENTS

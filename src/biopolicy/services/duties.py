@@ -13,7 +13,8 @@ and may correct a profile; auditors read everything. Enterprises' staff are refu
 
 State changes run in one transaction under the organisation's row lock, with an idempotency key (the
 same key and request answer the first result again) and the audit trail (storage/audit.py).
-Uploaded files are checked by content (PDF, PNG, JPEG), at most ``MAX_FILE_BYTES``, and stored under
+Uploaded files are checked by content (PDF, PNG, JPEG), at most ``file_limit()`` bytes (the platform's
+upload setting, the same as evidence files), and stored under
 ``<data_dir>/records/<sha256>.<ext>`` (never under the web's static folder).
 """
 
@@ -56,6 +57,7 @@ from biopolicy.rules.obligations import (
     load_obligations,
 )
 from biopolicy.services.accounts import Principal, Role
+from biopolicy.settings import Settings, get_settings
 from biopolicy.storage.duty_models import DutyRecord, HospitalProfile
 from biopolicy.storage.ledger_models import IdempotencyKey
 from biopolicy.storage.models import Organisation
@@ -63,8 +65,6 @@ from biopolicy.storage.uow import UnitOfWork
 
 HEALTH_DEPARTMENTS = ("省卫健委", "市卫健委")  # the health commission: as the clauses name the 责任单位
 REMIND_WORKING_DAYS = 10  # default: remind when a period ends within this many working days
-# under the app's request limit (settings.max_body_bytes, 1 000 000 bytes with the form around the file)
-MAX_FILE_BYTES = 950 * 1024
 FILE_TYPES = {  # what an upload's first bytes must be, and the extension it is stored under
     "pdf": (b"%PDF-", ".pdf", "PDF 文件"),
     "png": (b"\x89PNG\r\n\x1a\n", ".png", "PNG 图片"),
@@ -362,9 +362,20 @@ def file_type_of(upload: Upload) -> str | None:
     return next((t for t, (magic, _, _) in FILE_TYPES.items() if upload.content.startswith(magic)), None)
 
 
+def file_limit(settings: Settings | None = None) -> int:
+    """The largest minutes or attendance file, in bytes: the platform setting for uploaded files
+    (``evidence_max_bytes``, 单个证明材料文件上限), the same as for evidence; the upload routes let a
+    body this large through the door (web/security.py)."""
+    return (settings or get_settings()).evidence_max_bytes
+
+
 def size_text(n: int) -> str:
+    """A size in MB as a person reads it: 10 MB, 1.5 MB, 0.95 MB (never rounded to 0)."""
     mb = 1024 * 1024
-    return f"{n // mb} MB" if n % mb == 0 else f"{n // 1024} KB"
+    if n % mb == 0:
+        return f"{n // mb} MB"
+    text = f"{n / mb:.1f}".rstrip("0").rstrip(".") if n >= mb else f"{n / mb:.2g}"
+    return f"{n} 字节" if "e" in text else f"{text} MB"
 
 
 def may_use(uow: UnitOfWork, p: Principal) -> None:
@@ -373,14 +384,15 @@ def may_use(uow: UnitOfWork, p: Principal) -> None:
         own_hospital(uow, p)
 
 
-def check_upload(upload: Upload | None, field: str = "file") -> list[str]:
+def check_upload(upload: Upload | None, field: str = "file", max_bytes: int | None = None) -> list[str]:
     if upload is None:
         return []
     if not upload.content:
         return [f"{field}：上传的文件“{upload.name}”是空的"]
     problems = []
-    if len(upload.content) > MAX_FILE_BYTES:
-        problems.append(f"{field}：文件“{upload.name}”大于 {size_text(MAX_FILE_BYTES)}，请压缩后再上传")
+    limit = file_limit() if max_bytes is None else max_bytes
+    if len(upload.content) > limit:
+        problems.append(f"{field}：文件“{upload.name}”大于 {size_text(limit)}，请压缩后再上传")
     if file_type_of(upload) is None:
         problems.append(
             f"{field}：文件“{upload.name}”不是 {ACCEPTED} 文件；会议纪要或签到表请上传 {ACCEPTED}"
@@ -389,7 +401,12 @@ def check_upload(upload: Upload | None, field: str = "file") -> list[str]:
 
 
 def _check_record(
-    uow: UnitOfWork, organisation_id: int, data: Mapping[str, Any], upload: Upload | None, today: dt.date
+    uow: UnitOfWork,
+    organisation_id: int,
+    data: Mapping[str, Any],
+    upload: Upload | None,
+    today: dt.date,
+    max_file_bytes: int | None = None,
 ) -> tuple[RecordKind, dt.date, str]:
     problems: list[str] = []
     kind: RecordKind | None = None
@@ -414,7 +431,7 @@ def _check_record(
     notes = str(data.get("notes") or "").strip()
     if len(notes) > 2000:
         problems.append("notes：备注不超过 2000 字")
-    problems += check_upload(upload)
+    problems += check_upload(upload, max_bytes=max_file_bytes)
     if kind is not None and isinstance(held, dt.date) and not problems:
         dup = uow.session.scalar(
             select(DutyRecord.id).where(
@@ -462,8 +479,10 @@ def add_record(
     today: dt.date,
     data_dir: Path,
     key: str | None,
+    max_file_bytes: int | None = None,
 ) -> dict[str, Any]:
-    """Record a meeting or reception day; refused whole (nothing written) when anything is wrong."""
+    """Record a meeting or reception day; refused whole (nothing written) when anything is wrong.
+    ``max_file_bytes``: the file's limit, default ``file_limit()`` (the app passes its settings')."""
     may_use(uow, p)
     _hospital(uow, organisation_id)
     _may_write(uow, p, organisation_id)
@@ -476,7 +495,7 @@ def add_record(
     }
 
     def work() -> dict[str, Any]:
-        kind, held, notes = _check_record(uow, organisation_id, data, upload, today)
+        kind, held, notes = _check_record(uow, organisation_id, data, upload, today, max_file_bytes)
         row = DutyRecord(
             organisation_id=organisation_id,
             kind=kind.value,
@@ -812,7 +831,7 @@ def commission_overview(
 __all__ = [
     "ACCEPTED",
     "HEALTH_DEPARTMENTS",
-    "MAX_FILE_BYTES",
+    "file_limit",
     "CommissionOverview",
     "DutyError",
     "DutyForbidden",

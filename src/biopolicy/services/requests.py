@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from biopolicy.engine.calendar import WorkingCalendar
@@ -317,10 +317,7 @@ def view_of(
             .where(RequestAttachment.request_id == row.id)
             .order_by(RequestAttachment.id)
         )
-        view.attachments = [
-            AttachmentView(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256)
-            for a in files
-        ]  # fmt: skip
+        view.attachments = [_attachment_view(a) for a in files]
     return view
 
 
@@ -526,9 +523,10 @@ def storage_dir() -> Path:
     return get_settings().data_dir / "requests"
 
 
-def check_upload(u: Upload, index: int) -> tuple[str, str]:
-    """(content type, sha256) of an attachment, or RequestError naming it."""
-    where = f"attachments[{index}]"
+def check_upload(u: Upload, index: int, field: str | None = None) -> tuple[str, str]:
+    """(content type, sha256) of an attachment, or RequestError naming it (``attachments[i]`` of the
+    filing form, or ``field``: the JSON upload's ``file``)."""
+    where = field or f"attachments[{index}]"
     name = Path(u.filename or "").name
     if not name:
         raise RequestError([f"{where}：缺少文件名"])
@@ -610,20 +608,75 @@ def file_request(
         )  # fmt: skip
         uow.session.add(row)
         uow.session.flush()
-        folder = storage_dir()
         for u, kind, digest in checked:
-            # content-addressed: a file written for a transaction that then fails is harmless
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / digest
-            if not target.exists():
-                target.write_bytes(u.content)
-            uow.session.add(RequestAttachment(request_id=row.id, organisation_id=row.organisation_id,
-                                              filename=Path(u.filename).name[:200], content_type=kind,
-                                              size=len(u.content), sha256=digest))  # fmt: skip
+            _attach(uow, row, u, kind, digest)
         uow.session.flush()
         return view_of(uow, row, p, today, full=True).model_dump(mode="json")
 
     return RequestView.model_validate(_once(uow, key, "request_file", p.organisation_id, request, work))
+
+
+def _attach(uow: UnitOfWork, row: EnterpriseRequest, u: Upload, kind: str, digest: str) -> RequestAttachment:
+    """Store a checked file (content-addressed: one written for a transaction that then fails is
+    harmless) and add it to the request."""
+    folder = storage_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / digest
+    if not target.exists():
+        target.write_bytes(u.content)
+    attachment = RequestAttachment(request_id=row.id, organisation_id=row.organisation_id,
+                                   filename=Path(u.filename).name[:200], content_type=kind,
+                                   size=len(u.content), sha256=digest)  # fmt: skip
+    uow.session.add(attachment)
+    return attachment
+
+
+def _attachment_view(a: RequestAttachment) -> AttachmentView:
+    return AttachmentView(
+        id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256
+    )
+
+
+def attachments_of(uow: UnitOfWork, p: Principal, request_id: int) -> list[AttachmentView]:
+    """The attachments of a request one may see, in the order they were added."""
+    row = _readable(uow, p, request_id)
+    files = uow.session.scalars(
+        select(RequestAttachment).where(RequestAttachment.request_id == row.id).order_by(RequestAttachment.id)
+    )
+    return [_attachment_view(a) for a in files]
+
+
+def add_attachment(
+    uow: UnitOfWork, p: Principal, request_id: int, upload: Upload | None, key: str, field: str = "file"
+) -> AttachmentView:
+    """The enterprise that filed a request adds a file to it while it is not closed: checked as at
+    filing (PDF or image, its content matching its type, at most ``MAX_ATTACHMENT_BYTES``), at most
+    ``MAX_ATTACHMENTS`` in all. Who may is checked first, then the file (``None``: none was sent).
+    Refusals name ``field``; nothing is written."""
+    row = _for_change(uow, request_id)
+    if not (p.has(Role.applicant) and p.organisation_id == row.organisation_id):
+        raise RequestForbidden(f"只有提出诉求 {row.id} 的企业可以为它添加附件")
+    if upload is None:
+        raise RequestError([f"{field}：请选择要上传的附件（PDF 或图片：PNG、JPEG）"])
+    kind, digest = check_upload(upload, 0, field)
+    request = {"id": row.id, "file": digest, "name": Path(upload.filename).name[:200]}
+
+    def work() -> dict[str, Any]:
+        if row.status == "closed":
+            raise RequestError([f"status：诉求 {row.id} 已于 {row.closed_on} 办结，不能再添加附件"])
+        count = uow.session.scalar(
+            select(func.count()).select_from(RequestAttachment).where(RequestAttachment.request_id == row.id)
+        )
+        if count >= MAX_ATTACHMENTS:
+            raise RequestError([f"{field}：每件诉求最多 {MAX_ATTACHMENTS} 个附件，已有 {count} 个"])
+        attachment = _attach(uow, row, upload, kind, digest)
+        row.updated_at = utcnow()
+        uow.session.flush()
+        return _attachment_view(attachment).model_dump(mode="json")
+
+    return AttachmentView.model_validate(
+        _once(uow, key, "request_attach", row.organisation_id, request, work)
+    )
 
 
 def _for_change(uow: UnitOfWork, request_id: int) -> EnterpriseRequest:

@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from biopolicy.services.accounts import AccountError, Role
 from biopolicy.services.audit import AuditForbidden
 from biopolicy.services.cases import CaseForbidden, CaseNotFound, SavedCaseError, VersionConflict
-from biopolicy.web.errors import error_body
+from biopolicy.web.errors import error_body, problem_items
 from biopolicy.web.session import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -265,6 +265,7 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/api/v1/requests/{request_id}": {"GET": REQUEST_READERS},
     "/api/v1/requests/{request_id}/answer": {"POST": require(Role.reviewer)},
     "/api/v1/requests/{request_id}/rating": {"POST": require(Role.applicant)},
+    "/api/v1/requests/{request_id}/attachments": {"GET": REQUEST_READERS, "POST": require(Role.applicant)},
     "/api/v1/requests/{request_id}/attachments/{attachment_id}": {"GET": REQUEST_READERS},
     # targets and the yearly evaluation
     "/targets": {"GET": TARGET_READERS, "POST": TARGET_WRITERS},
@@ -446,11 +447,7 @@ async def _conflict(request: Request, exc: VersionConflict) -> Response:
 
 async def _bad_input(request: Request, exc: AccountError | SavedCaseError) -> Response:
     if _is_api(request):
-        items = []
-        for problem in exc.problems:  # "<field>：<what is expected>", as the case errors read
-            field, _, message = problem.partition("：")
-            items.append({"loc": ["body", field], "msg": message or problem, "type": "value_error"})
-        return JSONResponse(status_code=422, content=error_body(str(exc), items))
+        return JSONResponse(status_code=422, content=error_body(str(exc), problem_items(exc.problems)))
     return _page(request, 422, "无法保存", str(exc), ("/cases", "返回我的测算"))
 
 

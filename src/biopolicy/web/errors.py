@@ -10,7 +10,8 @@ a generic 500.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +25,7 @@ from biopolicy.services.library import NotFound, QueryError
 from biopolicy.web.work import ClientGone
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 INTERNAL_ERROR = "服务器内部错误，已记录在日志中；请稍后再试，如仍出错请联系维护人员。"
 
@@ -47,6 +49,63 @@ class ErrorBody(BaseModel):
 
 def error_body(detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"detail": detail, "errors": errors or []}
+
+
+def problem_items(
+    problems: Iterable[str] | Mapping[str, str],
+    place: str = "body",
+    *,
+    headers: Sequence[str] = (),
+    word: Callable[[str], str] | None = None,
+) -> list[dict[str, Any]]:
+    """A service's problems as ``ErrorBody.errors``: one item per problem, located at its field.
+
+    The services word a problem ``"<field>：<what is expected>"`` (or give a field → message mapping);
+    the field goes in ``loc`` under ``place`` (``body`` or ``query``; a field named in ``headers`` is a
+    request header), the rest is ``msg`` (the whole sentence when it names no field). ``word`` rewrites
+    each message for the reader (applications: measure ids as titles).
+    """
+    pairs = (
+        list(problems.items())
+        if isinstance(problems, Mapping)
+        else [
+            (field, message or problem)
+            for problem in problems
+            for field, _, message in [problem.partition("：")]
+        ]
+    )
+    return [
+        {
+            "loc": ["header" if field in headers else place, field],
+            "msg": word(message) if word is not None else message,
+            "type": "value_error",
+        }
+        for field, message in pairs
+    ]
+
+
+def refusal(request: Request, status_code: int, exc: Exception, place: str = "body") -> Response:
+    """A service's refusal as the app answers it (JSON, or a page for a browser): its sentence as
+    ``detail`` and, when it lists problems, one item per field (``problem_items``)."""
+    problems = getattr(exc, "problems", None)
+    return error_response(
+        request, status_code, error_body(str(exc), problem_items(problems, place) if problems else None)
+    )
+
+
+Refusals = Sequence[tuple[type[Exception] | tuple[type[Exception], ...], int]]
+
+
+def guard(request: Request, call: Callable[[], T], refusals: Refusals, place: str = "body") -> T | Response:
+    """Run a service call; the first of ``refusals`` (exception types → status) that matches what it
+    raised is answered by ``refusal``; anything else goes on to the app's handlers."""
+    try:
+        return call()
+    except Exception as exc:
+        for kinds, status_code in refusals:
+            if isinstance(exc, kinds):
+                return refusal(request, status_code, exc, place)
+        raise
 
 
 _PLACES = {

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from biopolicy.web.errors import error_body, error_response
@@ -107,13 +108,17 @@ class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int, wider: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.wider = wider or {}  # path -> its own limit (the evidence upload)
+        # path -> its own limit (the upload routes); a path may name parameters, as a route does
+        self.wider = [(compile_path(path)[0], limit) for path, limit in (wider or {}).items()]
+
+    def limit_for(self, path: str) -> int:
+        return next((limit for pattern, limit in self.wider if pattern.match(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.wider.get(scope.get("path", ""), self.max_bytes)
+        limit = self.limit_for(scope.get("path", ""))
         if limit != self.max_bytes:
             await BodyLimit(self.app, limit)(scope, receive, send)
             return

@@ -26,7 +26,15 @@ from biopolicy.web.middleware import BodyLimit, SecurityHeaders, TrustedHosts
 from biopolicy.web.openapi import truthful_openapi
 
 DOCS_ASSETS = "/docs-assets"
-UPLOAD_PATHS = ("/api/v1/evidence", "/evidence/upload", "/api/v1/proactive/imports")
+# the routes that take a file: evidence, 免申即享 imports, meeting minutes, a request's attachment
+UPLOAD_PATHS = (
+    "/api/v1/evidence",
+    "/evidence/upload",
+    "/api/v1/proactive/imports",
+    "/duties/records",
+    "/api/v1/duties/records",
+    "/api/v1/requests/{request_id}/attachments",
+)
 MULTIPART_OVERHEAD = 65_536  # the form's boundaries and its few small fields
 
 
@@ -37,7 +45,7 @@ def docs_assets_dir() -> Path:
 
 
 def install_doors(app: FastAPI, settings: Settings) -> None:
-    # an evidence file may be larger than any other body: its own limit, on its upload routes only
+    # a file may be larger than any other body: the evidence limit, on the upload routes only
     wider = {path: settings.evidence_max_bytes + MULTIPART_OVERHEAD for path in UPLOAD_PATHS}
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, wider=wider)
     app.add_middleware(TrustedHosts, allowed_hosts=settings.trusted_hosts)

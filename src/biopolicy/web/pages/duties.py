@@ -90,7 +90,7 @@ def duties_page(
         can_write=duties.is_commission(p) or p.organisation_id == view.profile.organisation_id,
         saved=request.query_params.get("saved"),
         accepted=duties.ACCEPTED,
-        max_size=duties.size_text(duties.MAX_FILE_BYTES),
+        max_size=duties.size_text(duties.file_limit(settings_of(request))),
     )
 
 
@@ -115,13 +115,13 @@ async def record_form(request: Request) -> Response:
     except duties.DutyError as exc:
         return _refused(request, 422, "；".join(exc.problems), back)
     org = int(org_given) if org_given and org_given.isdigit() else p.organisation_id
-    data_dir = settings_of(request).data_dir
+    settings = settings_of(request)
     with uow_for(request) as uow:
         done = _write(
             request,
             lambda: duties.add_record(
-                uow, p, org or 0, fields, upload, today=dt.date.today(), data_dir=data_dir,
-                key=fields.get("idempotency_key"),
+                uow, p, org or 0, fields, upload, today=dt.date.today(), data_dir=settings.data_dir,
+                key=fields.get("idempotency_key"), max_file_bytes=duties.file_limit(settings),
             ),
             back,
         )  # fmt: skip

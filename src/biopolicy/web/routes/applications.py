@@ -11,6 +11,7 @@ the existing application's address), not one's to see or do (403), no such appli
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -24,7 +25,7 @@ from biopolicy.services import fulfilment as ff
 from biopolicy.services.applications import STATUS_WORDS
 from biopolicy.services.calculator import Calculator
 from biopolicy.web.deps import CalculatorDep
-from biopolicy.web.errors import ErrorBody, error_body, error_response
+from biopolicy.web.errors import ErrorBody, error_body, error_response, problem_items
 from biopolicy.web.session import uow_for
 
 router = APIRouter(tags=["兑现"])
@@ -86,14 +87,9 @@ def plain(text: str, calculator: Calculator) -> str:
 
 
 def _items(problems: list[str], calculator: Calculator, place: str = "body") -> list[dict[str, Any]]:
-    items = []
-    for problem in problems:
-        field, _, message = problem.partition("：")
-        where = "header" if field == "Idempotency-Key" else place
-        items.append(
-            {"loc": [where, field], "msg": plain(message or problem, calculator), "type": "value_error"}
-        )
-    return items
+    return problem_items(
+        problems, place, headers=("Idempotency-Key",), word=lambda message: plain(message, calculator)
+    )
 
 
 def refusal_body(
@@ -218,6 +214,43 @@ def _do(
     return result(answer)
 
 
+# (unit of work, principal, calculator, Idempotency-Key) -> the service's answer
+Work = Callable[[Any, Any, Calculator, str], dict[str, Any]]
+_KW = inspect.Parameter.KEYWORD_ONLY
+
+
+def action(name: str, summary: str) -> Callable[[Callable[..., Work]], Callable[..., Any]]:
+    """Declare ``POST /applications/{application_id}/<name>``, one action on an application.
+
+    The handler takes the path and the action's body and says which service call to make (a
+    ``Work``). What every action shares is done here: the calculator and the ``Idempotency-Key``
+    header are taken (web/access.py has checked the role and the CSRF token before), the call runs in
+    one unit of work, its refusals are answered (``refusal_body``: 409, 422, 403, 404, nothing
+    written), and its answer is an ``ActionResult``. The route keeps the handler's name (operationId).
+    """
+
+    def declare(handler: Callable[..., Work]) -> Callable[..., Any]:
+        def endpoint(request: Request, calculator: Calculator, key: str = "", **given: Any) -> Any:
+            work = handler(**given)
+            return _do(request, calculator, lambda uow: work(uow, request.state.principal, calculator, key))
+
+        own = inspect.signature(handler, eval_str=True).parameters.values()
+        endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter("request", _KW, annotation=Request),
+                *(param.replace(kind=_KW) for param in own),
+                inspect.Parameter("calculator", _KW, annotation=CalculatorDep),
+                inspect.Parameter("key", _KW, default="", annotation=IdemKey),
+            ],
+            return_annotation=ActionResult,
+        )
+        endpoint.__name__ = endpoint.__qualname__ = handler.__name__
+        router.post(f"/applications/{{application_id}}/{name}", summary=summary, responses=_ACT)(endpoint)
+        return endpoint
+
+    return declare
+
+
 # -- lists (declared before /applications/{id}) -------------------------------------------------
 
 
@@ -293,118 +326,54 @@ def one(request: Request, application_id: AppId, calculator: CalculatorDep) -> f
         )
 
 
-@router.post("/applications/{application_id}/submit", summary="签署信用承诺并提交", responses=_ACT)
-def submit(
-    request: Request, application_id: AppId, body: Submission, calculator: CalculatorDep, key: IdemKey = ""
-) -> ActionResult:
-    p = request.state.principal
-    return _do(
-        request,
-        calculator,
-        lambda uow: apps.submit(uow, p, application_id, body.credit_commitment, key, body.facts),
+@action("submit", "签署信用承诺并提交")
+def submit(application_id: AppId, body: Submission) -> Work:
+    return lambda uow, p, c, key: apps.submit(uow, p, application_id, body.credit_commitment, key, body.facts)
+
+
+@action("accept", "受理（责任单位）")
+def accept(application_id: AppId) -> Work:
+    return lambda uow, p, c, key: apps.accept(uow, p, application_id, key)
+
+
+@action("request-more", "退回补充材料，附期限（工作日）")
+def request_more(application_id: AppId, body: MoreRequest) -> Work:
+    return lambda uow, p, c, key: apps.request_more(
+        uow, p, application_id, body.reason, body.working_days, key
     )
 
 
-@router.post("/applications/{application_id}/accept", summary="受理（责任单位）", responses=_ACT)
-def accept(
-    request: Request, application_id: AppId, calculator: CalculatorDep, key: IdemKey = ""
-) -> ActionResult:
-    p = request.state.principal
-    return _do(request, calculator, lambda uow: apps.accept(uow, p, application_id, key))
-
-
-@router.post(
-    "/applications/{application_id}/request-more", summary="退回补充材料，附期限（工作日）", responses=_ACT
-)
-def request_more(
-    request: Request, application_id: AppId, body: MoreRequest, calculator: CalculatorDep, key: IdemKey = ""
-) -> ActionResult:
-    p = request.state.principal
-    return _do(
-        request,
-        calculator,
-        lambda uow: apps.request_more(uow, p, application_id, body.reason, body.working_days, key),
+@action("approve", "核定金额（超出台账测算须写明理由并由他人复核）")
+def approve(application_id: AppId, body: Approval) -> Work:
+    return lambda uow, p, c, key: apps.approve(
+        uow, p, c, application_id, str(body.amount), key, body.verified_facts, body.override_reason
     )
 
 
-@router.post(
-    "/applications/{application_id}/approve",
-    summary="核定金额（超出台账测算须写明理由并由他人复核）",
-    responses=_ACT,
-)
-def approve(
-    request: Request, application_id: AppId, body: Approval, calculator: CalculatorDep, key: IdemKey = ""
-) -> ActionResult:
-    p = request.state.principal
-    return _do(
-        request,
-        calculator,
-        lambda uow: apps.approve(
-            uow,
-            p,
-            calculator,
-            application_id,
-            str(body.amount),
-            key,
-            body.verified_facts,
-            body.override_reason,
-        ),
+@action("reject", "不予支持，写明理由")
+def reject(application_id: AppId, body: Rejection) -> Work:
+    return lambda uow, p, c, key: apps.reject(uow, p, application_id, body.reason, key)
+
+
+@action("confirm-override", "第二名审核人员复核超额核定")
+def confirm_override(application_id: AppId) -> Work:
+    return lambda uow, p, c, key: apps.confirm_override(uow, p, c, application_id, key)
+
+
+@action("publish", "列入公示（公示期按工作日计）")
+def publish(application_id: AppId, body: Publication) -> Work:
+    return lambda uow, p, c, key: apps.publish(
+        uow, p, application_id, key, body.working_days, body.from_ or dt.date.today()
     )
 
 
-@router.post("/applications/{application_id}/reject", summary="不予支持，写明理由", responses=_ACT)
-def reject(
-    request: Request, application_id: AppId, body: Rejection, calculator: CalculatorDep, key: IdemKey = ""
-) -> ActionResult:
-    p = request.state.principal
-    return _do(request, calculator, lambda uow: apps.reject(uow, p, application_id, body.reason, key))
+@action("credit-check", "支付前信用核查（失信名单）")
+def credit_check(application_id: AppId) -> Work:
+    return lambda uow, p, c, key: apps.credit_check(uow, p, application_id, key)
 
 
-@router.post(
-    "/applications/{application_id}/confirm-override", summary="第二名审核人员复核超额核定", responses=_ACT
-)
-def confirm_override(
-    request: Request, application_id: AppId, calculator: CalculatorDep, key: IdemKey = ""
-) -> ActionResult:
-    p = request.state.principal
-    return _do(
-        request, calculator, lambda uow: apps.confirm_override(uow, p, calculator, application_id, key)
-    )
-
-
-@router.post("/applications/{application_id}/publish", summary="列入公示（公示期按工作日计）", responses=_ACT)
-def publish(
-    request: Request, application_id: AppId, body: Publication, calculator: CalculatorDep, key: IdemKey = ""
-) -> ActionResult:
-    p = request.state.principal
-    return _do(
-        request,
-        calculator,
-        lambda uow: apps.publish(
-            uow, p, application_id, key, body.working_days, body.from_ or dt.date.today()
-        ),
-    )
-
-
-@router.post(
-    "/applications/{application_id}/credit-check", summary="支付前信用核查（失信名单）", responses=_ACT
-)
-def credit_check(
-    request: Request, application_id: AppId, calculator: CalculatorDep, key: IdemKey = ""
-) -> ActionResult:
-    p = request.state.principal
-    return _do(request, calculator, lambda uow: apps.credit_check(uow, p, application_id, key))
-
-
-@router.post("/applications/{application_id}/pay", summary="登记支付下一期，附收款收据编号", responses=_ACT)
-def pay(
-    request: Request, application_id: AppId, body: PaymentEntry, calculator: CalculatorDep, key: IdemKey = ""
-) -> ActionResult:
-    p = request.state.principal
-    return _do(
-        request,
-        calculator,
-        lambda uow: apps.pay(
-            uow, p, calculator, application_id, body.receipt_no, key, body.paid_on or dt.date.today()
-        ),
+@action("pay", "登记支付下一期，附收款收据编号")
+def pay(application_id: AppId, body: PaymentEntry) -> Work:
+    return lambda uow, p, c, key: apps.pay(
+        uow, p, c, application_id, body.receipt_no, key, body.paid_on or dt.date.today()
     )

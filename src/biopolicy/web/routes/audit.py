@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from biopolicy.services import audit
-from biopolicy.web.errors import ErrorBody, error_body, error_response
+from biopolicy.web.errors import ErrorBody, guard
 from biopolicy.web.session import uow_for
 
 router = APIRouter(tags=["审计"])
@@ -23,18 +23,15 @@ _RESPONSES = {
 }
 
 
+REFUSALS = ((audit.AuditForbidden, 403), (audit.AuditQueryError, 422))
+
+
 def read_trail(request: Request, **filters) -> audit.AuditPage | Response:  # noqa: ANN003
-    try:
+    def read() -> audit.AuditPage:
         with uow_for(request) as uow:
             return audit.trail(uow, request.state.principal, **filters)
-    except audit.AuditForbidden as exc:
-        return error_response(request, 403, error_body(str(exc)))
-    except audit.AuditQueryError as exc:
-        items = []
-        for problem in exc.problems:
-            field, _, message = problem.partition("：")
-            items.append({"loc": ["query", field], "msg": message or problem, "type": "value_error"})
-        return error_response(request, 422, error_body(str(exc), items))
+
+    return guard(request, read, REFUSALS, place="query")  # the filters are query parameters
 
 
 @router.get("/audit", summary="审计记录（最新在前），可按机构、用户、日期筛选", responses=_RESPONSES)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from biopolicy.services import catalogues as cats
 from biopolicy.services import duties, ethics
 from biopolicy.web.deps import LibraryDep
-from biopolicy.web.errors import ErrorBody, error_body, error_response
+from biopolicy.web.errors import ErrorBody, guard
 from biopolicy.web.session import settings_of, uow_for
 
 router = APIRouter(tags=["医疗机构义务与目录"])
@@ -45,20 +45,16 @@ IdemKey = Annotated[
 ]
 
 
+REFUSALS = (
+    ((duties.DutyForbidden, cats.CatalogueForbidden), 403),
+    ((duties.DutyNotFound, cats.CatalogueNotFound), 404),
+    ((duties.DutyError, cats.CatalogueError), 422),
+)
+
+
 def guarded(request: Request, call: Callable[[], T]) -> T | Response:
     """Run a service call; its refusals as the app answers them (a page or JSON)."""
-    try:
-        return call()
-    except (duties.DutyForbidden, cats.CatalogueForbidden) as exc:
-        return error_response(request, 403, error_body(str(exc)))
-    except (duties.DutyNotFound, cats.CatalogueNotFound) as exc:
-        return error_response(request, 404, error_body(str(exc)))
-    except (duties.DutyError, cats.CatalogueError) as exc:
-        items = []
-        for problem in exc.problems:
-            field, _, message = problem.partition("：")
-            items.append({"loc": ["body", field], "msg": message or problem, "type": "value_error"})
-        return error_response(request, 422, error_body(str(exc), items))
+    return guard(request, call, REFUSALS)
 
 
 def _principal(request: Request) -> Any:
@@ -179,7 +175,10 @@ async def read_upload(request: Request) -> tuple[dict[str, str], duties.Upload |
     "/duties/records",
     status_code=201,
     summary="登记一次会议或接待日（multipart 表单：organisation_id、kind、held_on、notes、file）",
-    responses=_WRITE,
+    responses=_WRITE
+    | {
+        413: {"model": ErrorBody, "description": "请求体超过上传文件的上限（设置 evidence_max_bytes 加表单）"}
+    },
     openapi_extra={
         "requestBody": {
             "content": {
@@ -206,7 +205,7 @@ async def read_upload(request: Request) -> tuple[dict[str, str], duties.Upload |
                             "file": {
                                 "type": "string",
                                 "format": "binary",
-                                "description": "纪要或签到表（PDF、PNG、JPEG）",
+                                "description": "纪要或签到表（PDF、PNG、JPEG；大小上限与证明材料相同，见设置 evidence_max_bytes）",
                             },
                         },
                     }
@@ -226,7 +225,7 @@ async def add_record(request: Request, key: IdemKey) -> RecordReply:
             return exc
 
     parsed = await parse()
-    data_dir = settings_of(request).data_dir
+    settings = settings_of(request)
     with uow_for(request) as uow:
 
         def call() -> dict[str, Any]:
@@ -236,8 +235,9 @@ async def add_record(request: Request, key: IdemKey) -> RecordReply:
             fields, upload = parsed
             org = _organisation(request, fields.get("organisation_id"))
             return duties.add_record(
-                uow, p, org, fields, upload, today=dt.date.today(), data_dir=data_dir, key=key
-            )
+                uow, p, org, fields, upload, today=dt.date.today(), data_dir=settings.data_dir, key=key,
+                max_file_bytes=duties.file_limit(settings),
+            )  # fmt: skip
 
         return guarded(request, call)
 

@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from biopolicy.services import applications as apps
 from biopolicy.services import evidence as ev
-from biopolicy.web.errors import ErrorBody, error_body, error_response
+from biopolicy.web.errors import ErrorBody, guard
 
 T = TypeVar("T")
 
@@ -45,25 +45,15 @@ WRITE = READ | {
 }
 
 
-def _fields(problems: list[str]) -> list[dict[str, Any]]:
-    items = []
-    for problem in problems:
-        field, _, message = problem.partition("：")
-        items.append({"loc": ["body", field], "msg": message or problem, "type": "value_error"})
-    return items
+REFUSALS = (
+    ((apps.ApplicationForbidden, PermissionError), 403),
+    ((apps.ApplicationNotFound, ev.EvidenceNotFound), 404),
+    (ev.EvidenceTampered, 409),
+    ((apps.IdempotencyConflict, apps.DuplicateApplication), 409),
+    (apps.ApplicationError, 422),
+)
 
 
 def guarded(request: Request, call: Callable[[], T]) -> T | Response:
     """Run a service call; its refusals as the app answers them (JSON, or a page for a browser)."""
-    try:
-        return call()
-    except (apps.ApplicationForbidden, PermissionError) as exc:
-        return error_response(request, 403, error_body(str(exc)))
-    except (apps.ApplicationNotFound, ev.EvidenceNotFound) as exc:
-        return error_response(request, 404, error_body(str(exc)))
-    except ev.EvidenceTampered as exc:
-        return error_response(request, 409, error_body(str(exc)))
-    except (apps.IdempotencyConflict, apps.DuplicateApplication) as exc:
-        return error_response(request, 409, error_body(str(exc), _fields(exc.problems)))
-    except apps.ApplicationError as exc:
-        return error_response(request, 422, error_body(str(exc), _fields(exc.problems)))
+    return guard(request, call, REFUSALS)

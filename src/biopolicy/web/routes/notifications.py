@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from biopolicy.services import notifications as notes
 from biopolicy.services import subscriptions as subs
 from biopolicy.web.deps import CalculatorDep
-from biopolicy.web.errors import ErrorBody, error_body, error_response
+from biopolicy.web.errors import ErrorBody, guard
 from biopolicy.web.session import uow_for
 
 router = APIRouter(tags=["通知与订阅"])
@@ -32,18 +32,15 @@ _BAD = _AUTH | {422: {"model": ErrorBody, "description": "输入有误（逐项�
 ItemId = Annotated[int, Path(ge=1, description="编号")]
 
 
+REFUSALS = (
+    ((notes.NotificationNotFound, subs.SubscriptionNotFound), 404),
+    ((notes.NotificationError, subs.SubscriptionError), 422),
+)
+
+
 def guarded(request: Request, call: Callable[[], T]) -> T | Response:
     """Run a service call; its refusals as the app answers them (a page or JSON)."""
-    try:
-        return call()
-    except (notes.NotificationNotFound, subs.SubscriptionNotFound) as exc:
-        return error_response(request, 404, error_body(str(exc)))
-    except (notes.NotificationError, subs.SubscriptionError) as exc:
-        items = []
-        for problem in exc.problems:
-            name, _, message = problem.partition("：")
-            items.append({"loc": ["body", name], "msg": message or problem, "type": "value_error"})
-        return error_response(request, 422, error_body(str(exc), items))
+    return guard(request, call, REFUSALS)
 
 
 class Marked(BaseModel):

@@ -2,8 +2,10 @@
 
 Who sees what is checked by the service: refusals answer 403, an unknown request 404, bad input 422
 naming the field (nothing written). Every change carries an ``Idempotency-Key`` header: a retry with
-the same key and body answers as the first time and writes nothing. Attachments are uploaded with
-the page's form (/requests); here they are listed and downloaded.
+the same key and body answers as the first time and writes nothing. Attachments come with the page's
+filing form (/requests) or, here, one at a time (multipart ``file``) by the enterprise that filed the
+request; they are listed and downloaded by whoever may see the request. The upload route lets a body
+as large as an evidence file through the door (web/security.py); the service checks the file.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from biopolicy.services import requests as rq
-from biopolicy.web.errors import ErrorBody, error_body, error_response
+from biopolicy.web.errors import ErrorBody, error_body, error_response, guard
 from biopolicy.web.session import uow_for
 
 router = APIRouter(tags=["企业诉求"])
@@ -39,19 +41,12 @@ IdempotencyKey = Annotated[
 ]
 
 
+REFUSALS = ((rq.RequestForbidden, 403), (rq.RequestNotFound, 404), (rq.RequestError, 422))
+
+
 def guarded(request: Request, call: Callable[[], T]) -> T | Response:
-    try:
-        return call()
-    except rq.RequestForbidden as exc:
-        return error_response(request, 403, error_body(str(exc)))
-    except rq.RequestNotFound as exc:
-        return error_response(request, 404, error_body(str(exc)))
-    except rq.RequestError as exc:
-        items = []
-        for problem in exc.problems:
-            field, _, message = problem.partition("：")
-            items.append({"loc": ["body", field], "msg": message or problem, "type": "value_error"})
-        return error_response(request, 422, error_body(str(exc), items))
+    """Run a service call; its refusals as the app answers them (a page or JSON)."""
+    return guard(request, call, REFUSALS)
 
 
 class NewRequest(BaseModel):
@@ -115,6 +110,39 @@ def rating(request: Request, request_id: RequestId, body: RatingBody, key: Idemp
                 uow, request.state.principal, request_id, body.rating, body.note, dt.date.today(), key
             ),
         )
+
+
+@router.post(
+    "/requests/{request_id}/attachments",
+    status_code=201,
+    summary=f"企业为本机构的诉求添加一个附件（PDF、PNG、JPEG，按内容核对类型；办结前，每件最多 {rq.MAX_ATTACHMENTS} 个）",
+    responses=_WRITE
+    | {
+        413: {"model": ErrorBody, "description": "请求体超过上传文件的上限（设置 evidence_max_bytes 加表单）"}
+    },
+)
+def add_attachment(
+    request: Request,
+    request_id: RequestId,
+    key: IdempotencyKey,
+    file: Annotated[UploadFile | None, File(description="附件文件（PDF、PNG 或 JPEG；必填）")] = None,
+) -> rq.AttachmentView:
+    # optional in the schema so that who may is checked first (403 before 422); the service refuses
+    # a missing file naming the field
+    upload = None
+    if file is not None:
+        content = file.file.read(rq.MAX_ATTACHMENT_BYTES + 1)
+        upload = rq.Upload(file.filename or "", content, file.content_type or "")
+    with uow_for(request) as uow:
+        return guarded(
+            request, lambda: rq.add_attachment(uow, request.state.principal, request_id, upload, key)
+        )
+
+
+@router.get("/requests/{request_id}/attachments", summary="诉求的附件清单", responses=_ONE)
+def attachments(request: Request, request_id: RequestId) -> list[rq.AttachmentView]:
+    with uow_for(request) as uow:
+        return guarded(request, lambda: rq.attachments_of(uow, request.state.principal, request_id))
 
 
 @router.get(

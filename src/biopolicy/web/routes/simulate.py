@@ -17,7 +17,7 @@ from biopolicy.services import simulate as sim
 from biopolicy.services.calculator import Calculator
 from biopolicy.services.database import unit_of_work
 from biopolicy.web.deps import CalculatorDep
-from biopolicy.web.errors import ErrorBody, error_body
+from biopolicy.web.errors import ErrorBody, error_body, problem_items
 from biopolicy.web.session import client_ip, database_url_of
 
 router = APIRouter(tags=["费用测算"])
@@ -34,10 +34,7 @@ PARAMS = ("reform", "first_year", "last_year", "population", "seed", "grant_rate
 
 
 def problems_body(exc: sim.SimulationInputError) -> dict[str, Any]:
-    items = [
-        {"loc": ["query", field], "msg": msg, "type": "value_error"} for field, msg in exc.problems.items()
-    ]
-    return error_body(str(exc), items)
+    return error_body(str(exc), problem_items(exc.problems, "query"))
 
 
 def params_of(request: Request) -> dict[str, str]:

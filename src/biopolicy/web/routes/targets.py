@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from biopolicy.services import evaluation as ev
 from biopolicy.services import targets as tg
-from biopolicy.web.errors import ErrorBody, error_body, error_response
+from biopolicy.web.errors import ErrorBody, guard
 from biopolicy.web.session import uow_for
 
 router = APIRouter(tags=["目标与评估"])
@@ -27,17 +27,12 @@ _WRITE = _AUTH | {422: {"model": ErrorBody, "description": "输入有误（逐�
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="评估年份（默认上一年）")]
 
 
+REFUSALS = (((tg.TargetForbidden, ev.EvaluationForbidden), 403), ((tg.TargetError, ev.EvaluationError), 422))
+
+
 def guarded(request: Request, call: Callable[[], T]) -> T | Response:
-    try:
-        return call()
-    except (tg.TargetForbidden, ev.EvaluationForbidden) as exc:
-        return error_response(request, 403, error_body(str(exc)))
-    except (tg.TargetError, ev.EvaluationError) as exc:
-        items = []
-        for problem in exc.problems:
-            field, _, message = problem.partition("：")
-            items.append({"loc": ["body", field], "msg": message or problem, "type": "value_error"})
-        return error_response(request, 422, error_body(str(exc), items))
+    """Run a service call; its refusals as the app answers them (a page or JSON)."""
+    return guard(request, call, REFUSALS)
 
 
 class NewActual(BaseModel):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from biopolicy.services import watchlist as wl
 from biopolicy.web.deps import CalculatorDep
-from biopolicy.web.errors import ErrorBody, error_body, error_response
+from biopolicy.web.errors import ErrorBody, guard
 from biopolicy.web.session import uow_for
 
 router = APIRouter(tags=["在研在审清单"])
@@ -42,20 +42,12 @@ IdemKey = Annotated[
 OnDay = Annotated[dt.date | None, Query(description="按哪一天计算状态（默认今天）")]
 
 
+REFUSALS = ((wl.WatchlistForbidden, 403), (wl.ProductNotFound, 404), (wl.WatchlistError, 422))
+
+
 def guarded(request: Request, call: Callable[[], T]) -> T | Response:
     """Run a service call; its refusals as the app answers them (a page or JSON)."""
-    try:
-        return call()
-    except wl.WatchlistForbidden as exc:
-        return error_response(request, 403, error_body(str(exc)))
-    except wl.ProductNotFound as exc:
-        return error_response(request, 404, error_body(str(exc)))
-    except wl.WatchlistError as exc:
-        items = []
-        for problem in exc.problems:
-            field, _, message = problem.partition("：")
-            items.append({"loc": ["body", field], "msg": message or problem, "type": "value_error"})
-        return error_response(request, 422, error_body(str(exc), items))
+    return guard(request, call, REFUSALS)
 
 
 class NewMilestone(BaseModel):
