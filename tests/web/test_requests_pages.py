@@ -223,3 +223,38 @@ def test_json_attachments_upload_once_per_key_are_listed_downloaded_and_refused_
     sixth = upload("再多.pdf", PDF, "att-9")
     assert sixth.status_code == 422 and f"最多 {rq.MAX_ATTACHMENTS} 个附件" in sixth.json()["detail"]
     assert count(site, RequestAttachment) == rq.MAX_ATTACHMENTS
+
+
+def test_the_page_form_takes_an_attachment_larger_than_the_ordinary_body_limit(site):
+    """The door's ordinary 1 MB body limit would stop a request form carrying a 2 MB scan; the form is
+    allowed as many files as a request may have (5 × 10 MB), and the service still refuses a file over
+    10 MB by name."""
+    from tests.web.conftest import hidden
+
+    client = site.client("applicant-a")
+    page = client.get("/requests")
+    fields = {
+        "csrf_token": hidden(page.text, "csrf_token"),
+        "idempotency_key": hidden(page.text, "idempotency_key"),
+        "category": "customs",
+        "title": "进口研发用物品通关",
+        "text": "附扫描件",
+    }
+    scan = PDF + b"0" * (2 * 1024 * 1024)
+    done = client.post(
+        "/requests",
+        data=fields,
+        files={"attachments": ("扫描件.pdf", scan, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text[:300]
+    assert count(site, EnterpriseRequest) == 1
+    too_big = PDF + b"0" * (10 * 1024 * 1024 + 1 - len(PDF))
+    refused = client.post(
+        "/requests",
+        data={**fields, "idempotency_key": "other"},
+        files={"attachments": ("大扫描件.pdf", too_big, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422 and "大扫描件.pdf" in refused.text and "10 MB" in refused.text
+    assert count(site, EnterpriseRequest) == 1

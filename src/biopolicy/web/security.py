@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from biopolicy.services.requests import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from biopolicy.settings import Settings
 from biopolicy.web.middleware import BodyLimit, SecurityHeaders, TrustedHosts
 from biopolicy.web.openapi import truthful_openapi
@@ -47,6 +48,8 @@ def docs_assets_dir() -> Path:
 def install_doors(app: FastAPI, settings: Settings) -> None:
     # a file may be larger than any other body: the evidence limit, on the upload routes only
     wider = {path: settings.evidence_max_bytes + MULTIPART_OVERHEAD for path in UPLOAD_PATHS}
+    # the request form carries its attachments with it: as many files as a request may have
+    wider["/requests"] = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + MULTIPART_OVERHEAD
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, wider=wider)
     app.add_middleware(TrustedHosts, allowed_hosts=settings.trusted_hosts)
     build = app.build_middleware_stack
