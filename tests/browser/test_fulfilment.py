@@ -40,22 +40,6 @@ def pay_server(new_database, browser):
         yield base_url
 
 
-def talent_case() -> dict:
-    return {
-        "applicant": {"kind": "enterprise", "name": "厦门某生物科技有限公司", "city": "厦门市"},
-        "events": [
-            {
-                "id": "t1",
-                "type": "talent_recruited",
-                "date": "2026-08-01",
-                "subject": "张三",
-                "recruited_on": "2025-08-01",
-            }
-        ],
-        "as_of": "2026-12-01",
-    }
-
-
 def session(browser, base: str, login: str, size: str = "desktop"):
     context, page = open_page(browser, base, size)
     page.goto("/login")
@@ -73,6 +57,8 @@ def shot(page, name: str, size: str) -> None:
 
 
 def test_the_life_cycle_as_four_people(browser, pay_server):
+    from tests.services.test_applications import talent_case
+
     from biopolicy.services.calculator import get_calculator
     from biopolicy.web.forms.calculator import encode_case
 
