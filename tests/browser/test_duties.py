@@ -5,36 +5,25 @@ minutes, no sideways scroll. Screenshots go to bench/out/duties-<view>-<size>.pn
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from pathlib import Path
 
 import pytest
+from tests.browser.conftest import PASSWORD, SIZES, log_in, open_page, screenshot, scrolls_sideways, serve
 
 from biopolicy.services import accounts, duties, ethics
 from biopolicy.services import catalogues as cats
 from biopolicy.services import organisations as orgs
 from biopolicy.services.database import unit_of_work
 from biopolicy.services.library import get_library
-from biopolicy.storage import migrate
 
-PASSWORD = "correct-horse-42"
-OUT = Path(__file__).resolve().parents[2] / "bench" / "out"
 TODAY = dt.date.today()
 
 
 @pytest.fixture(scope="module")
-def duty_server(tmp_path_factory, browser):
-    import uvicorn
-    from tests.browser.conftest import _free_port
+def duty_server(new_database, tmp_path_factory, browser):
     from tests.services.test_organisations import FACTS, code
 
-    from biopolicy.settings import Settings
-    from biopolicy.web.app import create_app
-
-    folder = tmp_path_factory.mktemp("duties")
-    url = f"sqlite:///{folder / 'duties.sqlite3'}"
-    migrate.upgrade(url)
+    folder = tmp_path_factory.mktemp("duties")  # the minutes' files
+    url = new_database("duties")
     corpus = get_library().corpus
     ids = {}
     for key, name, n in (("H", "厦门市第一医院", 41), ("G", "厦门市第二医院", 42)):
@@ -80,68 +69,24 @@ def duty_server(tmp_path_factory, browser):
     with unit_of_work("test", url=url) as uow:
         ethics.record_recognition(uow, people["staff-g"], a["id"], {"recognised_on": TODAY - dt.timedelta(days=20)},
                                   today=TODAY, key="rec1")  # fmt: skip
-    port = _free_port()
-    app = create_app(
-        settings=Settings(base_url=f"http://127.0.0.1:{port}", data_dir=folder), database_url=url
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", folder
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def _page(browser, base, size):
-    from tests.browser.conftest import DESKTOP, PHONE
-
-    options = (
-        {"viewport": DESKTOP}
-        if size == "desktop"
-        else {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-    )
-    context = browser.new_context(base_url=base, locale="zh-CN", **options)
-    context.set_default_timeout(15_000)
-    return context, context.new_page()
-
-
-def _login(page, path, login):
-    page.goto(path)
-    assert "/login" in page.url
-    page.fill("#login", login)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{path}")
+    with serve(url, data_dir=folder) as base_url:
+        yield base_url
 
 
 def _done(page, context, name, size):
-    assert not page.evaluate(
-        "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
-    )
-    OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / f"duties-{name}-{size}.png"), full_page=True)
+    assert not scrolls_sideways(page)
+    screenshot(page, f"duties-{name}-{size}")
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(OUT / f"duties-{name}-{size}-top.png"))  # the first screen, to look at
+    screenshot(page, f"duties-{name}-{size}-top", full_page=False)  # the first screen, to look at
     context.close()
-
-
-SIZES = ["desktop", "phone"]
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_hospital_records_a_meeting_with_its_minutes_and_sees_its_duties(
     browser, duty_server, size, tmp_path
 ):
-    base, folder = duty_server
-    context, page = _page(browser, base, size)
-    _login(page, "/duties", "staff")
+    context, page = open_page(browser, duty_server, size)
+    log_in(page, "staff", "/duties")
     assert page.inner_text("h1") == "厦门市第一医院：会议义务"
     statuses = page.eval_on_selector_all("#duty-periods tbody tr", "rows => rows.map(r => r.className)")
     assert statuses[0] == "row-missed"  # missed first
@@ -160,9 +105,8 @@ def test_a_hospital_records_a_meeting_with_its_minutes_and_sees_its_duties(
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_commission_sees_every_hospital_missed_first(browser, duty_server, size):
-    base, _ = duty_server
-    context, page = _page(browser, base, size)
-    _login(page, "/duties/overview", "commission")
+    context, page = open_page(browser, duty_server, size)
+    log_in(page, "commission", "/duties/overview")
     hospitals = page.inner_text("#hospitals")
     assert "厦门市第一医院" in hospitals and "厦门市第二医院" in hospitals
     rows = page.eval_on_selector_all("#overview-periods tbody tr", "rows => rows.map(r => r.className)")
@@ -172,9 +116,8 @@ def test_the_commission_sees_every_hospital_missed_first(browser, duty_server, s
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_catalogue_shows_its_clause_and_the_published_version(browser, duty_server, size):
-    base, _ = duty_server
-    context, page = _page(browser, base, size)
-    _login(page, "/catalogues/xm-new-products", "admin")
+    context, page = open_page(browser, duty_server, size)
+    log_in(page, "admin", "/catalogues/xm-new-products")
     assert page.inner_text("h1") == "厦门市新优药械产品目录"
     text = page.inner_text("main")
     assert "建立市新优药械产品目录" in text and "第一批" in text and "公布" in text
@@ -183,9 +126,8 @@ def test_a_catalogue_shows_its_clause_and_the_published_version(browser, duty_se
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_ethics_registry_lists_how_long_recognition_took(browser, duty_server, size):
-    base, _ = duty_server
-    context, page = _page(browser, base, size)
-    _login(page, "/ethics", "commission")
+    context, page = open_page(browser, duty_server, size)
+    log_in(page, "commission", "/ethics")
     row = page.inner_text("#approvals tbody tr:first-child")
     assert "某单抗注射液Ⅲ期临床试验" in row and "厦门市第二医院" in row
     _done(page, context, "ethics", size)

@@ -8,19 +8,14 @@ instalments; the auditor reads it all and can change nothing. Each page is also 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from pathlib import Path
 
 import pytest
+from tests.browser.conftest import PASSWORD, open_page, screenshot, scrolls_sideways, serve
 
 from biopolicy.services import accounts
 from biopolicy.services import organisations as orgs
 from biopolicy.services.database import unit_of_work
-from biopolicy.storage import migrate
 
-PASSWORD = "correct-horse-42"
-OUT = Path(__file__).resolve().parents[2] / "bench" / "out"
 PEOPLE = {
     "qiye": ("A", [("applicant", "")], "企业经办人"),
     "keji": (None, [("reviewer", "市科技局")], "科技局审核员"),
@@ -30,16 +25,10 @@ PEOPLE = {
 
 
 @pytest.fixture(scope="module")
-def pay_server(tmp_path_factory, browser):
-    import uvicorn
-    from tests.browser.conftest import _free_port
+def pay_server(new_database, browser):
     from tests.services.test_organisations import FACTS
 
-    from biopolicy.settings import Settings
-    from biopolicy.web.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('pay') / 'pay.sqlite3'}"
-    migrate.upgrade(url)
+    url = new_database("pay")
     with unit_of_work("test", url=url) as uow:
         org = orgs.create(uow, FACTS).id
     for login, (o, roles, name) in PEOPLE.items():
@@ -47,52 +36,12 @@ def pay_server(tmp_path_factory, browser):
             accounts.create_user(
                 uow, login, name, password=PASSWORD, organisation=org if o else None, roles=roles
             )
-    port = _free_port()
-    app = create_app(settings=Settings(base_url=f"http://127.0.0.1:{port}"), database_url=url)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-def talent_case() -> dict:
-    return {
-        "applicant": {"kind": "enterprise", "name": "厦门某生物科技有限公司", "city": "厦门市"},
-        "events": [
-            {
-                "id": "t1",
-                "type": "talent_recruited",
-                "date": "2026-08-01",
-                "subject": "张三",
-                "recruited_on": "2025-08-01",
-            }
-        ],
-        "as_of": "2026-12-01",
-    }
+    with serve(url) as base_url:
+        yield base_url
 
 
 def session(browser, base: str, login: str, size: str = "desktop"):
-    from tests.browser.conftest import DESKTOP, PHONE
-
-    options = (
-        {"viewport": DESKTOP}
-        if size == "desktop"
-        else {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-    )
-    context = browser.new_context(base_url=base, locale="zh-CN", **options)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.js_errors = []
-    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    context, page = open_page(browser, base, size)
     page.goto("/login")
     page.fill("#login", login)
     page.fill("#password", PASSWORD)
@@ -102,15 +51,14 @@ def session(browser, base: str, login: str, size: str = "desktop"):
 
 
 def shot(page, name: str, size: str) -> None:
-    assert not page.evaluate(
-        "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
-    ), f"{name} scrolls sideways at {size}"
+    assert not scrolls_sideways(page), f"{name} scrolls sideways at {size}"
     assert page.js_errors == []
-    OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / f"fulfilment-{name}-{size}.png"), full_page=True)
+    screenshot(page, f"fulfilment-{name}-{size}")
 
 
 def test_the_life_cycle_as_four_people(browser, pay_server):
+    from tests.services.test_applications import talent_case
+
     from biopolicy.services.calculator import get_calculator
     from biopolicy.web.forms.calculator import encode_case
 

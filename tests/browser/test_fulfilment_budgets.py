@@ -4,36 +4,25 @@ sees a budget with its queue; both pages fit a phone without sideways scroll. Sc
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from pathlib import Path
 
 import pytest
+from tests.browser.conftest import PASSWORD, SIZES, log_in, open_page, screenshot, scrolls_sideways, serve
 
 from biopolicy.services import accounts, budgets, proactive
 from biopolicy.services import applications as apps
 from biopolicy.services import organisations as orgs
 from biopolicy.services.calculator import get_calculator
 from biopolicy.services.database import unit_of_work
-from biopolicy.storage import migrate
 from biopolicy.storage.db import Database
-
-PASSWORD = "correct-horse-42"
-OUT = Path(__file__).resolve().parents[2] / "bench" / "out"
 
 
 @pytest.fixture(scope="module")
-def fulfil_server(tmp_path_factory, browser):
-    import uvicorn
-    from tests.browser.conftest import _free_port
+def fulfil_server(new_database, browser):
     from tests.services.test_budgets import _in_review_for
     from tests.services.test_organisations import FACTS, code
 
-    from biopolicy.settings import Settings
-    from biopolicy.web.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('fulfil') / 'fulfil.sqlite3'}"
-    migrate.upgrade(url)
+    url = new_database("fulfil")
     with unit_of_work("test", url=url) as uow:
         org = orgs.create(uow, FACTS).id
     people = {}
@@ -69,65 +58,20 @@ def fulfil_server(tmp_path_factory, browser):
                 today=dt.date(2026, 12, 1),
             )
     database.dispose()
-    port = _free_port()
-    app = create_app(settings=Settings(base_url=f"http://127.0.0.1:{port}"), database_url=url)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(url) as base_url:
+        yield base_url
 
 
-def _page(browser, base, size):
-    from tests.browser.conftest import DESKTOP, PHONE
-
-    options = (
-        {"viewport": DESKTOP}
-        if size == "desktop"
-        else {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-    )
-    context = browser.new_context(base_url=base, locale="zh-CN", **options)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return context, page, errors
-
-
-def _login(page, login, target):
-    page.goto(target)
-    assert "/login" in page.url
-    page.fill("#login", login)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{target}*")
-
-
-def _fits(page) -> bool:
-    return not page.evaluate(
-        "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
-    )
-
-
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("size", SIZES)
 def test_the_applicant_sees_and_confirms_a_proposal(browser, fulfil_server, size):
-    context, page, errors = _page(browser, fulfil_server, size)
-    _login(page, "applicant", "/proposals")
+    context, page = open_page(browser, fulfil_server, size)
+    log_in(page, "applicant", "/proposals", until="**/proposals*")
     cards = page.locator("#proposal-list section.card")
     assert cards.count() >= 1
     assert "创新药、改良型新药分阶段研发奖励" in page.inner_text("#proposal-list")
     assert "阶段=Ⅲ期临床试验" in page.inner_text("#proposal-list")
-    OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / f"proposals-{size}.png"), full_page=True)
-    assert _fits(page) and errors == []
+    screenshot(page, f"proposals-{size}")
+    assert not scrolls_sideways(page) and page.js_errors == []
     if size == "desktop":
         card = page.locator("section.card", has_text="创新药、改良型新药分阶段研发奖励")
         card.locator("form.inline-form input[name=credit_commitment]").check()
@@ -138,15 +82,15 @@ def test_the_applicant_sees_and_confirms_a_proposal(browser, fulfil_server, size
     context.close()
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("size", SIZES)
 def test_finance_sees_committed_remaining_and_the_queue(browser, fulfil_server, size):
-    context, page, errors = _page(browser, fulfil_server, size)
-    _login(page, "finance", "/budgets")
+    context, page = open_page(browser, fulfil_server, size)
+    log_in(page, "finance", "/budgets", until="**/budgets*")
     text = page.inner_text("#budget-list")
     assert (
         "40,000,000元" in text and "30,000,000元" in text and "10,000,000元" in text
     )  # budget, committed, remaining
     assert "1 项" in text and "并发公司1" in text  # the second approval waits in the queue
-    page.screenshot(path=str(OUT / f"budgets-{size}.png"), full_page=True)
-    assert _fits(page) and errors == []
+    screenshot(page, f"budgets-{size}")
+    assert not scrolls_sideways(page) and page.js_errors == []
     context.close()

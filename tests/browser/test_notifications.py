@@ -9,41 +9,40 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
+from tests.browser.conftest import (
+    PASSWORD,
+    SIZES,
+    new_context,
+    open_page,
+    screenshot,
+    scrolls_sideways,
+    serve,
+)
 
 from biopolicy.corpus.loader import default_policies_dir
 from biopolicy.services import accounts
 from biopolicy.services import organisations as orgs
 from biopolicy.services.database import unit_of_work
-from biopolicy.storage import migrate
 
-PASSWORD = "correct-horse-42"
-OUT = Path(__file__).resolve().parents[2] / "bench" / "out"
 MEASURE = "xm-2023/m1-clinical"
 
 
 @pytest.fixture(scope="module")
-def notify_server(tmp_path_factory, browser):
-    import uvicorn
+def notify_server(new_database, tmp_path_factory, browser):
     from sqlalchemy import select
-    from tests.browser.conftest import _free_port
     from tests.services.test_organisations import FACTS
 
     from biopolicy.services.calculator import Calculator
     from biopolicy.services.library import load_library
-    from biopolicy.settings import Settings
     from biopolicy.storage.notification_models import ScanMark
-    from biopolicy.web.app import create_app
 
     base = tmp_path_factory.mktemp("notify")
     policies = base / "policies"
     shutil.copytree(default_policies_dir(), policies)
-    url = f"sqlite:///{base / 'notify.sqlite3'}"
-    migrate.upgrade(url)
+    url = new_database("notify")
     with unit_of_work("test", url=url) as uow:
         org = orgs.create(uow, FACTS).id
     with unit_of_work("test", url=url) as uow:
@@ -52,42 +51,13 @@ def notify_server(tmp_path_factory, browser):
         )
     library = load_library(policies, base / "cache")
     calculator = Calculator.load(library.corpus, policies)
-    port = _free_port()
-    app = create_app(library, calculator, Settings(base_url=f"http://127.0.0.1:{port}"), database_url=url)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while True:  # started, and its start-up scan has recorded the rules as they are
+
+    def scanned() -> bool:  # its start-up scan has recorded the rules as they are
         with unit_of_work("test", url=url) as uow:
-            scanned = uow.session.scalar(select(ScanMark.key).where(ScanMark.key == "scan:as_of"))
-        if server.started and scanned:
-            break
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动，或启动时的订阅扫描未完成")
-        time.sleep(0.1)
-    yield {"url": f"http://127.0.0.1:{port}", "database": url, "policies": policies}
-    server.should_exit = True
-    thread.join(timeout=10)
+            return uow.session.scalar(select(ScanMark.key).where(ScanMark.key == "scan:as_of")) is not None
 
-
-def _context(browser, base_url: str, size: str):
-    from tests.browser.conftest import DESKTOP, PHONE
-
-    options = (
-        {"viewport": DESKTOP}
-        if size == "desktop"
-        else {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-    )
-    context = browser.new_context(base_url=base_url, locale="zh-CN", **options)
-    context.set_default_timeout(90_000)
-    return context
-
-
-def _overflows(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
+    with serve(url, library=library, calculator=calculator, ready=scanned) as base_url:
+        yield {"url": base_url, "database": url, "policies": policies}
 
 
 def _log_in(page, target: str) -> None:
@@ -99,10 +69,7 @@ def _log_in(page, target: str) -> None:
 
 
 def test_subscribe_change_the_rule_scan_and_read_the_notification(browser, notify_server):
-    context = _context(browser, notify_server["url"], "desktop")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page = open_page(browser, notify_server["url"], "desktop", timeout=90_000)
     page.goto(f"/measures/{MEASURE}")
     assert "登录后可订阅此措施" in page.inner_text("main")
     _log_in(page, f"/measures/{MEASURE}")
@@ -135,18 +102,17 @@ def test_subscribe_change_the_rule_scan_and_read_the_notification(browser, notif
     item = page.locator("li.notification.unread")
     assert item.count() == 1 and "措施规则已更新" in item.inner_text()
     assert MEASURE not in page.inner_text("main")  # the measure by its title, not its code
-    OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / "notifications-unread-desktop.png"), full_page=True)
+    screenshot(page, "notifications-unread-desktop")
     item.locator("button.open").click()
     page.wait_for_url(f"**/measures/{MEASURE}")
     assert page.locator("#unread-count").count() == 0
-    assert errors == []
+    assert page.js_errors == []
     context.close()
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("size", SIZES)
 def test_the_pages_fit_desktop_and_phone(browser, notify_server, size):
-    context = _context(browser, notify_server["url"], size)
+    context = new_context(browser, notify_server["url"], size, timeout=90_000)
     page = context.new_page()
     _log_in(page, "/subscriptions")
     label = page.inner_text("#achievement option:first-child")  # one not followed yet
@@ -154,13 +120,12 @@ def test_the_pages_fit_desktop_and_phone(browser, notify_server, size):
     page.click("#subscribe-achievement button[type=submit]")
     page.wait_for_url("**/subscriptions?done=*")
     assert label in page.inner_text("#subscription-list")
-    assert not _overflows(page)
-    OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / f"subscriptions-{size}.png"), full_page=True)
+    assert not scrolls_sideways(page)
+    screenshot(page, f"subscriptions-{size}")
     page.goto("/notifications")
-    assert not _overflows(page)
-    page.screenshot(path=str(OUT / f"notifications-{size}.png"), full_page=True)
+    assert not scrolls_sideways(page)
+    screenshot(page, f"notifications-{size}")
     page.goto(f"/measures/{MEASURE}")
-    assert page.locator("form.subscribe").count() == 2 and not _overflows(page)
-    page.screenshot(path=str(OUT / f"measure-subscribe-{size}.png"))
+    assert page.locator("form.subscribe").count() == 2 and not scrolls_sideways(page)
+    screenshot(page, f"measure-subscribe-{size}", full_page=False)
     context.close()

@@ -5,33 +5,21 @@ without script errors; no sideways scroll on a phone. Screenshots go to bench/ou
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from pathlib import Path
 
 import pytest
+from tests.browser.conftest import PASSWORD, SIZES, log_in, open_page, screenshot, scrolls_sideways, serve
 
 from biopolicy.services import accounts
 from biopolicy.services import organisations as orgs
 from biopolicy.services import watchlist as wl
 from biopolicy.services.database import unit_of_work
-from biopolicy.storage import migrate
-
-PASSWORD = "correct-horse-42"
-OUT = Path(__file__).resolve().parents[2] / "bench" / "out"
 
 
 @pytest.fixture(scope="module")
-def product_server(tmp_path_factory, browser):
-    import uvicorn
-    from tests.browser.conftest import _free_port
+def product_server(new_database, browser):
     from tests.services.test_organisations import FACTS
 
-    from biopolicy.settings import Settings
-    from biopolicy.web.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('product') / 'product.sqlite3'}"
-    migrate.upgrade(url)
+    url = new_database("product")
     with unit_of_work("test", url=url) as uow:
         a = orgs.create(uow, FACTS).id
     with unit_of_work("test", url=url) as uow:
@@ -61,50 +49,20 @@ def product_server(tmp_path_factory, browser):
     for m in milestones:
         with unit_of_work("test", url=url) as uow:
             wl.add_milestone(uow, regulator, pid, m, today)
-    port = _free_port()
-    app = create_app(settings=Settings(base_url=f"http://127.0.0.1:{port}"), database_url=url)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", pid
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(url) as base_url:
+        yield base_url, pid
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("size", SIZES)
 def test_the_enterprise_records_a_milestone_on_its_product_file(browser, product_server, size):
-    from tests.browser.conftest import DESKTOP, PHONE
-
     base, pid = product_server
-    options = (
-        {"viewport": DESKTOP}
-        if size == "desktop"
-        else {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-    )
-    context = browser.new_context(base_url=base, locale="zh-CN", **options)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"/products/{pid}")
-    assert "/login" in page.url
-    page.fill("#login", "staff")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**/products/{pid}")
+    context, page = open_page(browser, base, size)
+    log_in(page, "staff", f"/products/{pid}")
     page.wait_for_selector("#watch-timeline[data-ready='1']")
     assert "Ⅱ期临床试验完成" in page.inner_text("#unlocks")  # what the completed phase unlocks
     assert "Ⅲ期临床试验完成" in page.inner_text("#what-if")  # and the planned one, as what-if
     assert "本产品尚未列入任何目录" in page.inner_text("#catalogue-memberships + p")
-    OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / f"product-{size}.png"), full_page=True)
+    screenshot(page, f"product-{size}")
 
     # a Phase III start before Phase II started: refused beside the field, nothing written
     rows = page.locator("#milestones tbody tr").count()
@@ -117,7 +75,7 @@ def test_the_enterprise_records_a_milestone_on_its_product_file(browser, product
     assert page.input_value("#new-milestone-started_on") == "2025-03-01"
     assert page.locator("#milestones tbody tr").count() == rows
     page.locator("#new-milestone-started_on-error").scroll_into_view_if_needed()
-    page.screenshot(path=str(OUT / f"product-form-error-{size}.png"), full_page=False)
+    screenshot(page, f"product-form-error-{size}", full_page=False)
 
     # corrected (only the desktop run writes, so both runs see the same file)
     if size == "desktop":
@@ -126,8 +84,6 @@ def test_the_enterprise_records_a_milestone_on_its_product_file(browser, product
         page.wait_for_url(f"**/products/{pid}?saved=*")
         assert page.locator("#milestones tbody tr").count() == rows + 1
         assert "Ⅲ期临床试验启动" in page.inner_text("#milestones")
-    assert errors == []
-    assert not page.evaluate(
-        "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
-    )
+    assert page.js_errors == []
+    assert not scrolls_sideways(page)
     context.close()

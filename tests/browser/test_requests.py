@@ -6,39 +6,27 @@ sideways scroll. Screenshots go to bench/out/."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
-import time
-from pathlib import Path
 
 import pytest
+from tests.browser.conftest import PASSWORD, SIZES, log_in, new_context, screenshot, scrolls_sideways, serve
 
 from biopolicy.services import accounts
 from biopolicy.services import organisations as orgs
 from biopolicy.services import requests as rq
 from biopolicy.services import targets as tg
 from biopolicy.services.database import unit_of_work
-from biopolicy.storage import migrate
-
-PASSWORD = "correct-horse-42"
-OUT = Path(__file__).resolve().parents[2] / "bench" / "out"
 
 
 @pytest.fixture(scope="module")
-def request_server(tmp_path_factory, browser):
-    import uvicorn
-    from tests.browser.conftest import _free_port
+def request_server(new_database, tmp_path_factory, browser):
     from tests.services.test_organisations import FACTS
 
-    from biopolicy.settings import Settings, get_settings
-    from biopolicy.web.app import create_app
+    from biopolicy.settings import get_settings
 
-    folder = tmp_path_factory.mktemp("requests")
-    previous = os.environ.get("BIOPOLICY_DATA_DIR")
-    os.environ["BIOPOLICY_DATA_DIR"] = str(folder / "data")
-    get_settings.cache_clear()
-    url = f"sqlite:///{folder / 'requests.sqlite3'}"
-    migrate.upgrade(url)
+    environment = pytest.MonkeyPatch()  # attachments go to a folder of this module's, for the app
+    environment.setenv("BIOPOLICY_DATA_DIR", str(tmp_path_factory.mktemp("requests") / "data"))
+    get_settings.cache_clear()  # and for the services, which read the settings themselves
+    url = new_database("requests")
     with unit_of_work("test", url=url) as uow:
         a = orgs.create(uow, FACTS).id
     people = {
@@ -62,67 +50,25 @@ def request_server(tmp_path_factory, browser):
                           roles=[accounts.RoleView(role=accounts.Role.administrator, label="管理员")]),
                           {"target": "fj-2023-7/m1-revenue", "year": year, "value": value,
                            "source": "福建省统计公报"}, today)  # fmt: skip
-    port = _free_port()
-    app = create_app(settings=Settings(base_url=f"http://127.0.0.1:{port}"), database_url=url)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", folder
-    server.should_exit = True
-    thread.join(timeout=10)
-    if previous is None:
-        os.environ.pop("BIOPOLICY_DATA_DIR", None)
-    else:
-        os.environ["BIOPOLICY_DATA_DIR"] = previous
+    with serve(url) as base_url:
+        yield base_url
+    environment.undo()
     get_settings.cache_clear()
-
-
-def _context(browser, base, size):
-    from tests.browser.conftest import DESKTOP, PHONE
-
-    options = (
-        {"viewport": DESKTOP}
-        if size == "desktop"
-        else {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-    )
-    context = browser.new_context(base_url=base, locale="zh-CN", **options)
-    context.set_default_timeout(20_000)
-    return context
-
-
-def _login(page, login, path):
-    page.goto(path)
-    assert "/login" in page.url
-    page.fill("#login", login)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{path}")
 
 
 def _check(page, errors, name, size):
     assert errors == []
-    assert not page.evaluate(
-        "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
-    )
-    OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / f"{name}-{size}.png"), full_page=True)
+    assert not scrolls_sideways(page)
+    screenshot(page, f"{name}-{size}")
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("size", SIZES)
 def test_a_request_is_filed_answered_closed_and_rated(browser, request_server, size, tmp_path):
-    base, _ = request_server
     errors: list[str] = []
-    ent = _context(browser, base, size)
+    ent = new_context(browser, request_server, size, timeout=20_000)
     page = ent.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _login(page, "enterprise", "/requests")
+    log_in(page, "enterprise", "/requests")
     assert "已提请市科技局统筹协调" in page.inner_text(
         "#request-list"
     )  # the month-old one, escalated on read
@@ -142,11 +88,11 @@ def test_a_request_is_filed_answered_closed_and_rated(browser, request_server, s
     assert _check_list.ok
     _check(page, errors, "requests", size)
 
-    dept = _context(browser, base, size)
+    dept = new_context(browser, request_server, size, timeout=20_000)
     officer = dept.new_page()
     officer.on("pageerror", lambda exc: errors.append(str(exc)))
     path = "/" + address.split("/", 3)[3]
-    _login(officer, "health", path)
+    log_in(officer, "health", path)
     officer.fill("#answer-form textarea[name=text]", "已协调伦理委员会本周加开会议。")
     officer.check("#answer-form input[name=close]")
     officer.click("#answer-form button[type=submit]")
@@ -166,14 +112,13 @@ def test_a_request_is_filed_answered_closed_and_rated(browser, request_server, s
     ent.close()
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("size", SIZES)
 def test_targets_draw_their_trajectory_and_the_evaluation_prints(browser, request_server, size):
-    base, _ = request_server
     errors: list[str] = []
-    context = _context(browser, base, size)
+    context = new_context(browser, request_server, size, timeout=20_000)
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _login(page, "auditor", "/targets")
+    log_in(page, "auditor", "/targets")
     revenue = page.locator("section.target", has_text="1200亿元").first
     assert "按当前进度" in revenue.inner_text() or "已达成" in revenue.inner_text()
     page.wait_for_selector("section.target canvas")

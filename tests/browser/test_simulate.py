@@ -4,74 +4,33 @@ and downloads the workbook; no script errors, no sideways scroll on a phone. Scr
 from __future__ import annotations
 
 import io
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from tests.browser.conftest import PASSWORD, SIZES, log_in, open_page, screenshot, scrolls_sideways, serve
 
 from biopolicy.services import accounts
 from biopolicy.services.database import unit_of_work
-from biopolicy.storage import migrate
-
-PASSWORD = "correct-horse-42"
-OUT = Path(__file__).resolve().parents[2] / "bench" / "out"
 
 
 @pytest.fixture(scope="module")
-def sim_server(tmp_path_factory, browser):
-    import uvicorn
-    from tests.browser.conftest import _free_port
-
-    from biopolicy.settings import Settings
-    from biopolicy.web.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('sim') / 'sim.sqlite3'}"
-    migrate.upgrade(url)
+def sim_server(new_database, browser):
+    url = new_database("sim")
     with unit_of_work("test", url=url) as uow:
         accounts.create_user(
             uow, "planner", "市科技局审核员", password=PASSWORD, roles=[("reviewer", "市科技局")]
         )
-    port = _free_port()
-    app = create_app(settings=Settings(base_url=f"http://127.0.0.1:{port}"), database_url=url)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(url) as base_url:
+        yield base_url
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
+@pytest.mark.parametrize("size", SIZES)
 def test_a_reviewer_runs_a_reform_sees_the_charts_and_the_difference_and_downloads_it(
     browser, sim_server, size
 ):
-    from tests.browser.conftest import DESKTOP, PHONE
-
-    options = (
-        {"viewport": DESKTOP}
-        if size == "desktop"
-        else {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-    )
-    context = browser.new_context(base_url=sim_server, locale="zh-CN", accept_downloads=True, **options)
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto("/simulate")
-    assert "/login" in page.url  # not logged in: sent to log in first
-    page.fill("#login", "planner")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/simulate")
+    context, page = open_page(browser, sim_server, size, timeout=30_000, accept_downloads=True)
+    log_in(page, "planner", "/simulate")
     page.select_option("#reform", label="闽工信规〔2023〕7号延长至2027年底")
     page.fill("#first_year", "2025")
     page.fill("#last_year", "2027")
@@ -92,12 +51,9 @@ def test_a_reviewer_runs_a_reform_sees_the_charts_and_the_difference_and_downloa
     data = Path(caught.value.path()).read_bytes()
     wb = load_workbook(io.BytesIO(data))
     assert "按措施" in wb.sheetnames and wb["按年份"]["A1"].value == "年份"
-    assert errors == []
-    assert not page.evaluate(
-        "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
-    )
-    OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / f"simulate-{size}.png"), full_page=True)
+    assert page.js_errors == []
+    assert not scrolls_sideways(page)
+    screenshot(page, f"simulate-{size}")
     # bad input: the message at the field, no result
     page.fill("#grant_rate", "120")
     page.click("#sim-form button[type=submit]")

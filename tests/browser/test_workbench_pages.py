@@ -5,20 +5,15 @@ form and sees it listed with its checksum. No sideways scroll. Screenshots: benc
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from tests.browser.test_fulfilment import pay_server, session, talent_case  # noqa: F401 - the fixture
-
-OUT = Path(__file__).resolve().parents[2] / "bench" / "out"
+from tests.browser.conftest import screenshot, scrolls_sideways
+from tests.browser.test_fulfilment import pay_server, session  # noqa: F401 - the fixture
+from tests.services.test_applications import talent_case
 
 
 def shot(page, name: str, size: str) -> None:
-    assert not page.evaluate(
-        "document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"
-    ), f"{name} scrolls sideways at {size}"
+    assert not scrolls_sideways(page), f"{name} scrolls sideways at {size}"
     assert page.js_errors == []
-    OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / f"workbench-{name}-{size}.png"), full_page=True)
+    screenshot(page, f"workbench-{name}-{size}")
 
 
 def test_the_workbench_and_the_evidence_form_at_both_widths(browser, pay_server, tmp_path):
