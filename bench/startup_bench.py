@@ -11,6 +11,14 @@ Run: .venv/bin/python bench/startup_bench.py [--runs 5]
 - the same two with an empty cache folder (``BIOPOLICY_DATA_DIR`` pointed at a new temporary
   folder), which is what the first start after a corpus change pays.
 
+Bytecode: an installed app reads its modules' compiled bytecode (``__pycache__``) from its second
+start on. The children run that way here whatever the calling shell says: ``PYTHONDONTWRITEBYTECODE``
+is dropped and the bytecode goes to a temporary folder (``PYTHONPYCACHEPREFIX``, so the checkout is
+not written to), filled by warm-up runs that are not counted. ``--no-bytecode`` measures instead
+every module compiled from its source at each start (``PYTHONDONTWRITEBYTECODE=1`` and no cache):
+about half a second of CPU more for the web app on the 2-core machine of bench/README.md.
+``--steps`` picks some of the steps (default all), e.g. ``--steps web`` for the web app alone.
+
 Results go to bench/README.md by hand, with the machine, its load and the date.
 """
 
@@ -96,29 +104,58 @@ def row(name: str, runs: list[tuple[float, float]], note: str = "") -> str:
     )
 
 
+STEPS = ("assess", "search", "web", "cold")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-bytecode", action="store_true", help="compile every module at each start")
+    parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS))
     args = parser.parse_args()
-    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as pycache:
+        env = {
+            k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+        }
+        if args.no_bytecode:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        else:
+            env["PYTHONPYCACHEPREFIX"] = pycache
+        measure(args, env)
+
+
+def measure(args: argparse.Namespace, env: dict[str, str]) -> None:
     biopolicy = str(BIN / "biopolicy")
-    whole_process([biopolicy, "search", "临床试验"], env)  # fills the cache folder
-    assess = [whole_process([biopolicy, "assess", str(CASE)], env) for _ in range(args.runs)]
-    search = [whole_process([biopolicy, "search", "临床试验"], env) for _ in range(args.runs)]
-    warm = [web(env) for _ in range(args.runs)]
-    cold = []
-    for _ in range(args.runs):
-        with tempfile.TemporaryDirectory() as empty:
-            cold.append(web({**env, "BIOPOLICY_DATA_DIR": empty}))
-    print(f"load average at the end: {os.getloadavg()[0]:.2f}; seconds (wall clock, and CPU of the process)")
+    whole_process([biopolicy, "search", "临床试验"], env)  # fills the cache folder (and the bytecode's)
+    if {"web", "cold"} & set(args.steps):
+        web(env)  # warm-up, not counted: the web app's modules' bytecode
+    rows = []
+    if "assess" in args.steps:
+        assess = [whole_process([biopolicy, "assess", str(CASE)], env) for _ in range(args.runs)]
+        rows.append(row("biopolicy assess <case>", assess, "whole process"))
+    if "search" in args.steps:
+        search = [whole_process([biopolicy, "search", "临床试验"], env) for _ in range(args.runs)]
+        rows.append(row("biopolicy search 临床试验", search, "whole process, index from cache"))
+    if "web" in args.steps:
+        warm = [web(env) for _ in range(args.runs)]
+        rows.append(row("web: first 200 on /api/v1/", [u for u, _ in warm], "from spawning uvicorn"))
+        rows.append(row("web: first 200 on /api/v1/search", [s for _, s in warm], "index from cache"))
+    if "cold" in args.steps:
+        cold = []
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory() as empty:
+                cold.append(web({**env, "BIOPOLICY_DATA_DIR": empty}))
+        rows.append(row("web, empty cache: /api/v1/", [u for u, _ in cold], "from spawning uvicorn"))
+        rows.append(
+            row("web, empty cache: /api/v1/search", [s for _, s in cold], "index built in background")
+        )
+    bytecode = "not cached (compiled at each start)" if args.no_bytecode else "cached"
+    print(
+        f"load average at the end: {os.getloadavg()[0]:.2f}; bytecode {bytecode}; seconds (wall clock, and CPU of the process)"
+    )
     print("| step                               | runs | median |    min |    max |    CPU | note")
     print("|------------------------------------|------|--------|--------|--------|--------|-----")
-    print(row("biopolicy assess <case>", assess, "whole process"))
-    print(row("biopolicy search 临床试验", search, "whole process, index from cache"))
-    print(row("web: first 200 on /api/v1/", [u for u, _ in warm], "from spawning uvicorn"))
-    print(row("web: first 200 on /api/v1/search", [s for _, s in warm], "index from cache"))
-    print(row("web, empty cache: /api/v1/", [u for u, _ in cold], "from spawning uvicorn"))
-    print(row("web, empty cache: /api/v1/search", [s for _, s in cold], "index built in background"))
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":
