@@ -16,7 +16,7 @@ start on. The children run that way here whatever the calling shell says: ``PYTH
 is dropped and the bytecode goes to a temporary folder (``PYTHONPYCACHEPREFIX``, so the checkout is
 not written to), filled by warm-up runs that are not counted. ``--no-bytecode`` measures instead
 every module compiled from its source at each start (``PYTHONDONTWRITEBYTECODE=1`` and no cache):
-about half a second of CPU more for the web app on the 2-core machine of bench/README.md.
+about 0.3 s of CPU more for the web app on the 2-core machine of bench/README.md.
 ``--steps`` picks some of the steps (default all), e.g. ``--steps web`` for the web app alone.
 
 CPU: seconds the process had used (whole run; for the server, at its first 200); "main": the
