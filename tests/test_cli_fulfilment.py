@@ -15,18 +15,53 @@ def run(*args: str):
     return CliRunner().invoke(cli, list(args))
 
 
+TITLE = "“创新药、改良型新药分阶段研发奖励”"  # xm-2023/m1-clinical, as users name it
+ID = "xm-2023/m1-clinical"
+
+
 def test_budgets_set_and_list(database_url):
-    got = run(
-        "budgets", "set", "xm-2023/m1-clinical", "2026", "city", "50000000", "--database-url", database_url
-    )
+    got = run("budgets", "set", ID, "2026", "city", "50000000", "--database-url", database_url)
     assert got.exit_code == 0, got.output
     assert "已设定预算" in got.output and "市级" in got.output and "50,000,000元" in got.output
-    bad = run(
-        "budgets", "set", "xm-2023/m1-clinical", "2026", "province", "1.234", "--database-url", database_url
-    )
-    assert bad.exit_code == 2 and "level：此措施由 city（市级） 出资" in bad.output and "amount" in bad.output
+    assert TITLE in got.output and ID not in got.output  # the measure by its title, not its code
+    bad = run("budgets", "set", ID, "2026", "province", "1.234", "--database-url", database_url)
+    assert bad.exit_code == 2
+    # every problem, each field in words, a level's word before the code the user types
+    assert "出资层级：此措施由市级（city）出资，收到省级（province）" in bad.output
+    assert "金额：应为不小于 0、最多两位小数的金额" in bad.output
+    assert "level：" not in bad.output and "amount：" not in bad.output
     listed = run("budgets", "list", "--database-url", database_url)
     assert listed.exit_code == 0 and "余额 50,000,000元" in listed.output and "共 1 项预算" in listed.output
+    # the code is shown beside the title: it is what `budgets set` takes
+    assert f"{TITLE}（措施编号 {ID}，2026 年度，市级）" in listed.output
+
+
+def test_budgets_set_refuses_bad_arguments_in_chinese(database_url):
+    level = run("budgets", "set", ID, "2026", "town", "1", "--database-url", database_url)
+    assert level.exit_code == 2
+    assert (
+        "出资层级 的取值无效：须为 national（国家级）、province（省级）、city（市级）、district（区级）之一，收到“town”"
+        in level.output
+    )
+    assert "is not one of" not in level.output
+    year = run("budgets", "set", ID, "20x6", "city", "1", "--database-url", database_url)
+    assert year.exit_code == 2 and "年度 的取值无效：须为 2000 到 2100 之间的整数" in year.output
+    assert "FISCAL_YEAR" not in year.output and "valid integer" not in year.output
+    measure = run("budgets", "set", "xm-2023/nope", "2026", "city", "1", "--database-url", database_url)
+    assert measure.exit_code == 2 and "措施编号：没有措施 xm-2023/nope" in measure.output
+    assert run("budgets", "set", ID, "2100", "city", "1", "--database-url", database_url).exit_code == 0
+    assert run("budgets", "set", ID, "2101", "city", "1", "--database-url", database_url).exit_code == 2
+
+
+def test_budgets_help_is_chinese():
+    got = run("budgets", "set", "--help")
+    assert got.exit_code == 0
+    text = " ".join(got.output.split())  # as wrapped for any terminal width
+    assert "用法：cli budgets set [选项] 措施编号 年度 出资层级 金额" in text
+    assert "选项：" in text and "显示本说明并退出。" in text
+    assert "national（国家级）、province（省级）、city（市级）或 district（区级）" in text
+    for english in ("Usage", "Options", "Show this message", "MEASURE_ID", "LEVEL", "TEXT"):
+        assert english not in got.output
 
 
 def test_proactive_import_reports_unmatched_and_repeated_rows_by_line(database_url, tmp_path):

@@ -18,7 +18,13 @@ from typing import Any
 
 import click
 
-from biopolicy.cli.common import CliError, UsageErrorZh, load_error_hint, translate_usage_error
+from biopolicy.cli.common import (
+    CliError,
+    HelpFormatterZh,
+    UsageErrorZh,
+    load_error_hint,
+    translate_usage_error,
+)
 from biopolicy.domain.case import CaseError
 from biopolicy.services.calculator import RulesError
 from biopolicy.services.library import NotFound, QueryError
@@ -55,6 +61,9 @@ COMMANDS: dict[str, str] = {
 USER_ERRORS: dict[type[Exception], int] = {NotFound: 1, QueryError: 2, CaseError: 2, RulesError: 1}
 
 INTERNAL_EXIT = 3
+
+# every command's help (each makes its own click.Context) in Chinese; only this process runs click
+click.Context.formatter_class = HelpFormatterZh
 
 
 class LazyGroup(click.Group):
@@ -111,7 +120,7 @@ def _as_cli_error(exc: Exception, ctx: click.Context) -> click.ClickException:
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="biopolicy", message="biopolicy %(version)s")
+@click.version_option(package_name="biopolicy", message="biopolicy %(version)s", help="显示版本号并退出。")
 def cli() -> None:
     """福建、厦门、福州生物医药产业政策：政策库检索、规则与测算。
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from biopolicy.cli.common import CliError, out
+from biopolicy.cli.common import ChoiceZh, CliError, IntRange, out
 from biopolicy.services import organisations as orgs
 from biopolicy.services.database import unit_of_work
 
@@ -58,10 +58,13 @@ def import_orgs(file: Path, all_or_nothing: bool, url: str | None, as_json: bool
 
 @admin.command("orgs")
 @click.option(
-    "--kind", type=click.Choice([k.value for k in orgs.OrganisationKind]), default=None, help="机构类型"
+    "--kind",
+    type=ChoiceZh({k.value: k.label for k in orgs.OrganisationKind}),
+    default=None,
+    help="机构类型：" + "、".join(f"{k.value}（{k.label}）" for k in orgs.OrganisationKind),
 )
 @click.option("--city", default=None, help="所在市，如 厦门市")
-@click.option("--limit", type=int, default=100, show_default=True, help="最多列出几家")
+@click.option("--limit", type=IntRange(1, 10000), default=100, show_default=True, help="最多列出几家")
 @url_option
 def list_orgs(kind: str | None, city: str | None, limit: int, url: str | None) -> None:
     """列出已登记的机构。"""

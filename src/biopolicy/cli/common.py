@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import IO, Any, TypeVar
 
 import click
@@ -78,7 +80,7 @@ def _param_name(param: click.Parameter | None) -> str:
         return "参数"
     if isinstance(param, click.Option):
         return "/".join(param.opts)
-    return (param.name or "").upper()
+    return param.metavar or (param.name or "").upper()
 
 
 def translate_usage_error(exc: click.UsageError) -> click.UsageError:
@@ -99,6 +101,90 @@ def translate_usage_error(exc: click.UsageError) -> click.UsageError:
     else:
         message = f"用法有误：{exc.message}"
     return UsageErrorZh(message, exc.ctx)
+
+
+# click's own words in help (usage line, section headings, the help and version options, defaults)
+SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+PLACEHOLDERS = {
+    "OPTIONS": "选项",
+    "COMMAND": "命令",
+    "ARGS": "参数",
+    "INTEGER": "整数",
+    "TEXT": "文字",
+    "FILE": "文件",
+    "PATH": "路径",
+    "FLOAT": "数值",
+}
+_PLACEHOLDER = re.compile(r"\b(" + "|".join(PLACEHOLDERS) + r")\b")
+HELP_WORDS = (
+    ("Show this message and exit.", "显示本说明并退出。"),
+    ("Show the version and exit.", "显示版本号并退出。"),
+    ("[default: ", "[默认："),
+    ("; default: ", "；默认："),
+    ("; required]", "；必填]"),
+    ("[required]", "[必填]"),
+)
+
+
+def _placeholders(text: str) -> str:
+    return _PLACEHOLDER.sub(lambda m: PLACEHOLDERS[m.group(1)], text)
+
+
+def _help_words(text: str) -> str:
+    for english, chinese in HELP_WORDS:
+        text = text.replace(english, chinese)
+    return text
+
+
+class HelpFormatterZh(click.HelpFormatter):
+    """click's help with its own words in Chinese: 用法, 选项, 命令, defaults and placeholders."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, _placeholders(args), "用法：" if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    @contextmanager
+    def section(self, name: str) -> Iterator[None]:
+        with super().section(SECTIONS.get(name, name)):
+            yield
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], *args: Any, **kwargs: Any) -> None:
+        super().write_dl([(_placeholders(a), _help_words(b)) for a, b in rows], *args, **kwargs)
+
+
+class ChoiceZh(click.ParamType):
+    """One of a few codes the user types, each shown beside its Chinese name; complaints in Chinese."""
+
+    name = "取值"
+
+    def __init__(self, words: dict[str, str]) -> None:
+        self.words = words
+
+    def listed(self) -> str:
+        return "、".join(f"{code}（{word}）" for code, word in self.words.items())
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "|".join(self.words)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if value in self.words:
+            return value
+        self.fail(f"须为 {self.listed()}之一，收到“{value}”", param, ctx)
+
+
+def measure_names(calculator: Calculator) -> dict[str, str]:
+    """Each measure as a user names it: its Chinese title, and its document's short name after it
+    when another measure has the same title."""
+    measures = calculator.rules.measures.values()
+    count: dict[str, int] = {}
+    for m in measures:
+        count[m.title] = count.get(m.title, 0) + 1
+    names = calculator.names
+    return {
+        m.id: m.title if count[m.title] == 1 else f"{m.title}（{names.document(m.doc_id)}）" for m in measures
+    }
 
 
 def load_error_hint(ctx: click.Context | None) -> str:

@@ -13,6 +13,7 @@ acts as finance for budgets and as the administrator for imports). Changes are a
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import click
 
 from biopolicy.cli.admin import actor, url_option
-from biopolicy.cli.common import CliError, out
+from biopolicy.cli.common import ChoiceZh, CliError, IntRange, measure_names, out
 from biopolicy.services import applications as apps
 from biopolicy.services import budgets as budget_service
 from biopolicy.services import proactive as proactive_service
@@ -38,24 +39,54 @@ def budgets() -> None:
     """预算：按措施、年度和出资层级设定；查看已承诺、已支付、余额和排队。"""
 
 
+# budgets set's arguments as the user types them (the codes) and as messages name them
+LEVELS = ChoiceZh(dict(apps.LEVEL_WORDS))
+FIELDS = {
+    "measure_id": "措施编号",
+    "fiscal_year": "年度",
+    "level": "出资层级",
+    "amount": "金额",
+    "note": "说明（--note）",
+}
+
+
+def _problem(text: str) -> str:
+    """A service problem ("amount：…") with the field named in words, and a level's word before its
+    code: "level：此措施由 city（市级） 出资，收到 'province'" → "出资层级：此措施由市级（city）出资，收到省级（province）"."""
+    field, sep, rest = text.partition("：")
+    if not sep or field not in FIELDS:
+        return text
+    if field == "level":
+        rest = re.sub(r" ?([a-z_]+)（([^）]+)） ?", r"\2（\1）", rest)
+        rest = re.sub(r"收到 '([a-z_]+)'", lambda m: f"收到{apps.LEVEL_WORDS.get(m[1], '')}（{m[1]}）", rest)
+    return f"{FIELDS[field]}：{rest}"
+
+
 @budgets.command("set")
-@click.argument("measure_id")
-@click.argument("fiscal_year", type=int)
-@click.argument("level", type=click.Choice(["national", "province", "city", "district"]))
-@click.argument("amount")
+@click.argument("measure_id", metavar="措施编号")
+@click.argument(
+    "fiscal_year", type=IntRange(budget_service.FIRST_YEAR, budget_service.LAST_YEAR), metavar="年度"
+)
+@click.argument("level", type=LEVELS, metavar="出资层级")
+@click.argument("amount", metavar="金额")
 @click.option("--note", default="", help="说明，如预算文号")
 @url_option
 def set_budget(
     measure_id: str, fiscal_year: int, level: str, amount: str, note: str, url: str | None
 ) -> None:
-    """设定或调整一项预算（金额以元计）；增加时，排队的申报按核定先后依次放行。"""
+    """设定或调整一项预算（金额以元计）；增加时，排队的申报按核定先后依次放行。
+
+    措施编号见 biopolicy budgets list 或 biopolicy measures，如 xm-2023/m1-clinical；出资层级为
+    national（国家级）、province（省级）、city（市级）或 district（区级）。
+    """
+    calculator = get_calculator()
     who = actor()
     try:
         with unit_of_work(actor=who, url=url) as uow:
             got = budget_service.set_budget(
                 uow,
                 budget_service.command_line_principal(who),
-                get_calculator(),
+                calculator,
                 measure_id,
                 fiscal_year,
                 level,
@@ -64,11 +95,11 @@ def set_budget(
                 note=note,
             )
     except apps.ApplicationError as exc:
-        raise CliError("；".join(exc.problems), exit_code=2) from None
+        raise CliError("；".join(_problem(p) for p in exc.problems), exit_code=2) from None
     released = "、".join(str(i) for i in got["released"])
     out().print(
-        f"已设定预算 {got['budget_id']}：{measure_id} {fiscal_year} 年度 {apps.LEVEL_WORDS[level]} "
-        f"{_yuan(Decimal(got['amount']))}" + (f"；依次放行排队的申报 {released}" if released else "")
+        f"已设定预算：“{measure_names(calculator)[measure_id]}” {fiscal_year} 年度 {apps.LEVEL_WORDS[level]} "
+        f"{_yuan(Decimal(got['amount']))}" + (f"；依次放行排队的申报（编号 {released}）" if released else "")
     )
 
 
@@ -83,9 +114,11 @@ def list_budgets(url: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False, indent=2))
         return
+    names = measure_names(get_calculator())
     for r in rows:
         out().print(
-            f"{r.id:>4}  {r.measure_title}（{r.fiscal_year} 年度，{r.level_label}）：预算 {_yuan(r.amount)}，"
+            f"“{names.get(r.measure_id, r.measure_title)}”（措施编号 {r.measure_id}，{r.fiscal_year} 年度，"
+            f"{r.level_label}）：预算 {_yuan(r.amount)}，"
             f"已承诺 {_yuan(r.committed)}，已支付 {_yuan(r.paid)}，余额 {_yuan(r.remaining)}，"
             f"排队 {len(r.queue)} 项 {_yuan(r.queued)}"
         )

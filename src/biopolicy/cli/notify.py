@@ -17,7 +17,7 @@ import json
 import click
 
 from biopolicy.cli.admin import actor, url_option
-from biopolicy.cli.common import CliError, current_calculator, out
+from biopolicy.cli.common import ChoiceZh, CliError, current_calculator, out
 from biopolicy.services import notifications as notes
 from biopolicy.services import subscriptions as subs
 from biopolicy.services.database import unit_of_work
@@ -80,10 +80,10 @@ def contact(login: str, email: str | None, mobile: str | None, url: str | None) 
 @click.command("outbox")
 @click.option(
     "--status",
-    type=click.Choice(["pending", "sent", "failed", "all"]),
+    type=ChoiceZh({**STATUS_WORDS, "all": "全部"}),
     default="pending",
     show_default=True,
-    help="列出哪种状态的消息",
+    help="列出哪种状态的消息：pending（待发送）、sent（已发送）、failed（发送失败）或 all（全部）",
 )
 @click.option("--send", is_flag=True, help="把到期的待发送消息交给发送器（目前写入日志）并标记为已发送")
 @click.option("--limit", type=int, default=100, show_default=True, help="最多列出几条")

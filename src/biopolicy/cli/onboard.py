@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from biopolicy.cli.common import CliError, out
+from biopolicy.cli.common import ChoiceZh, CliError, out
 from biopolicy.services.onboarding import OnboardingError
 from biopolicy.services.onboarding import add_document as onboard
 
@@ -29,15 +29,15 @@ from biopolicy.services.onboarding import add_document as onboard
 )
 @click.option(
     "--structure",
-    type=click.Choice(["official", "interpretation", "plan"]),
+    type=ChoiceZh({"official": "通知+措施", "interpretation": "政策解读", "plan": "规划"}),
     default="official",
     help="文件结构：official 通知+措施（默认）、interpretation 政策解读、plan 规划",
 )
 @click.option(
     "--layout",
-    type=click.Choice(["wrapped", "lines"]),
+    type=ChoiceZh({"wrapped": "一段跨多行", "lines": "一行一段"}),
     default="wrapped",
-    help="版式：wrapped（默认）或 lines",
+    help="版式：wrapped（一段跨多行，默认）或 lines（一行一段）",
 )
 @click.option("--force", is_flag=True, help="目录已存在时覆盖 document.yaml 和草稿")
 def add_document(

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import click
 
-from biopolicy.cli.common import CliError, emit_json, json_option, out
+from biopolicy.cli.common import CliError, emit_json, json_option, measure_names, out
 from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement
 from biopolicy.domain.money import wan, yuan
 from biopolicy.services.calculator import get_calculator
 from biopolicy.services.describe import is_table
 from biopolicy.services.models import MeasureList, MeasureOut
-from biopolicy.services.wording import kind_word
+from biopolicy.services.wording import Names, kind_word
 
 MARKS = {
     Eligibility.yes: "[green]✔ 适用[/]",
@@ -63,11 +63,12 @@ def assess(case_file: Path, as_of: str | None, as_json: bool) -> None:
     """测算一个案例：每项成果适用哪些措施、最高可得多少、为什么，逐步引用条款。"""
     data = _read_case(case_file)
     day = _parse_date(as_of) if as_of else None
-    result = get_calculator().assess(data, as_of=day)
+    calc = get_calculator()
+    result = calc.assess(data, as_of=day)
     if as_json:
         emit_json(result)
     else:
-        explain(result)
+        explain(result, measure_names(calc), calc.names)
 
 
 def _read_case(path: Path) -> dict:
@@ -92,7 +93,8 @@ def _parse_date(text: str) -> dt.date:
         raise CliError(f"--as-of 应为 YYYY-MM-DD 格式的日期，收到 {text!r}", exit_code=2) from None
 
 
-def explain(a: Assessment) -> None:
+def explain(a: Assessment, titles: dict[str, str] | None = None, names: Names | None = None) -> None:
+    """The assessment in words: measures by their titles, clauses by their documents' short names."""
     console = out()
     console.print(f"[bold]申请人：{a.applicant}[/]　查询日：{a.as_of}　规则版本：{a.rules_version}")
     if not a.covered:
@@ -103,7 +105,7 @@ def explain(a: Assessment) -> None:
         planned = "（计划中）" if group[0].planned else ""
         console.print(f"\n[bold]成果 {event_id}[/]（{group[0].event_date}）{planned}")
         for e in sorted(group, key=lambda e: list(Eligibility).index(e.eligibility)):
-            _entitlement(console, e)
+            _entitlement(console, e, titles or {}, names or Names())
     console.print("\n[bold]合计[/]")
     for t in a.totals:
         label = "总计" if t.year is None else f"{t.year}年"
@@ -119,14 +121,15 @@ def explain(a: Assessment) -> None:
         console.print(f"  注：{note}")
 
 
-def _entitlement(console, e: Entitlement) -> None:
-    head = f"  {MARKS[e.eligibility]} {e.measure_id} {e.measure_title}"
+def _entitlement(console, e: Entitlement, titles: dict[str, str], names: Names) -> None:  # noqa: ANN001
+    head = f"  {MARKS[e.eligibility]} “{titles.get(e.measure_id, e.measure_title)}”"
     if e.eligibility == Eligibility.no:
         console.print(f"{head} — {e.reason}")
         return
     console.print(f"{head} — {_amount(e)}")
     for step in e.steps:
-        console.print(f"      · {step.text}  [dim]〔{'、'.join(step.clauses)}〕[/]")
+        cited = "、".join(dict.fromkeys(names.clause(c).rstrip("、，．. ") for c in step.clauses))
+        console.print(f"      · {step.text}  [dim]〔{cited}〕[/]")
     if e.missing:
         console.print(f"      [yellow]还需提供：{'、'.join(str(m) for m in e.missing)}[/]")
     for note in e.notes:

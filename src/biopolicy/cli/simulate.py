@@ -11,9 +11,10 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from biopolicy.cli.common import CliError, emit_json, err, json_option, out
+from biopolicy.cli.common import CliError, IntRange, emit_json, err, json_option, measure_names, out
 from biopolicy.domain.money import WAN
-from biopolicy.services.simulate import PopulationFileError, ReformError
+from biopolicy.services.calculator import get_calculator
+from biopolicy.services.simulate import SEED_MAX, PopulationFileError, ReformError
 from biopolicy.services.simulate import simulate as run_simulation
 
 # what the run is doing, by the stage codes of the batch run's progress callback
@@ -72,10 +73,10 @@ def wan(amount: Decimal) -> str:
 def _years(value: str) -> tuple[int, int]:
     m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", value.strip())
     if not m:
-        raise CliError(f"--years 应写成 2024-2027 或 2025，收到“{value}”", exit_code=2)
+        raise CliError(f"测算年份（--years）应写成 2024-2027 或 2025，收到“{value}”", exit_code=2)
     first, last = int(m.group(1)), int(m.group(2) or m.group(1))
     if last < first or last - first > 20:
-        raise CliError(f"--years 的起止年份应从小到大、相差不超过20年，收到“{value}”", exit_code=2)
+        raise CliError(f"测算年份（--years）的起止年份应从小到大、相差不超过20年，收到“{value}”", exit_code=2)
     return first, last
 
 
@@ -84,7 +85,7 @@ def _years(value: str) -> tuple[int, int]:
     "--reform",
     "reform",
     default=None,
-    metavar="FILE",
+    metavar="文件",
     type=click.Path(dir_okay=False, path_type=Path),
     help="改革方案（policies/_reforms/*.yaml），与现行规则对比",
 )
@@ -92,12 +93,19 @@ def _years(value: str) -> tuple[int, int]:
     "--population",
     "population",
     default=None,
-    metavar="FILE",
+    metavar="文件",
     type=click.Path(dir_okay=False, path_type=Path),
     help="人口文件（CSV，一行一项成果；列见 docs/analytics.md），代替合成人口",
 )
-@click.option("--seed", default=0, type=int, show_default=True, help="合成人口的随机种子")
-@click.option("--years", "years_text", default="2024-2027", show_default=True, help="测算年份，如 2024-2027")
+@click.option("--seed", default=0, type=IntRange(0, SEED_MAX), show_default=True, help="合成人口的随机种子")
+@click.option(
+    "--years",
+    "years_text",
+    default="2024-2027",
+    metavar="年份",
+    show_default=True,
+    help="测算年份，如 2024-2027 或 2025",
+)
 @json_option
 def simulate(reform: Path | None, population: Path | None, seed: int, years_text: str, as_json: bool) -> None:
     """测算各措施每年的费用（上限），并与改革方案对比。"""
@@ -121,7 +129,9 @@ def simulate(reform: Path | None, population: Path | None, seed: int, years_text
         if result.population_file
         else f"合成人口 {result.firms} 家企业、{result.events} 项成果，种子 {seed}"
     )
-    console.print(f"[bold]费用测算[/]（{years[0]}–{years[1]}年，{title}；{who}）")
+    span = f"{years[0]}年" if years[0] == years[1] else f"{years[0]}–{years[1]}年"
+    console.print(f"[bold]费用测算[/]（{span}，{title}；{who}）")
+    names = measure_names(get_calculator())
     by_year: dict[int, list] = {}
     for row in result.rows:
         by_year.setdefault(row.year, []).append(row)
@@ -133,5 +143,7 @@ def simulate(reform: Path | None, population: Path | None, seed: int, years_text
             if not (r.baseline or r.reform):
                 continue
             diff = f"　差额 {wan(r.difference)}" if r.difference else ""
-            console.print(f"  {r.measure_id} {r.title}：现行 {wan(r.baseline)}　改革 {wan(r.reform)}{diff}")
+            console.print(
+                f"  {names.get(r.measure_id, r.title)}：现行 {wan(r.baseline)}　改革 {wan(r.reform)}{diff}"
+            )
     console.print(f"\n说明：{result.assumption}")

@@ -27,6 +27,7 @@ import csv
 import io
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -34,9 +35,11 @@ from biopolicy.domain.case import Applicant, ApplicantKind, Case, CaseError
 from biopolicy.domain.events import AttributeType, Catalogue
 from biopolicy.domain.money import parse_money
 from biopolicy.domain.validation import FieldError, Problem, problems_of
-from biopolicy.engine.batch import Population, from_cases
 from biopolicy.engine.check import check_case
 from biopolicy.rules.schema import RuleSet
+
+if TYPE_CHECKING:  # the batch engine (numpy) is imported when a file is read, not at start-up
+    from biopolicy.engine.batch import Population
 
 __all__ = ["COLUMNS", "PopulationFileError", "REQUIRED", "read_population"]
 
@@ -126,6 +129,8 @@ def read_population(path: Path, rules: RuleSet, catalogue: Catalogue, as_of: dat
         if len(problems) > MAX_PROBLEMS:
             shown.append(f"{path}：……还有更多问题，请先改正以上各项")
         raise PopulationFileError(shown)
+    from biopolicy.engine.batch import from_cases
+
     return from_cases(cases, catalogue, as_of)
 
 

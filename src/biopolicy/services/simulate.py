@@ -34,25 +34,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 from pydantic import BaseModel, PlainSerializer, field_serializer
 
 from biopolicy.domain.case import Case, CaseError
 from biopolicy.domain.money import decimal_str
 from biopolicy.domain.places import CITIES, DISTRICTS, PROVINCE
 from biopolicy.engine.assess import assess
-from biopolicy.engine.batch import compile_rules, evaluate
-from biopolicy.engine.batch.compile import MICRO
-from biopolicy.engine.batch.population import Population, from_cases
-from biopolicy.engine.batch.synth import ASSUMPTIONS, generate
 from biopolicy.engine.check import check_case
 from biopolicy.rules.loader import default_policies_dir
 from biopolicy.rules.reforms import Reform, ReformError, apply, load_reform
 from biopolicy.rules.schema import Measure, RuleSet
 from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.population_file import PopulationFileError, read_population
+
+if TYPE_CHECKING:
+    from biopolicy.engine.batch.population import Population
+
+# numpy and the batch engine (biopolicy.engine.batch) are imported inside the functions that run a
+# simulation, not here: the web app imports this module at start-up, and only a simulation needs
+# them (tests/test_startup_imports.py).
 
 __all__ = [
     "ASSUMPTION",
@@ -470,6 +472,8 @@ def _open_by_year(result, pop: Population) -> dict[int, int]:
     the highest maximum among its sides is added here. Not part of the cost: shown apart as what these
     could add. Their overlaps, shared ceilings and instalments are not netted: a rough upper bound.
     """
+    import numpy as np
+
     from biopolicy.domain.assessment import AmountKind
     from biopolicy.engine.batch.compile import K
     from biopolicy.engine.batch.run import UNRESOLVED, YES
@@ -478,7 +482,7 @@ def _open_by_year(result, pop: Population) -> dict[int, int]:
     exact = np.isin(result.kind, [K[AmountKind.exact], K[AmountKind.waiver]])
     out: dict[int, int] = {}
 
-    def add(events: np.ndarray, values: np.ndarray) -> None:
+    def add(events: Any, values: Any) -> None:  # numpy arrays
         for day, value in zip(pop.event_day[events].tolist(), values.tolist(), strict=True):
             year = dt.date.fromordinal(int(day)).year
             out[year] = out.get(year, 0) + int(value)
@@ -535,6 +539,10 @@ def _scaled(progress: Progress | None, low: float, high: float, prefix: str):  #
 
 
 def _run(pop: Population, rules: RuleSet, catalogue, progress=None) -> _Run:  # noqa: ANN001
+    import numpy as np
+
+    from biopolicy.engine.batch import compile_rules, evaluate
+
     result = evaluate(
         pop, compile_rules(rules, catalogue), lambda case: assess(case, rules, catalogue), progress=progress
     )
@@ -654,6 +662,8 @@ def run(
         if raw is None:
 
             def pop_of() -> tuple[Population, list[str]]:
+                from biopolicy.engine.batch.synth import generate
+
                 return generate(rules, catalogue, seed=inp.seed, years=inp.years).population, []
 
             raw = _compute(pop_of, rules, reformed, catalogue, progress)
@@ -690,6 +700,8 @@ def simulate(
     )
 
     def pop_of() -> tuple[Population, list[str]]:
+        from biopolicy.engine.batch.synth import generate
+
         if population_file is not None:
             return read_population(population_file, rules, catalogue, dt.date(years[1], 12, 31)), []
         return generate(rules, catalogue, seed=seed, years=years).population, []
@@ -711,6 +723,8 @@ def simulate(
 
 
 def _yuan(micro: int) -> Decimal:
+    from biopolicy.engine.batch.compile import MICRO
+
     return Decimal(micro) / MICRO
 
 
@@ -750,6 +764,8 @@ def _share(value: float) -> str:
 
 def assumption_lines(catalogue) -> list[str]:  # noqa: ANN001 - a Catalogue
     """The synthetic population's assumptions (engine/batch/synth.py), in Chinese: none is a published figure."""
+    from biopolicy.engine.batch.synth import ASSUMPTIONS
+
     a = ASSUMPTIONS
     types = catalogue.product_types
 
@@ -786,6 +802,8 @@ def _tables(
     budgets: BudgetLookup,
     catalogue=None,  # noqa: ANN001
 ):
+    from biopolicy.engine.batch.synth import ASSUMPTIONS
+
     first, last = inp.years
     rate = inp.grant_rate
 
@@ -1033,4 +1051,6 @@ def database_population(
                 "（在研在审里程碑或申报记录），无法按数据库测算；请改用合成人口"
             }
         )
+    from biopolicy.engine.batch.population import from_cases
+
     return from_cases(cases, catalogue, as_of), skipped
