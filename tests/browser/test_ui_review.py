@@ -63,7 +63,12 @@ def review_server(tmp_path_factory, browser) -> Iterator[str]:
     with unit_of_work("test", url=url) as uow:
         hospital = orgs.create(
             uow,
-            {"name": "厦门市某医院", "credit_code": _code("123502", 2), "kind": "medical_institution", "city": "厦门市"},
+            {
+                "name": "厦门市某医院",
+                "credit_code": _code("123502", 2),
+                "kind": "medical_institution",
+                "city": "厦门市",
+            },
         ).id
     for login, (org, roles, name) in PEOPLE.items():
         with unit_of_work("test", url=url) as uow:
@@ -72,7 +77,9 @@ def review_server(tmp_path_factory, browser) -> Iterator[str]:
             )
     port = _free_port()
     app = create_app(settings=Settings(base_url=f"http://127.0.0.1:{port}"), database_url=url)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
