@@ -332,18 +332,18 @@ def applicability(inst: Institution, who: Who) -> tuple[Status | None, str]:
             no.append(f"机构位于{where}，本义务仅适用于{'、'.join(who.places)}")
     if who.min_grade is not None:
         if inst.grade is None:
-            missing.append("医院等级（grade）")
+            missing.append("医院等级")
         elif GRADE_RANK[inst.grade] < GRADE_RANK[who.min_grade]:
             need = "三级" if who.min_grade is Grade.tertiary else f"{GRADE_LABELS[who.min_grade]}及以上"
             no.append(f"机构等级为{GRADE_LABELS[inst.grade]}，本义务仅适用于{need}医疗机构")
     if who.public is not None:
         if inst.public is None:
-            missing.append("是否公立（public）")
+            missing.append("是否公立")
         elif inst.public != who.public:
             no.append("本义务仅适用于公立医疗机构" if who.public else "本义务仅适用于非公立医疗机构")
     if who.runs_trials is not None:
         if inst.runs_trials is None:
-            missing.append("是否承接药物或医疗器械临床试验（runs_trials）")
+            missing.append("是否承接药物或医疗器械临床试验")
         elif inst.runs_trials != who.runs_trials:
             no.append(
                 "机构未承接药物或医疗器械临床试验，本义务仅适用于承接临床试验的医疗机构"

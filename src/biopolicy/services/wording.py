@@ -10,6 +10,7 @@ label ("厦门市2023年若干措施（一）"); ids stay in the JSON for machin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -127,7 +128,19 @@ class Names:
             return parent or self.document(doc_id)
         if c.parent_id and c.kind.value in ("paragraph",):
             return f"{self.clause(c.parent_id)}{label}"
-        return f"{self.document(doc_id)}{label}"
+        return f"{self.document(doc_id)}{_cited_label(label, c.kind.value)}"
+
+
+_NUMERAL = re.compile(r"[0-9一二三四五六七八九十百]+")
+
+
+def _cited_label(label: str, kind: str) -> str:
+    """A printed label as it is cited after the document's name: "（十六）" stays; a measure printed
+    "12." or "二十、" is cited "第12条" / "第二十条", never with the list's trailing dot or comma."""
+    bare = label.rstrip("、.．，, ")
+    if kind == "measure" and _NUMERAL.fullmatch(bare):
+        return f"第{bare}条"
+    return bare
 
 
 # ---------------------------------------------------------------- steps
