@@ -757,3 +757,21 @@ def test_a_card_names_each_list_of_clauses_once(client):
         assert len(keys) == len(set(keys)), keys
     m1 = next(c for c in cards if 'data-measure="xm-2023/m1-clinical"' in c)
     assert "依据：" in m1 and "厦门市2023年若干措施（一）" in text_of(m1)
+
+
+def _cut(page: str, measure: str = "xm-2023/m1-clinical") -> str:
+    article = page.split(f'data-measure="{measure}"', 1)[1].split("</article>", 1)[0]
+    found = re.search(r'class="calc-cut">([^<]+)<', article)
+    return found.group(1) if found else ""
+
+
+def test_an_amount_cut_by_a_ceiling_says_which_ceiling_and_whether_it_is_used_up(client):
+    # issue 15 §1: a measure that applies but yields 0 says why; 1亿 a year, 9500万 or 1亿 already received
+    part = _cut(client.post("/calculator", data=phase3_2026(**PRIOR_9500)).text)
+    assert "临床研究奖励年度上限此前已计 95,000,000元（9500万元）" in part and "已用完" not in part
+    assert part.endswith("由 3000万元 减为 500万元")
+    full = _cut(client.post("/calculator", data=phase3_2026(**(PRIOR_9500 | {"a0.amount": "1亿"}))).text)
+    assert "临床研究奖励年度上限此前已计 100,000,000元（1亿元），已用完" in full and full.endswith(
+        "减为 0万元"
+    )
+    assert "受上限或重叠影响" not in full
