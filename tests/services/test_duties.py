@@ -4,10 +4,12 @@ catalogue publications opening the one-month duty, and who may see what."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
 from argon2 import PasswordHasher
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from tests.services.test_organisations import FACTS, code
 
@@ -371,3 +373,25 @@ def test_the_file_limit_is_the_upload_setting_and_is_said_in_mb():
     assert duties.file_limit() == Settings().evidence_max_bytes == 10 * 1024 * 1024  # not the old 950 KB
     assert duties.size_text(10 * 1024 * 1024) == "10 MB"
     assert duties.size_text(1_000_000) == "0.95 MB"
+
+
+def test_the_yearly_evaluation_counts_the_duty_periods_of_the_year_from_the_records(world):
+    # fj-2023-7 17 / fj-yj-2025-30 （二十四）: the evaluation reports duties met, from the same records.
+    # H meets Q1 2026 on its last day; H2 holds nothing; on 2026-06-30 the second quarter still runs.
+    from biopolicy.services import evaluation as ev
+
+    database, _, people, _, _ = world
+    record(world, kind="pharmacy_committee", held_on="2026-03-31", today=date(2026, 3, 31))
+    with UnitOfWork(database, actor="test", read_only=True) as uow:
+        e = ev.evaluate(uow, people["commission"], 2026, date(2026, 6, 30))
+    c = e.duty_counts
+    # Q1: H's pharmacy meeting met; H's device meeting and both of H2's missed; Q2: four periods running
+    assert (c["met"], c["missed"], c["due"]) == (1, 3, 4)
+    assert "已完成 1" in e.duties and "未完成 3" in e.duties
+    with UnitOfWork(database, actor="test", read_only=True) as uow:
+        later = ev.evaluate(uow, people["commission"], 2026, date(2026, 7, 1))
+    # the day after the quarter: Q2's four periods missed, Q3's four begin
+    assert (later.duty_counts["met"], later.duty_counts["missed"], later.duty_counts["due"]) == (1, 7, 4)
+    book = load_workbook(io.BytesIO(ev.to_xlsx(later)))
+    summary = {r[0]: r[1] for r in book.worksheets[1].iter_rows(values_only=True)}
+    assert summary["义务期间：已完成"] == 1 and summary["义务期间：未完成"] == 7

@@ -72,7 +72,7 @@ def test_a_request_is_routed_by_category_with_its_clause_and_due_on_the_5th_work
     assert view.department == "市卫健委" and view.category_label == "临床试验"
     assert view.due_on == DUE and view.respond_days == 5  # the holiday and the make-up Saturday counted
     assert "厦门" in view.basis or "xm" not in view.basis  # clauses named as users name them, no ids
-    assert any("读作由市卫健委承办" in n for n in view.notes)
+    assert any("本平台确定由市卫健委承办" in n for n in view.notes)
     assert view.status_label == "待答复" and not view.overdue and not view.escalated
     other = file(database, who["applicant-a"], key="k2", category="挂网")
     assert other.department == "市医保局"

@@ -169,7 +169,12 @@ def test_the_yearly_evaluation_reads_the_ledger_and_the_requests_and_its_xlsx_re
     assert (row.applications, row.approved, row.rejected) == (3, 2, 1)  # the 2024 one is not in 2025
     assert row.amount_paid == Decimal("400000.00") and row.budget == "未设预算"
     assert row.days_to_payment_avg == Decimal("35.0") and row.days_to_payment_max == 60  # 60 and 10 days
-    assert e.requests.received == 1 and e.requests.overdue == 1 and e.duties == ev.NO_DUTIES
+    assert (
+        e.requests.received == 1
+        and e.requests.overdue == 1
+        and e.duty_counts == dict.fromkeys(ev.DUTY_LABELS, 0)
+    )
+    assert e.duties == "2025 年没有适用于已登记医疗机构的义务期间"  # no hospital registered
     book = load_workbook(io.BytesIO(ev.to_xlsx(e)))
     sheet = book.worksheets[0]
     assert sheet.cell(3, 1).value == "文件" and sheet.cell(3, 2).value == "措施"

@@ -738,3 +738,40 @@ def test_a_share_link_with_a_wrong_award_shows_it_on_the_award_row(client):
     page = html.unescape(client.get("/calculator/result", params={"c": encode_case(case)}).text)
     a2 = page.split('id="a2"', 1)[1].split("</fieldset>", 1)[0]
     assert "应写明 measure_id（已编码的措施）或 programme（外部项目名称）之一" in a2
+
+
+def test_a_card_names_each_list_of_clauses_once(client):
+    # issue 15 §1: xm-2023 （一） has two paragraphs that read alike, and the overlap's clauses came back
+    # in its step; a card shows each clause name once per list and each list of clauses once
+    page = client.post("/calculator", data=phase3_2026()).text
+    cards = [c.split("</article>", 1)[0] for c in page.split('<article class="calc-ent')[1:]]
+    assert cards
+    for card in cards:
+        lists = [
+            re.findall(r'class="calc-clause"[^>]*>([^<]+)<', cites)
+            for cites in re.findall(r'class="calc-cites">(.*?)</(?:span|p)>', card, re.S)
+        ]
+        lists = [names for names in lists if names]
+        assert all(len(names) == len(set(names)) for names in lists), lists
+        keys = [tuple(sorted(names)) for names in lists]
+        assert len(keys) == len(set(keys)), keys
+    m1 = next(c for c in cards if 'data-measure="xm-2023/m1-clinical"' in c)
+    assert "依据：" in m1 and "厦门市2023年若干措施（一）" in text_of(m1)
+
+
+def _cut(page: str, measure: str = "xm-2023/m1-clinical") -> str:
+    article = page.split(f'data-measure="{measure}"', 1)[1].split("</article>", 1)[0]
+    found = re.search(r'class="calc-cut">([^<]+)<', article)
+    return found.group(1) if found else ""
+
+
+def test_an_amount_cut_by_a_ceiling_says_which_ceiling_and_whether_it_is_used_up(client):
+    # issue 15 §1: a measure that applies but yields 0 says why; 1亿 a year, 9500万 or 1亿 already received
+    part = _cut(client.post("/calculator", data=phase3_2026(**PRIOR_9500)).text)
+    assert "临床研究奖励年度上限此前已计 95,000,000元（9500万元）" in part and "已用完" not in part
+    assert part.endswith("由 3000万元 减为 500万元")
+    full = _cut(client.post("/calculator", data=phase3_2026(**(PRIOR_9500 | {"a0.amount": "1亿"}))).text)
+    assert "临床研究奖励年度上限此前已计 100,000,000元（1亿元），已用完" in full and full.endswith(
+        "减为 0万元"
+    )
+    assert "受上限或重叠影响" not in full

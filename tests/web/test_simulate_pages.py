@@ -105,6 +105,11 @@ def test_the_workbook_reads_back_with_chinese_headers_and_the_same_figures(site)
     info = {row[0].value: row[1].value for row in wb["说明"].iter_rows(min_row=2) if row[0].value}
     assert info["改革方案"] == "闽工信规〔2023〕7号延长至2027年底"
     assert info["核定比例（本平台假设，不是政策规定）"] == "50%"
+    # one word for the achievements throughout (issue 15 §3): 成果, never 事件, in any cell
+    cells = [
+        str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None
+    ]
+    assert "成果数" in info and not [c for c in cells if "事件" in c]
     years = wb["按年份"]
     header = [c.value for c in years[1]]
     assert header[:4] == ["年份", "现行规则（元，上限）", "改革方案（元，上限）", "差额（元）"]

@@ -745,29 +745,18 @@ def _reminders(result: Compliance, on: dt.date, corpus: Corpus | None = None) ->
     ]
 
 
-def commission_overview(
+def _every_hospital(
     uow: UnitOfWork,
-    p: Principal,
     corpus: Corpus,
     *,
     on: dt.date,
-    since: dt.date | None = None,
-    remind: int | None = None,
-    status: str | None = None,
-) -> CommissionOverview:
-    """Every hospital by duty and period, missed first (the health commission; auditors read)."""
+    start: dt.date,
+    end: dt.date | None = None,
+    remind_within: int,
+) -> tuple[list[Organisation], list[Compliance]]:
+    """Every medical institution with its compliance from its records (the commission and the evaluation)."""
     from biopolicy.services.catalogues import publications
 
-    if not sees_all(p):
-        raise DutyForbidden("此页面供卫健委（省卫健委、市卫健委）审核人员、管理员和审计人员查看")
-    since, remind = _check_span(on, since, remind)
-    wanted: Status | None = None
-    if status:
-        try:
-            wanted = Status(status)
-        except ValueError:
-            allowed = "、".join(f"{s.value}（{label}）" for s, label in STATUS_LABELS.items())
-            raise DutyError([f"status：状态应为 {allowed} 之一，收到“{status}”"]) from None
     orgs = list(
         uow.session.scalars(
             select(Organisation)
@@ -794,9 +783,45 @@ def commission_overview(
         records,
         publications(uow),
         on=on,
-        start=since,
-        remind_within=_remind_days(on, remind),
+        start=start,
+        end=end,
+        remind_within=remind_within,
     )
+    return orgs, result
+
+
+def year_counts(uow: UnitOfWork, corpus: Corpus, year: int, on: dt.date) -> dict[str, int]:
+    """The duty periods of ``year`` (every hospital, up to ``on``) by status: the yearly evaluation's
+    义务履行 (fj-2023-7 17, fj-yj-2025-30 （二十四）). The caller checks who may read it."""
+    end = dt.date(year, 12, 31)
+    _, result = _every_hospital(
+        uow, corpus, on=min(on, end), start=dt.date(year, 1, 1), end=end, remind_within=0
+    )
+    return _counts(result)
+
+
+def commission_overview(
+    uow: UnitOfWork,
+    p: Principal,
+    corpus: Corpus,
+    *,
+    on: dt.date,
+    since: dt.date | None = None,
+    remind: int | None = None,
+    status: str | None = None,
+) -> CommissionOverview:
+    """Every hospital by duty and period, missed first (the health commission; auditors read)."""
+    if not sees_all(p):
+        raise DutyForbidden("此页面供卫健委（省卫健委、市卫健委）审核人员、管理员和审计人员查看")
+    since, remind = _check_span(on, since, remind)
+    wanted: Status | None = None
+    if status:
+        try:
+            wanted = Status(status)
+        except ValueError:
+            allowed = "、".join(f"{s.value}（{label}）" for s, label in STATUS_LABELS.items())
+            raise DutyError([f"status：状态应为 {allowed} 之一，收到“{status}”"]) from None
+    orgs, result = _every_hospital(uow, corpus, on=on, start=since, remind_within=_remind_days(on, remind))
     names = {str(o.id): o.name for o in orgs}
     hospitals = [
         OverviewRow(

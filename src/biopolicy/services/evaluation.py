@@ -6,7 +6,8 @@ approved, the amount approved and paid in the year, the budget (``budget_of``: t
 set for the year, every paying level added up; else 未设预算), and the days from application to first
 payment (average and longest). For the year as a whole: the regulatory steps of the watch list completed in the year,
 within their time limit or not; the enterprises' requests received, answered on time, late,
-overdue; and the duties of institutions (``duties_of``: a seam until the duty records exist).
+overdue; and the duties of institutions: every hospital's duty periods of the year by status, from
+the records they keep (``services/duties.year_counts``).
 
 Who: the departments (reviewers), finance, auditors and administrators.
 """
@@ -30,7 +31,6 @@ from biopolicy.storage.watch import Milestone
 
 APPROVED = ("approved", "public_notice", "paying", "paid")
 NO_BUDGET = "未设预算"
-NO_DUTIES = "义务履行记录尚未接入"
 
 
 class EvaluationForbidden(PermissionError):
@@ -81,7 +81,8 @@ class Evaluation(BaseModel):
     quiet_measures: int  # measures with nothing in the year
     limits: LimitSummary
     requests: RequestSummary
-    duties: str
+    duties: str  # one sentence for the page
+    duty_counts: dict[str, int]  # met, missed, due, unknown periods of the year
     totals: dict[str, Any]
 
 
@@ -94,9 +95,20 @@ def budget_of(uow: UnitOfWork, measure_id: str, year: int) -> Decimal | None:
     return budget_for(uow, measure_id, year)
 
 
-def duties_of(year: int) -> str:
-    """Duties met in the year: the seam for the duty records (issue 12 §1) when they exist."""
-    return NO_DUTIES
+DUTY_LABELS = {"met": "已完成", "missed": "未完成", "due": "进行中", "unknown": "无法判断"}
+
+
+def duties_of(uow: UnitOfWork, year: int, today: dt.date) -> tuple[str, dict[str, int]]:
+    """Duties met in the year: every hospital's duty periods of the year, by status (issue 12 §1)."""
+    from biopolicy.services.duties import year_counts
+    from biopolicy.services.library import get_library
+
+    counts = year_counts(uow, get_library().corpus, year, today)
+    counts = {k: counts.get(k, 0) for k in DUTY_LABELS}
+    if not any(counts.values()):
+        return f"{year} 年没有适用于已登记医疗机构的义务期间", counts
+    words = "，".join(f"{label} {counts[k]}" for k, label in DUTY_LABELS.items())
+    return f"{year} 年各医疗机构的义务期间共 {sum(counts.values())} 个：{words}", counts
 
 
 def _submitted(uow: UnitOfWork) -> dict[int, dt.date]:
@@ -164,11 +176,13 @@ def evaluate(uow: UnitOfWork, p: Principal, year: int, today: dt.date) -> Evalua
         rows[mid].days_to_payment_max = max(days)
     measures = sorted(rows.values(), key=lambda r: (r.document, r.measure_id))
     total_measures = len(calc.measures())
+    duties, duty_counts = duties_of(uow, year, today)
     return Evaluation(
         year=year, as_of=today,
         basis="闽工信规〔2023〕7号 17（定期开展政策措施实施效果评估总结）；闽药监〔2025〕30号 （二十四）（建立年度分析评估机制）",
         measures=measures, quiet_measures=max(total_measures - len(measures), 0),
-        limits=_limits(uow, year, today), requests=_requests(uow, year, today), duties=duties_of(year),
+        limits=_limits(uow, year, today), requests=_requests(uow, year, today),
+        duties=duties, duty_counts=duty_counts,
         totals={
             "applications": sum(r.applications for r in measures),
             "approved": sum(r.approved for r in measures),
@@ -260,6 +274,7 @@ def to_xlsx(e: Evaluation) -> bytes:
         ("本年收到的企业诉求", e.requests.received), ("按期答复", e.requests.answered_on_time),
         ("逾期答复", e.requests.answered_late), ("逾期未答复", e.requests.overdue),
         ("平均满意度（1–5 分）", e.requests.satisfaction or "尚无评价"), ("义务履行", e.duties),
+        *((f"义务期间：{label}", e.duty_counts.get(k, 0)) for k, label in DUTY_LABELS.items()),
         ("本年无申报的措施（项）", e.quiet_measures),
     ]:  # fmt: skip
         other.append([label, value])

@@ -71,7 +71,7 @@ def to_xlsx(sim: Simulation) -> bytes:
         ("测算年份", f"{sim.years[0]}–{sim.years[1]}年"),
         ("人口", sim.population_label),
         ("机构数", sim.firms),
-        ("成果（事件）数", sim.events),
+        ("成果数", sim.events),
         ("随机种子", sim.seed if sim.population == "seed" else "（不适用）"),
         ("核定比例（本平台假设，不是政策规定）", f"{decimal_str(sim.grant_rate)}%"),
         ("第二个数的算法", sim.grant_note),

@@ -54,7 +54,21 @@ def clause_title(clause_id: str) -> str:
     return _names().document_title(clause_id.split("/", 1)[0])
 
 
+def distinct_clauses(ids: list[str]) -> list[str]:
+    """The clauses of a list with distinct names, the first of each kept: two paragraphs of one item
+    read alike ("厦门市2023年若干措施（一）") and are named once (issue 15 §1)."""
+    seen: set[str] = set()
+    return [c for c in ids if not (clause_name(c) in seen or seen.add(clause_name(c)))]
+
+
+def clause_key(ids: list[str]) -> list[str]:
+    """What a reader sees of a list of clauses: its names, in order; a card shows each such list once."""
+    return sorted({clause_name(c) for c in ids})
+
+
 # the words of amounts and clauses, written once in services/wording.py
+templates.env.globals["distinct_clauses"] = distinct_clauses
+templates.env.globals["clause_key"] = clause_key
 templates.env.globals["clause_name"] = clause_name
 templates.env.globals["clause_title"] = clause_title
 templates.env.globals["kind_word"] = kind_word

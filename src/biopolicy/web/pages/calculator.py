@@ -23,9 +23,16 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement, MissingFact
+from biopolicy.domain.assessment import (
+    Assessment,
+    Eligibility,
+    Entitlement,
+    MissingFact,
+    OverlapResult,
+    StepCode,
+)
 from biopolicy.domain.case import APPLICANT_KIND_LABELS, Case, CaseError
-from biopolicy.domain.money import WAN, decimal_str, parse_money, percent, wan
+from biopolicy.domain.money import WAN, decimal_str, parse_money, percent, wan, yuan
 from biopolicy.services.calculator import Calculator, parse_case
 from biopolicy.services.describe import fact_label
 from biopolicy.services.exports import ExportUnavailable, sheet_of, to_pdf, to_xlsx
@@ -611,7 +618,7 @@ def _shown(
     cut = None
     if amount.before_caps is not None and amount.value is not None and amount.before_caps != amount.value:
         before_w, _ = money_pair(amount.before_caps)
-        cut = f"受上限或重叠影响，由 {before_w} 减为 {w}"
+        cut = f"{'；'.join(_cut_reasons(e)) or '受上限或重叠影响'}，由 {before_w} 减为 {w}"
     ceiling = None
     if amount.ceiling is not None and (amount.value is None or amount.ceiling != amount.value):
         ceiling_w, ceiling_y = money_pair(amount.ceiling)
@@ -628,6 +635,19 @@ def _shown(
         window_to=timing.window_ends.get(e.measure_id),
         expiry=_expiry(calculator, e, as_of),
     )
+
+
+def _cut_reasons(e: Entitlement) -> list[str]:
+    """Why an amount was cut (issue 15 §1): the shared ceiling and what it already holds, or the overlap."""
+    out = []
+    for st in e.steps:
+        if st.code is StepCode.cap_cut:
+            taken = yuan(Decimal(st.values.get("taken", "0")))
+            used_up = "，已用完" if Decimal(st.values.get("to", "1")) == 0 else ""
+            out.append(f"{st.values.get('label', '共同上限')}此前已计 {taken}{used_up}")
+    if e.overlap and e.overlap.outcome in (OverlapResult.lost, OverlapResult.excluded):
+        out.append(OUTCOME_WORDS[e.overlap.outcome])
+    return out
 
 
 def _expiry(calculator: Calculator, e: Entitlement, as_of: date) -> str | None:
