@@ -37,6 +37,7 @@ import json
 from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -1106,6 +1107,40 @@ def payment_queue(uow: UnitOfWork, principal: Principal) -> list[ApplicationView
         .order_by(Application.updated_at, Application.id)
     ).all()
     return [view(uow, r) for r in rows]
+
+
+BLACKLIST_HEADERS = {"统一社会信用代码": "credit_code", "名称": "name", "列入日期": "listed_on"}
+
+
+def read_blacklist(path: Path) -> list[dict[str, Any]]:
+    """The rows of a 失信 list file (CSV/XLSX: 统一社会信用代码, 名称, 列入日期 YYYY-MM-DD optional);
+    every bad line is named at once (ApplicationError) so that nothing is stored from a bad file."""
+    from biopolicy.domain.credit_code import credit_code_problem, normalise
+    from biopolicy.services.organisations import OrganisationError, read_table
+
+    try:
+        table = list(read_table(path))
+    except OrganisationError as exc:
+        raise ApplicationError(exc.problems) from None
+    header = [BLACKLIST_HEADERS.get(c.strip()) for c in (table[0][1] if table else [])]
+    if "credit_code" not in header:
+        raise ApplicationError([f"{path.name}：缺少列：统一社会信用代码（可选列：名称、列入日期）"])
+    rows, problems = [], []
+    for line, cells in table[1:]:
+        r = {f: (c or "").strip() for f, c in zip(header, cells, strict=False) if f}
+        if not any(r.values()):
+            continue
+        r["credit_code"] = normalise(r.get("credit_code", ""))
+        if problem := credit_code_problem(r["credit_code"]):
+            problems.append(f"第{line}行：{problem}")
+        try:
+            dt.date.fromisoformat(r["listed_on"]) if r.get("listed_on") else None
+        except ValueError:
+            problems.append(f"第{line}行：列入日期应为 YYYY-MM-DD，收到“{r['listed_on']}”")
+        rows.append(r)
+    if problems:
+        raise ApplicationError(problems)
+    return rows
 
 
 def import_blacklist(uow: UnitOfWork, rows: list[dict[str, Any]], source: str) -> int:
