@@ -364,8 +364,13 @@ def test_the_worklist_is_oldest_first_and_marks_an_overdue_request_for_more(site
     items = {i["id"]: i for i in rev.get("/api/v1/applications/worklist").json()["items"]}
     assert items[first]["overdue"] is True and items[first]["due_label"] == "补充材料截止 2026-01-12"
     assert items[second]["overdue"] is False and items[second]["due_on"] is None
+    # issue 10: the worklist carries the engine's explanation, the one the application page shows
+    detail = rev.get(f"/api/v1/applications/{second}").json()
+    assert items[second]["engine_label"] == detail["verdict"]["explanation"]
+    assert items[second]["engine_label"].startswith("测算结论：")
     page = rev.get("/applications/worklist").text
     assert "row-overdue" in page and "已逾期" in page
+    assert items[second]["engine_label"] in page
     mine = people["applicant-a"].get("/applications/mine").text
     assert "请按退回意见补充后重新提交（截止 2026-01-12，已逾期）" in mine
 
