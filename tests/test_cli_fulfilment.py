@@ -81,7 +81,9 @@ def test_credit_import_loads_the_list_finance_checks_and_bad_rows_write_nothing(
     got = run("credit", "import", str(missing), "--source", "x", "--database-url", database_url)
     assert got.exit_code == 2 and "缺少列：统一社会信用代码" in got.output, got.output
     good = tmp_path / "list.csv"
-    good.write_text(f"统一社会信用代码,名称,列入日期\n{code(1)},甲,2026-03-01\n{code(2)},丙,\n", encoding="utf-8")
+    good.write_text(
+        f"统一社会信用代码,名称,列入日期\n{code(1)},甲,2026-03-01\n{code(2)},丙,\n", encoding="utf-8"
+    )
     got = run("credit", "import", str(good), "--source", "信用中国 2026-11", "--database-url", database_url)
     assert got.exit_code == 0 and "新增 2 家" in got.output, got.output
     again = run("credit", "import", str(good), "--source", "信用中国 2026-12", "--database-url", database_url)

@@ -876,6 +876,8 @@ def record_prior_award(
         raise ApplicationForbidden("只有审核人员或管理员可以录入平台外已获奖励")
 
     def work() -> dict[str, Any]:
+        if uow.session.get(Organisation, organisation_id) is None:
+            raise ApplicationError([f"organisation_id：没有编号为 {organisation_id} 的机构"])
         problems = []
         measure_id, programme = award.get("measure_id"), award.get("programme")
         if not measure_id and not programme:
