@@ -535,3 +535,16 @@ def test_a_reviewer_enters_an_award_paid_outside_the_platform_and_the_ledger_cou
     assert r.status_code == 201
     verdict = rev.get(f"/api/v1/applications/{app_id}").json()["verdict"]
     assert verdict["prior_awards"] == 2 and Decimal(verdict["allowed"]) == 10000000
+
+
+def test_publishing_one_application_takes_the_notice_period_from_the_platform_setting(site, people):
+    """BIOPOLICY_NOTICE_WORKING_DAYS (the issue: default 5, configurable) at 7: the page's form
+    offers 7 and a publication that gives no period takes 7."""
+    site.app.state.settings = site.app.state.settings.model_copy(update={"notice_working_days": 7})
+    app_id = approved(site, people)
+    rev = people["reviewer"]
+    page = rev.get(f"/applications/{app_id}").text
+    assert 'name="working_days" min="1" max="60" value="7"' in page
+    r = rev.post(f"/api/v1/applications/{app_id}/publish", {"from": "2026-01-05"}, key())
+    # Monday 2026-01-05 + 7 working days: 01-06 … 01-09, 01-12 … 01-14 (5 days would end 01-12)
+    assert r.status_code == 200 and r.json()["until"] == "2026-01-14", r.text

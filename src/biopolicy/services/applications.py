@@ -832,7 +832,7 @@ def _commit_budget(
     budgets.claim(uow, calculator, row, principal, today or dt.date.today())
 
 
-NOTICE_DAYS = 5  # the issue's default objection period, in working days (configurable per call)
+NOTICE_DAYS = 5  # the issue's default; what applies is the setting notice_working_days (per call too)
 
 
 def publish(
@@ -840,11 +840,12 @@ def publish(
     principal: Principal,
     application_id: int,
     key: str,
-    working_days: int = NOTICE_DAYS,
+    working_days: int | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Put one approved item on public notice (公示): a batch of one (services/notices.py, where
-    objections are raised and resolved); payable once the objection period has passed."""
+    objections are raised and resolved); payable once the objection period has passed. The period
+    is ``working_days``, else the platform setting ``notice_working_days`` (default 5)."""
     from biopolicy.services import notices
 
     _reviewing(uow, principal, application_id)

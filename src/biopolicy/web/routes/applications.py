@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -26,7 +26,7 @@ from biopolicy.services.applications import STATUS_WORDS
 from biopolicy.services.calculator import Calculator
 from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.errors import ErrorBody, error_body, error_response, problem_items
-from biopolicy.web.session import uow_for
+from biopolicy.web.session import settings_of, uow_for
 
 router = APIRouter(tags=["兑现"])
 T = TypeVar("T")
@@ -163,8 +163,8 @@ class Rejection(BaseModel):
 
 
 class Publication(BaseModel):
-    working_days: int = Field(
-        default=apps.NOTICE_DAYS, description=f"公示期，工作日（默认 {apps.NOTICE_DAYS}）"
+    working_days: int | None = Field(
+        default=None, description="公示期，工作日（默认按平台设置 BIOPOLICY_NOTICE_WORKING_DAYS，未设为 5）"
     )
     from_: dt.date | None = Field(default=None, alias="from", description="公示开始日期（默认今天）")
 
@@ -399,10 +399,18 @@ def confirm_override(application_id: AppId) -> Work:
     return lambda uow, p, c, key: apps.confirm_override(uow, p, c, application_id, key)
 
 
+def _notice_days(request: Request) -> int:
+    """The platform's 公示 period (setting notice_working_days) when a request does not give one."""
+    return settings_of(request).notice_working_days
+
+
 @action("publish", "列入公示（公示期按工作日计）")
-def publish(application_id: AppId, body: Publication) -> Work:
+def publish(
+    application_id: AppId, body: Publication, default_days: Annotated[int, Depends(_notice_days)]
+) -> Work:
+    days = body.working_days if body.working_days is not None else default_days
     return lambda uow, p, c, key: apps.publish(
-        uow, p, application_id, key, body.working_days, body.from_ or dt.date.today()
+        uow, p, application_id, key, days, body.from_ or dt.date.today()
     )
 
 
