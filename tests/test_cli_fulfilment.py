@@ -85,3 +85,42 @@ def test_proactive_import_reports_unmatched_and_repeated_rows_by_line(database_u
     missing.write_text("日期\n2026-01-01\n", encoding="utf-8")
     bad = run("proactive", "import", str(missing), "--database-url", database_url)
     assert bad.exit_code == 2 and "缺少列" in bad.output
+
+
+def test_credit_import_loads_the_list_finance_checks_and_bad_rows_write_nothing(database_url, tmp_path):
+    """Issue 10: the credit check before each payment reads an imported 失信 list; an administrator
+    loads it from CSV/XLSX. Every bad line is named and nothing is stored; a second load keeps one row."""
+    from sqlalchemy import func, select
+
+    from biopolicy.storage.ledger_models import CreditBlacklist
+
+    def listed() -> int:
+        db = Database(database_url)
+        with UnitOfWork(db, actor="test") as uow:
+            n = uow.session.scalar(select(func.count()).select_from(CreditBlacklist))
+        db.dispose()
+        return n
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        f"统一社会信用代码,名称,列入日期\n{code(1)},甲,2026-03-01\n123,乙,\n{code(2)},丙,2026-13-01\n",
+        encoding="utf-8",
+    )
+    got = run("credit", "import", str(bad), "--source", "信用中国 2026-11", "--database-url", database_url)
+    assert got.exit_code == 2, got.output
+    assert "第3行" in got.output and "统一社会信用代码" in got.output
+    assert "第4行" in got.output and "列入日期" in got.output
+    assert listed() == 0
+    missing = tmp_path / "nocode.csv"
+    missing.write_text("名称\n甲\n", encoding="utf-8")
+    got = run("credit", "import", str(missing), "--source", "x", "--database-url", database_url)
+    assert got.exit_code == 2 and "缺少列：统一社会信用代码" in got.output, got.output
+    good = tmp_path / "list.csv"
+    good.write_text(
+        f"统一社会信用代码,名称,列入日期\n{code(1)},甲,2026-03-01\n{code(2)},丙,\n", encoding="utf-8"
+    )
+    got = run("credit", "import", str(good), "--source", "信用中国 2026-11", "--database-url", database_url)
+    assert got.exit_code == 0 and "新增 2 家" in got.output, got.output
+    again = run("credit", "import", str(good), "--source", "信用中国 2026-12", "--database-url", database_url)
+    assert again.exit_code == 0 and "新增 0 家" in again.output and "已在名单 2 家" in again.output
+    assert listed() == 2

@@ -207,6 +207,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("/api/v1/notices/{batch_id}", "GET"): "LFF++++",
     ("/api/v1/applications/{application_id}/objections", "GET"): "LFF++++",
     ("/api/v1/applications/{application_id}/objections", "POST"): MEMBERS,
+    ("/api/v1/prior-awards", "POST"): "LFF+FF+",  # awards paid outside: reviewers and administrators
     ("/api/v1/objections/{objection_id}/resolve", "POST"): "LFF+FFF",
     # budgets
     ("/budgets", "GET"): "LFFF+++",
@@ -239,6 +240,13 @@ BODIES = {
     "/api/v1/subscriptions": {"kind": "document", "target": "xm-2023"},
     "/subscriptions": {"kind": "document", "target": "xm-2023"},
     "/api/v1/applications/{application_id}/submit": {"credit_commitment": True},
+    "/api/v1/prior-awards": {
+        "organisation_id": 1,
+        "level": "city",
+        "amount": "1",
+        "date": "2025-01-01",
+        "evidence": "x",
+    },  # fmt: skip
     "/products/{product_id}/milestones": {
         "kind": "preclinical_done",
         "completed_on": "2025-01-01",

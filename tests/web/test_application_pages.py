@@ -364,8 +364,13 @@ def test_the_worklist_is_oldest_first_and_marks_an_overdue_request_for_more(site
     items = {i["id"]: i for i in rev.get("/api/v1/applications/worklist").json()["items"]}
     assert items[first]["overdue"] is True and items[first]["due_label"] == "补充材料截止 2026-01-12"
     assert items[second]["overdue"] is False and items[second]["due_on"] is None
+    # issue 10: the worklist carries the engine's explanation, the one the application page shows
+    detail = rev.get(f"/api/v1/applications/{second}").json()
+    assert items[second]["engine_label"] == detail["verdict"]["explanation"]
+    assert items[second]["engine_label"].startswith("测算结论：")
     page = rev.get("/applications/worklist").text
     assert "row-overdue" in page and "已逾期" in page
+    assert items[second]["engine_label"] in page
     mine = people["applicant-a"].get("/applications/mine").text
     assert "请按退回意见补充后重新提交（截止 2026-01-12，已逾期）" in mine
 
@@ -494,3 +499,52 @@ def test_the_payment_list_has_each_paid_instalment_and_the_next_one(site, people
         and float(values[0][8]) == 320000
         and ws.cell(row=3, column=9).number_format == "#,##0.00"
     )
+
+
+def test_a_reviewer_enters_an_award_paid_outside_the_platform_and_the_ledger_counts_it(site, people):
+    """Issue 10 §2: awards paid before the platform existed are entered as prior awards with their
+    evidence and count the same (xm-2023 （一） caps phase I–III of one product at 60,000,000元)."""
+    app_id = submitted(
+        site, people, case=case_with(phase3("e1", "p1")), measure="xm-2023/m1-clinical", event="e1"
+    )
+    rev = people["reviewer"]
+    rev.post(f"/api/v1/applications/{app_id}/accept", headers=key())
+    org = site.principals["applicant-a"].organisation_id
+    award = {
+        "organisation_id": org, "measure_id": "xm-2023/m1-clinical", "level": "city",
+        "amount": "30000000", "date": "2024-05-01", "product_id": "p1", "evidence": "厦科〔2024〕1号",
+    }  # fmt: skip
+    before = count(site)
+    for bad, field in (
+        ({**award, "level": "town"}, "level"),
+        ({**award, "evidence": ""}, "evidence"),
+        ({**award, "organisation_id": 999999}, "organisation_id"),
+    ):
+        r = rev.post("/api/v1/prior-awards", bad, key())
+        assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", field], r.text
+    assert people["applicant-a"].post("/api/v1/prior-awards", award, key()).status_code == 403
+    assert count(site) == before
+    k = key()
+    r = rev.post("/api/v1/prior-awards", award, k)
+    assert r.status_code == 201 and r.json()["replayed"] is False, r.text
+    again = rev.post("/api/v1/prior-awards", award, k)
+    assert again.json() == {**r.json(), "replayed": True}
+    verdict = rev.get(f"/api/v1/applications/{app_id}").json()["verdict"]
+    assert verdict["prior_awards"] == 1 and Decimal(verdict["allowed"]) == 30000000
+    r = rev.post("/api/v1/prior-awards", {**award, "amount": "20000000", "date": "2025-05-01"}, key())
+    assert r.status_code == 201
+    verdict = rev.get(f"/api/v1/applications/{app_id}").json()["verdict"]
+    assert verdict["prior_awards"] == 2 and Decimal(verdict["allowed"]) == 10000000
+
+
+def test_publishing_one_application_takes_the_notice_period_from_the_platform_setting(site, people):
+    """BIOPOLICY_NOTICE_WORKING_DAYS (the issue: default 5, configurable) at 7: the page's form
+    offers 7 and a publication that gives no period takes 7."""
+    site.app.state.settings = site.app.state.settings.model_copy(update={"notice_working_days": 7})
+    app_id = approved(site, people)
+    rev = people["reviewer"]
+    page = rev.get(f"/applications/{app_id}").text
+    assert 'name="working_days" min="1" max="60" value="7"' in page
+    r = rev.post(f"/api/v1/applications/{app_id}/publish", {"from": "2026-01-05"}, key())
+    # Monday 2026-01-05 + 7 working days: 01-06 … 01-09, 01-12 … 01-14 (5 days would end 01-12)
+    assert r.status_code == 200 and r.json()["until"] == "2026-01-14", r.text

@@ -53,6 +53,7 @@ COMMANDS: dict[str, str] = {
     "targets": "biopolicy.cli.requests:targets",
     "budgets": "biopolicy.cli.fulfilment:budgets",
     "proactive": "biopolicy.cli.fulfilment:proactive",
+    "credit": "biopolicy.cli.fulfilment:credit",
 }
 
 # Domain errors a user can cause, and the exit code each gives.

@@ -8,6 +8,8 @@ acts as finance for budgets and as the administrator for imports). Changes are a
 - ``budgets list``                                  committed, paid, remaining and queued per budget
 - ``proactive import FILE``                         records the government holds → proposed awards;
   unmatched, repeated and bad rows are listed by line (exit 1 when there are any)
+- ``credit import FILE --source TEXT``              load the 失信 list finance's credit check reads;
+  bad lines are named and nothing is stored (exit 2); codes already listed are kept
 """
 
 from __future__ import annotations
@@ -154,3 +156,23 @@ def import_records(file: Path, url: str | None, as_json: bool) -> None:
         out().print(report.summary())
     if report.unmatched or report.repeated or report.problems:
         raise click.exceptions.Exit(1)
+
+
+@click.group()
+def credit() -> None:
+    """失信名单：导入后，财务每次支付前的信用核查据此判断。"""
+
+
+@credit.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", required=True, help="名单来源，如“信用中国 2026-11”")
+@url_option
+def import_credit_list(file: Path, source: str, url: str | None) -> None:
+    """从 CSV 或 XLSX 文件导入失信名单（列：统一社会信用代码，可选 名称、列入日期）。"""
+    try:
+        rows = apps.read_blacklist(file)
+        with unit_of_work(actor=actor(), url=url) as uow:
+            added = apps.import_blacklist(uow, rows, source.strip() or file.name)
+    except apps.ApplicationError as exc:
+        raise CliError("；".join(exc.problems), exit_code=2) from None
+    out().print(f"失信名单：新增 {added} 家，已在名单 {len(rows) - added} 家（来源：{source}）")

@@ -37,6 +37,7 @@ import json
 from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -831,7 +832,7 @@ def _commit_budget(
     budgets.claim(uow, calculator, row, principal, today or dt.date.today())
 
 
-NOTICE_DAYS = 5  # the issue's default objection period, in working days (configurable per call)
+NOTICE_DAYS = 5  # the issue's default; what applies is the setting notice_working_days (per call too)
 
 
 def publish(
@@ -839,11 +840,12 @@ def publish(
     principal: Principal,
     application_id: int,
     key: str,
-    working_days: int = NOTICE_DAYS,
+    working_days: int | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Put one approved item on public notice (公示): a batch of one (services/notices.py, where
-    objections are raised and resolved); payable once the objection period has passed."""
+    objections are raised and resolved); payable once the objection period has passed. The period
+    is ``working_days``, else the platform setting ``notice_working_days`` (default 5)."""
     from biopolicy.services import notices
 
     _reviewing(uow, principal, application_id)
@@ -875,6 +877,8 @@ def record_prior_award(
         raise ApplicationForbidden("只有审核人员或管理员可以录入平台外已获奖励")
 
     def work() -> dict[str, Any]:
+        if uow.session.get(Organisation, organisation_id) is None:
+            raise ApplicationError([f"organisation_id：没有编号为 {organisation_id} 的机构"])
         problems = []
         measure_id, programme = award.get("measure_id"), award.get("programme")
         if not measure_id and not programme:
@@ -1106,6 +1110,40 @@ def payment_queue(uow: UnitOfWork, principal: Principal) -> list[ApplicationView
         .order_by(Application.updated_at, Application.id)
     ).all()
     return [view(uow, r) for r in rows]
+
+
+BLACKLIST_HEADERS = {"统一社会信用代码": "credit_code", "名称": "name", "列入日期": "listed_on"}
+
+
+def read_blacklist(path: Path) -> list[dict[str, Any]]:
+    """The rows of a 失信 list file (CSV/XLSX: 统一社会信用代码, 名称, 列入日期 YYYY-MM-DD optional);
+    every bad line is named at once (ApplicationError) so that nothing is stored from a bad file."""
+    from biopolicy.domain.credit_code import credit_code_problem, normalise
+    from biopolicy.services.organisations import OrganisationError, read_table
+
+    try:
+        table = list(read_table(path))
+    except OrganisationError as exc:
+        raise ApplicationError(exc.problems) from None
+    header = [BLACKLIST_HEADERS.get(c.strip()) for c in (table[0][1] if table else [])]
+    if "credit_code" not in header:
+        raise ApplicationError([f"{path.name}：缺少列：统一社会信用代码（可选列：名称、列入日期）"])
+    rows, problems = [], []
+    for line, cells in table[1:]:
+        r = {f: (c or "").strip() for f, c in zip(header, cells, strict=False) if f}
+        if not any(r.values()):
+            continue
+        r["credit_code"] = normalise(r.get("credit_code", ""))
+        if problem := credit_code_problem(r["credit_code"]):
+            problems.append(f"第{line}行：{problem}")
+        try:
+            dt.date.fromisoformat(r["listed_on"]) if r.get("listed_on") else None
+        except ValueError:
+            problems.append(f"第{line}行：列入日期应为 YYYY-MM-DD，收到“{r['listed_on']}”")
+        rows.append(r)
+    if problems:
+        raise ApplicationError(problems)
+    return rows
 
 
 def import_blacklist(uow: UnitOfWork, rows: list[dict[str, Any]], source: str) -> int:

@@ -221,6 +221,8 @@ class ApplicationRow(BaseModel):
     next_amount: Decimal | None = None
     next_year: int | None = None  # the year the next instalment falls in (instalments only)
     queue_place: int | None = None  # queued for budget: its place (1 = next)
+    # reviewer: the engine's explanation on the ledger as it stands (the application page's verdict)
+    engine_label: str | None = None
 
 
 class ApplicationList(BaseModel):
@@ -706,10 +708,17 @@ def department_worklist(
     if not principal.departments:
         raise ApplicationForbidden("只有审核人员有待审清单")
     rows = uow.session.execute(_query(*WORKLIST).order_by(Application.created_at, Application.id)).all()
-    return ApplicationList(
-        today=today,
-        items=[_row(uow, principal, calculator, a, o, today) for a, o in rows if reviews(principal, a)],
-    )
+    items = []
+    for a, o in rows:
+        if not reviews(principal, a):
+            continue
+        item = _row(uow, principal, calculator, a, o, today)
+        try:
+            item.engine_label = apps.verdict(uow, calculator, a, today).explanation
+        except apps.ApplicationError as exc:
+            item.engine_label = "；".join(exc.problems)
+        items.append(item)
+    return ApplicationList(today=today, items=items)
 
 
 def finance_queue(

@@ -227,6 +227,7 @@ POLICY: dict[str, dict[str, Rule]] = {
     "/api/v1/applications/worklist": {"GET": REVIEWERS},
     "/api/v1/applications/payments": {"GET": PAYMENT_READERS},
     "/api/v1/applications/{application_id}": {"GET": APPLICATION_READERS},
+    "/api/v1/prior-awards": {"POST": require(Role.reviewer, Role.administrator)},
     **{
         f"{prefix}/applications/{{application_id}}/{action}": {"POST": rule}
         for prefix in ("", API_PREFIX)

@@ -228,7 +228,7 @@ def application_page(request: Request, application_id: int, calculator: Calculat
     done = DONE_WORDS.get(request.query_params.get("done", ""))
     return _page(
         request, "application.html", d.measure_title, d=d, done=done, labels=ff.ACTION_LABELS,
-        today=dt.date.today(), notice_days=apps.NOTICE_DAYS, max_days=apps.MAX_MORE_DAYS,
+        today=dt.date.today(), notice_days=settings_of(request).notice_working_days, max_days=apps.MAX_MORE_DAYS,
     )  # fmt: skip
 
 

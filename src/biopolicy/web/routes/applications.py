@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -26,7 +26,7 @@ from biopolicy.services.applications import STATUS_WORDS
 from biopolicy.services.calculator import Calculator
 from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.errors import ErrorBody, error_body, error_response, problem_items
-from biopolicy.web.session import uow_for
+from biopolicy.web.session import settings_of, uow_for
 
 router = APIRouter(tags=["兑现"])
 T = TypeVar("T")
@@ -163,8 +163,8 @@ class Rejection(BaseModel):
 
 
 class Publication(BaseModel):
-    working_days: int = Field(
-        default=apps.NOTICE_DAYS, description=f"公示期，工作日（默认 {apps.NOTICE_DAYS}）"
+    working_days: int | None = Field(
+        default=None, description="公示期，工作日（默认按平台设置 BIOPOLICY_NOTICE_WORKING_DAYS，未设为 5）"
     )
     from_: dt.date | None = Field(default=None, alias="from", description="公示开始日期（默认今天）")
 
@@ -311,6 +311,45 @@ def payments(request: Request, calculator: CalculatorDep) -> ff.ApplicationList:
         )
 
 
+class PriorAward(BaseModel):
+    organisation_id: int = Field(ge=1, le=2**31 - 1, description="获奖机构的编号")
+    measure_id: str | None = Field(
+        default=None, max_length=120, description="已编码的措施编号（或填 programme）"
+    )
+    programme: str | None = Field(default=None, max_length=200, description="未编码的外部项目名称")
+    level: str = Field(max_length=16, description="出资层级：national、province、city 或 district")
+    amount: str | int = Field(description='已获金额，以元为单位，如 "30000000"')
+    date: str = Field(max_length=10, description="所奖励成果的日期 YYYY-MM-DD（计入该年度）")
+    product_id: str | None = Field(default=None, max_length=100, description="产品编号")
+    subject: str | None = Field(default=None, max_length=200, description="对象（人才等）")
+    evidence: str = Field(max_length=2000, description="证明材料：拨付文件文号或凭证")
+    event: dict[str, Any] | None = Field(default=None, description="所奖励的成果 {type, date, product_id}")
+
+
+class PriorAwardResult(BaseModel):
+    award_id: int
+    replayed: bool = Field(description="true：同一幂等键的重复请求，未重复录入")
+
+
+@router.post(
+    "/prior-awards", status_code=201, summary="录入平台外已获奖励（计入台账，与平台内核定的同样计算）",
+    responses=_AUTH | {409: _ACT[409], 422: _ACT[422]},
+)  # fmt: skip
+def prior_award(
+    request: Request, body: PriorAward, calculator: CalculatorDep, key: IdemKey = ""
+) -> PriorAwardResult:
+    award = body.model_dump(exclude={"organisation_id"}, exclude_none=True)
+    with uow_for(request) as uow:
+        got = guarded(
+            request,
+            calculator,
+            lambda: apps.record_prior_award(
+                uow, request.state.principal, calculator, body.organisation_id, award, key
+            ),
+        )
+    return got if isinstance(got, Response) else PriorAwardResult(**got)
+
+
 # -- one application ----------------------------------------------------------------------------
 
 
@@ -360,10 +399,18 @@ def confirm_override(application_id: AppId) -> Work:
     return lambda uow, p, c, key: apps.confirm_override(uow, p, c, application_id, key)
 
 
+def _notice_days(request: Request) -> int:
+    """The platform's 公示 period (setting notice_working_days) when a request does not give one."""
+    return settings_of(request).notice_working_days
+
+
 @action("publish", "列入公示（公示期按工作日计）")
-def publish(application_id: AppId, body: Publication) -> Work:
+def publish(
+    application_id: AppId, body: Publication, default_days: Annotated[int, Depends(_notice_days)]
+) -> Work:
+    days = body.working_days if body.working_days is not None else default_days
     return lambda uow, p, c, key: apps.publish(
-        uow, p, application_id, key, body.working_days, body.from_ or dt.date.today()
+        uow, p, application_id, key, days, body.from_ or dt.date.today()
     )
 
 
