@@ -6,8 +6,6 @@ stray "：" on a phone; no command line or field code reaches an officer's page.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -52,11 +50,7 @@ def _code(prefix: str, n: int) -> str:
 @pytest.fixture(scope="module")
 def review_server(tmp_path_factory, browser) -> Iterator[str]:
     """The app over a fresh SQLite database with a hospital's staff member and a finance officer."""
-    import uvicorn
-    from tests.browser.conftest import _free_port
-
-    from biopolicy.settings import Settings
-    from biopolicy.web.app import create_app
+    from tests.browser.conftest import serve
 
     url = f"sqlite:///{tmp_path_factory.mktemp('review') / 'review.sqlite3'}"
     migrate.upgrade(url)
@@ -75,21 +69,8 @@ def review_server(tmp_path_factory, browser) -> Iterator[str]:
             accounts.create_user(
                 uow, login, name, password=PASSWORD, organisation=hospital if org else None, roles=roles
             )
-    port = _free_port()
-    app = create_app(settings=Settings(base_url=f"http://127.0.0.1:{port}"), database_url=url)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("测试服务器未能启动")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(url) as base_url:
+        yield base_url
 
 
 def _phone_session(browser, base: str, login: str):
