@@ -31,7 +31,11 @@ def test_budgets_set_and_list(database_url):
     assert "金额：应为不小于 0、最多两位小数的金额" in bad.output
     assert "level：" not in bad.output and "amount：" not in bad.output
     listed = run("budgets", "list", "--database-url", database_url)
-    assert listed.exit_code == 0 and "余额 50,000,000元" in listed.output and "共 1 项预算" in listed.output
+    assert (
+        listed.exit_code == 0
+        and "余额 5000万元（50,000,000元）" in listed.output
+        and "共 1 项预算" in listed.output
+    )
     # the code is shown beside the title: it is what `budgets set` takes
     assert f"{TITLE}（措施编号 {ID}，2026 年度，市级）" in listed.output
 

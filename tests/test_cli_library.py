@@ -239,10 +239,10 @@ def test_snippet_marks_become_bold_and_entities_are_unescaped():
 @pytest.mark.parametrize(
     ("value", "value_to", "unit", "bound", "shown"),
     [
-        ("10000000", None, "元", FactBound.exact, "1000万元"),
-        ("5000000", None, "元", FactBound.max, "最高 500万元"),
-        ("2000000", "10000000", "元", FactBound.exact, "200万元～1000万元"),
-        ("5000", None, "元", FactBound.exact, "5000元"),
+        ("10000000", None, "元", FactBound.exact, "1000万元（10,000,000元）"),
+        ("5000000", None, "元", FactBound.max, "最高 500万元（5,000,000元）"),
+        ("2000000", "10000000", "元", FactBound.exact, "200万元（2,000,000元）～1000万元（10,000,000元）"),
+        ("5000", None, "元", FactBound.exact, "5,000元"),
         ("40", None, "%", FactBound.min, "不少于 40%"),
     ],
 )

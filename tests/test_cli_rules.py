@@ -51,7 +51,7 @@ def test_assess_explains_amounts_clauses_and_totals(case_file):
     # measures by their titles and clauses by their documents' short names, no codes
     assert "✔ 适用 “医疗机构使用新优药械奖励”" in result.output
     assert "xm-2025-1/m15-new-products" not in result.output
-    assert "核减为 1,000,000元" in result.output
+    assert "核减为 100万元（1,000,000元）" in result.output
     assert "〔厦门市2025年若干措施第十五条〕" in result.output and "〔xm-2025-1/m15〕" not in result.output
     assert "（计划中）" in result.output  # the centre's acceptance is after as_of
     assert "总计" in result.output

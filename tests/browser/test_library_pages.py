@@ -81,7 +81,7 @@ def test_measure_page_shows_a_worked_example(any_page, body_overflows):
     )
     assert example.count() == 1
     assert "年度使用新优药械总金额" in example.locator("dl.facts-in").inner_text()
-    assert example.locator(".result-yes .amount").inner_text() == "500,000元（50万元）"
+    assert example.locator(".result-yes .amount").inner_text() == "50万元（500,000元）"
     assert any_page.locator(".law-logic .logic").is_visible()
     assert not body_overflows(any_page)
 

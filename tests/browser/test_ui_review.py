@@ -114,7 +114,7 @@ def test_a_documents_headings_go_down_one_level_at_a_time_and_paragraphs_are_nam
 def test_the_clause_page_shows_money_as_elsewhere_and_names_measures_without_their_ids(page):
     page.goto("/clauses/xm-2023/m16")
     facts = page.inner_text("table.facts")
-    assert "2,000,000元（200万元）" in facts and "10,000,000元（1000万元）" in facts
+    assert "200万元（2,000,000元）" in facts and "1000万元（10,000,000元）" in facts
     assert "2000000" not in facts
     measures = page.inner_text("ul.measure-links")
     assert "市级临床医学研究中心通过验收补助" in measures and "xm-2023/" not in measures

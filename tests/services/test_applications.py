@@ -389,7 +389,7 @@ def test_an_instalment_is_not_paid_before_its_year_dec_31_refused_jan_1_allowed(
             today=dt.date(2026, 12, 31),
         )
     assert refused.value.problems == [
-        "paid_on：第 2 期（共 3 期，240,000元（24万元））按原文分年发放，在 2027 年发放，"
+        "paid_on：第 2 期（共 3 期，24万元（240,000元））按原文分年发放，在 2027 年发放，"
         "2027 年 1 月 1 日起方可支付（支付日期 2026-12-31）"
     ]
     assert (count(database, AuditLog), count(database, Payment), status(database, app_id)) == before

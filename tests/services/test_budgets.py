@@ -123,7 +123,7 @@ def test_lowering_a_budget_below_what_is_committed_is_refused_and_nothing_change
     set_budget(database, people, "60000000")
     a, _, _ = three_in_review(database, people)
     approve(database, people["rev"], a, AWARD)
-    with pytest.raises(apps.ApplicationError, match="已承诺 30000000"):
+    with pytest.raises(apps.ApplicationError, match="已承诺 3000万元（30,000,000元），不能调低到"):
         set_budget(database, people, "29999999.99")
     assert set_budget(database, people, "30000000")["amount"] == "30000000"
     with UnitOfWork(database) as uow:

@@ -112,7 +112,7 @@ def test_every_step_tells_the_applicant_until_the_item_closes(database, staff):
     bodies = dict(zip(kinds, (b for _, b in told(database, p["a2"])), strict=False))
     assert "请补充劳动合同" in bodies["application_more_requested"]
     assert "2026-12-04 前补充材料" in bodies["application_more_requested"]  # 5 working days from Fri 11-27
-    assert "核定金额 800,000元" in bodies["application_approved"]
+    assert "核定金额 80万元（800,000元）" in bodies["application_approved"]
     assert "公示期至 2026-12-04" in bodies["application_public_notice"]
     assert "足额拨付" in bodies["application_closed"]
     assert "张三" not in bodies["application_closed"] and "m20" not in bodies["application_closed"]

@@ -234,6 +234,6 @@ def test_the_budget_need_is_set_against_the_budget_where_one_exists():
     assert line(None).status == "未设预算" and line(None).budget is None
     assert line(need).status.startswith("预算内")  # exactly reached
     if granted < need:  # above the granted figure, below the ceiling
-        assert "按上限计超出 0.01 元" in line(need - Decimal("0.01")).status
-    assert line(granted - Decimal("0.01")).status.startswith("超出预算 0.01 元")
+        assert "按上限计超出 0.01元" in line(need - Decimal("0.01")).status
+    assert line(granted - Decimal("0.01")).status.startswith("超出预算 0.01元")
     assert sim.budget_for(None)("fj-2023-7/m9-clinical", 2025, "province") is None  # no database: 未设预算

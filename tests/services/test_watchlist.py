@@ -149,7 +149,7 @@ def test_bad_milestones_are_refused_with_the_field_named_and_nothing_written(wor
         0
     ].startswith("kind：未知的里程碑类型“launch”")
     # a product of another organisation
-    with pytest.raises(wl.WatchlistForbidden, match="不属于你的机构"):
+    with pytest.raises(wl.WatchlistForbidden, match="不属于您的机构"):
         add(database, who["applicant-b"], ids["a1"], kind="preclinical_done", completed_on="2025-01-01")
     assert milestones(database) == before
     # the boundary: the same day as the predecessor, and today, are accepted

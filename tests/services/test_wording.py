@@ -10,7 +10,15 @@ import pytest
 
 from biopolicy.domain.assessment import AmountKind, AmountResult, Step, StepCode, YearTotal
 from biopolicy.services.calculator import get_calculator
-from biopolicy.services.wording import expiry_notice, kind_word, summary, word_step
+from biopolicy.services.wording import (
+    amount_text,
+    expiry_notice,
+    kind_word,
+    summary,
+    word_step,
+    yuan,
+    yuan_parts,
+)
 
 MEASURE = "xm-2023/m1-clinical"
 SIDE = [{"measure_id": MEASURE, "kind": "at_most", "value": "1000000", "ceiling_only": False}]
@@ -118,7 +126,7 @@ VALUES = {  # one realistic set of values per code, as the engine records them
     StepCode.instalment: {"n": 1, "year": 2025, "share": "0.5", "amount": "100"},
     StepCode.funding: {"excerpt": "由市财政负担", "payer": "厦门市"},
     StepCode.note: {"text": "原文未限定申请主体类型"},
-    StepCode.worded: {"text": "自 2026-01-01 起适用新的数值：上限 3,000,000元（300万元）"},
+    StepCode.worded: {"text": "自 2026-01-01 起适用新的数值：上限 300万元（3,000,000元）"},
 }
 RAW_ID = re.compile(r"[a-z]+-\d{4}[\w-]*/|\b[a-z]+_[a-z_]+\b")
 
@@ -162,7 +170,7 @@ def test_expiry_is_told_within_90_days_and_after_the_end_not_before():
 def test_the_summary_says_what_is_certain_the_most_and_what_is_open():
     t = YearTotal(year=None, exact=Decimal(1_000_000), max_obtainable=Decimal(7_000_000))
     text = summary(t, ["x"], pending=2, unresolved=1)
-    assert "可以确定获得 1,000,000元" in text and "最多可能获得 7,000,000元" in text
+    assert "可以确定获得 100万元（1,000,000元）" in text and "最多可能获得 700万元（7,000,000元）" in text
     assert (
         "1 组只能择一享受" in text
         and "1 项措施的金额要由主管部门核定" in text
@@ -174,3 +182,29 @@ def test_the_summary_says_what_is_certain_the_most_and_what_is_open():
 
 def test_amount_kind_is_an_enum_of_domain():
     assert AmountResult(kind=AmountKind.at_most).kind == "at_most"
+
+
+@pytest.mark.parametrize(
+    ("amount", "written"),
+    [
+        ("0", "0元"),
+        ("5000", "5,000元"),  # below 1万元: the yuan alone
+        ("9999.99", "9,999.99元"),
+        ("10000", "1万元（10,000元）"),  # from 1万元 on: 万元 first, the exact yuan in brackets
+        ("800000", "80万元（800,000元）"),
+        ("12345.67", "1.234567万元（12,345.67元）"),  # fen kept when not whole yuan
+        ("150000000", "15000万元（150,000,000元）"),
+        ("200000000", "2亿元（200,000,000元）"),  # whole 亿元 as the texts write them
+    ],
+)
+def test_money_has_one_written_form_wan_first_then_the_exact_yuan(amount, written):
+    assert yuan(Decimal(amount)) == written
+    main, exact = yuan_parts(Decimal(amount))  # the calculator sets the halves large and small
+    assert (f"{main}（{exact}）" if exact else main) == written
+
+
+def test_an_amount_with_its_kind_uses_the_one_written_form():
+    assert (
+        amount_text(kind=AmountKind.at_most, value=Decimal(12_000_000)) == "最高可得 1200万元（12,000,000元）"
+    )
+    assert amount_text(kind=AmountKind.unknown, value=None) == "金额无法算出"

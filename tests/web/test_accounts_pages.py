@@ -193,7 +193,7 @@ def test_save_from_the_calculator_result_then_history_reassess_and_compare(site)
     )
     # a colleague's tab still based on version 1: refused, nothing written
     stale = client.post(f"{address}/reassess", data={"csrf_token": token, "base": base})
-    assert stale.status_code == 409 and "你的修改未保存" in stale.text and "第 2 版" in stale.text
+    assert stale.status_code == 409 and "您的修改未保存" in stale.text and "第 2 版" in stale.text
     assert count(site, SavedCaseVersion) == 2
     # organisation B's staff cannot open it; the auditor can, without the re-assess button
     assert site.client("applicant-b").get(address).status_code == 403

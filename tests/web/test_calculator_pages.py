@@ -114,7 +114,7 @@ def test_the_result_shows_amounts_clauses_steps_and_totals(client):
     assert 'href="/clauses/xm-2023/m1/p2"' in page and 'href="/clauses/xm-2023/m20"' in page
     assert 'href="/measures/xm-2023/m1-clinical"' in page
     assert "最高可得" in text and "不是承诺" in text
-    assert "30,000,000元（3000万元） × 最高40% = 12,000,000元（1200万元）" in text  # the arithmetic
+    assert "3000万元（30,000,000元） × 最高40% = 1200万元（12,000,000元）" in text  # the arithmetic
     assert "就高从优" in text and "合计只计其中一项" in text  # the overlap, in words
     assert "资金来源：厦门市人民政府" in text  # who pays
     assert "分期发放" in text and "2027年" in text  # instalments and yearly totals
@@ -592,7 +592,7 @@ def test_a_prior_award_leaves_what_the_yearly_ceiling_has_left(client):
     assert response.status_code == 200
     page, text = response.text, text_of(response.text)
     assert m1_amount(page) == "500万元"  # 1亿 a year, 9500万 already received in 2026
-    assert "此前已计 95,000,000元" in text and "核减为 5,000,000元" in text
+    assert "此前已计 9500万元（95,000,000元）" in text and "核减为 500万元（5,000,000元）" in text
     awards = text_of(page.split('id="calc-awards"', 1)[1].split("</section>", 1)[0])
     assert "已计入（1项）" in awards and "9500万元" in awards and "2026-01-15" in awards
     assert "未计入" not in awards
@@ -656,7 +656,7 @@ def test_an_award_names_its_achievement_and_product_and_links_them(client):
     assert "奖励的成果： 完成临床研究阶段 2026-05-01" in awards and "产品：甲片" in awards
     assert 'href="#event-e1"' in page
     # 6000万 for 甲片's Phase I–III together, 4000万 of it already received: 2000万 left
-    assert "同一产品上限 60,000,000元（6000万元），此前已计 40,000,000元" in text_of(page)
+    assert "同一产品上限 6000万元（60,000,000元），此前已计 4000万元（40,000,000元）" in text_of(page)
     assert m1_amount(page) == "2000万元"
 
 
@@ -768,10 +768,10 @@ def _cut(page: str, measure: str = "xm-2023/m1-clinical") -> str:
 def test_an_amount_cut_by_a_ceiling_says_which_ceiling_and_whether_it_is_used_up(client):
     # issue 15 §1: a measure that applies but yields 0 says why; 1亿 a year, 9500万 or 1亿 already received
     part = _cut(client.post("/calculator", data=phase3_2026(**PRIOR_9500)).text)
-    assert "临床研究奖励年度上限此前已计 95,000,000元（9500万元）" in part and "已用完" not in part
+    assert "临床研究奖励年度上限此前已计 9500万元（95,000,000元）" in part and "已用完" not in part
     assert part.endswith("由 3000万元 减为 500万元")
     full = _cut(client.post("/calculator", data=phase3_2026(**(PRIOR_9500 | {"a0.amount": "1亿"}))).text)
-    assert "临床研究奖励年度上限此前已计 100,000,000元（1亿元），已用完" in full and full.endswith(
-        "减为 0万元"
+    assert "临床研究奖励年度上限此前已计 1亿元（100,000,000元），已用完" in full and full.endswith(
+        "减为 0元"
     )
     assert "受上限或重叠影响" not in full

@@ -186,7 +186,7 @@ def test_a_refused_payment_page_names_the_instalment_its_year_and_amount_and_no_
     text = " ".join(visible_text(page.text).split())
     assert page.status_code == 422, text[:300]
     assert (
-        "第 2 期（共 3 期，240,000元（24万元））按原文分年发放，在 2027 年发放，2027 年 1 月 1 日起方可支付"
+        "第 2 期（共 3 期，24万元（240,000元））按原文分年发放，在 2027 年发放，2027 年 1 月 1 日起方可支付"
         in text
     )
     assert codes_in(text) == []

@@ -152,10 +152,10 @@ def test_measure_page_sets_the_law_beside_the_logic_with_worked_examples(client)
     assert "按照年度使用新优药械总金额的5%对医疗机构进行奖励" in text  # the cited clause text
     assert "厦门市的医疗机构" in text  # who
     assert "按年度使用新优药械总金额（元）的5%给予" in text  # amount in words
-    assert "每个申请人每年最高 1,000,000元（100万元）" in text  # the shared ceiling
+    assert "每个申请人每年最高 100万元（1,000,000元）" in text  # the shared ceiling
     assert "本条位于“完善公立医院考核机制”之下" in text  # the interpretation note
     assert "医疗机构年度使用新优药械1000万元，按5%奖励50万元" in text  # an example's sentence
-    assert "500,000元（50万元）" in text  # its actual result
+    assert "50万元（500,000元）" in text  # its actual result
 
 
 def test_measure_page_names_the_overlap_and_links_the_other_measure(client):

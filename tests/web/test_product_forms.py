@@ -92,7 +92,7 @@ def test_another_organisations_product_is_refused(product):
             "completed_on": "2025-03-01",
         },
     )
-    assert r.status_code == 403 and "不属于你的机构" in r.text and count(site, Milestone) == before
+    assert r.status_code == 403 and "不属于您的机构" in r.text and count(site, Milestone) == before
 
 
 def test_a_form_without_its_csrf_token_writes_nothing(product):

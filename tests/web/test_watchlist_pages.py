@@ -118,7 +118,7 @@ def test_a_milestone_before_its_predecessor_is_refused_by_the_api_naming_the_fie
         json={"kind": "preclinical_done", "completed_on": "2025-01-01"},
         headers={"X-CSRF-Token": site.csrf(other)},
     )
-    assert refused.status_code == 403 and "不属于你的机构" in refused.json()["detail"]
+    assert refused.status_code == 403 and "不属于您的机构" in refused.json()["detail"]
 
 
 def test_the_product_file_shows_due_dates_clause_and_timeline(watched):

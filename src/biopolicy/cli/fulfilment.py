@@ -24,16 +24,17 @@ import click
 
 from biopolicy.cli.admin import actor, url_option
 from biopolicy.cli.common import ChoiceZh, CliError, IntRange, measure_names, out
+from biopolicy.domain.money import decimal_str
 from biopolicy.services import applications as apps
 from biopolicy.services import budgets as budget_service
 from biopolicy.services import proactive as proactive_service
 from biopolicy.services.calculator import get_calculator
 from biopolicy.services.database import unit_of_work
+from biopolicy.services.wording import yuan
 
 
 def _yuan(value: Decimal) -> str:
-    text = f"{value:,.2f}"
-    return (text[:-3] if text.endswith(".00") else text) + "元"
+    return yuan(Decimal(decimal_str(value)))
 
 
 @click.group()

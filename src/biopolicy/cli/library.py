@@ -36,6 +36,7 @@ from biopolicy.services.models import (
     SearchResults,
     decimal_string,
 )
+from biopolicy.services.wording import yuan
 
 KIND_NAMES = {
     ClauseKind.notice: "通知",
@@ -236,8 +237,8 @@ def fact_value(fact: Fact) -> str:
 
 
 def _amount(value: Decimal, unit: str) -> str:
-    if unit == "元" and abs(value) >= 10_000:
-        return f"{decimal_string(value / 10_000)}万元"
+    if unit == "元":
+        return yuan(value)
     return f"{decimal_string(value)}{unit}"
 
 

@@ -15,11 +15,10 @@ import click
 
 from biopolicy.cli.common import CliError, emit_json, json_option, measure_names, out
 from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement
-from biopolicy.domain.money import wan, yuan
 from biopolicy.services.calculator import get_calculator
 from biopolicy.services.describe import is_table
 from biopolicy.services.models import MeasureList, MeasureOut
-from biopolicy.services.wording import Names, kind_word
+from biopolicy.services.wording import Names, kind_word, yuan
 
 MARKS = {
     Eligibility.yes: "[green]✔ 适用[/]",
@@ -109,7 +108,7 @@ def explain(a: Assessment, titles: dict[str, str] | None = None, names: Names | 
     console.print("\n[bold]合计[/]")
     for t in a.totals:
         label = "总计" if t.year is None else f"{t.year}年"
-        parts = [f"最高可得 {yuan(t.max_obtainable)}（其中确定 {wan(t.exact)}）"]
+        parts = [f"最高可得 {yuan(t.max_obtainable)}，其中确定 {yuan(t.exact)}"]
         if t.at_least:
             parts.append(f"另有至少 {yuan(t.at_least)}")
         if t.unknown_measures:

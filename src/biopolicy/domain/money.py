@@ -68,14 +68,28 @@ def parse_rate(value: object, field: str | tuple[str | int, ...]) -> Decimal:
     return rate
 
 
+def yuan_parts(amount: Decimal) -> tuple[str, str | None]:
+    """The two halves of :func:`yuan`: (``"80万元"``, ``"800,000元"``); (``"5,000元"``, None) below 1万元.
+
+    Pages that set the 万元 figure large and the exact yuan small beside it use these halves, so
+    they read in the same order as the one written form.
+    """
+    exact = f"{_trim(amount):,}元"
+    size = abs(amount)
+    if size >= YI and size % YI == 0:
+        return f"{_trim(amount / YI)}亿元", exact
+    if size >= WAN:
+        return f"{_trim(amount / WAN)}万元", exact
+    return exact, None
+
+
 def yuan(amount: Decimal) -> str:
-    """20000000 -> '20,000,000元（2000万元）'; small amounts without the 万 form."""
-    plain = f"{_trim(amount):,}元"
-    if amount >= YI and amount % YI == 0:
-        return f"{plain}（{_trim(amount / YI)}亿元）"
-    if amount >= WAN:
-        return f"{plain}（{_trim(amount / WAN)}万元）"
-    return plain
+    """The one written form of an amount, as the policy texts state it: 万元 first, the exact yuan
+    in brackets. 800000 -> '80万元（800,000元）'; 200000000 -> '2亿元（200,000,000元）';
+    5000 -> '5,000元' (below 1万元 no 万 form); fen are kept when not whole yuan ('1,234.5元').
+    """
+    main, exact = yuan_parts(amount)
+    return f"{main}（{exact}）" if exact is not None else main
 
 
 def wan(amount: Decimal) -> str:

@@ -427,7 +427,7 @@ def _find(entitlements: list[Entitlement], measure_id: str, event_id: str) -> En
 
 
 def _yuan(v: Decimal) -> str:
-    return f"{v:,.2f}".rstrip("0").rstrip(".") + "元"
+    return yuan(Decimal(decimal_str(v)))
 
 
 def verdict(

@@ -53,6 +53,7 @@ from biopolicy.services.applications import (
     award_level,
 )
 from biopolicy.services.calculator import Calculator
+from biopolicy.services.wording import yuan
 from biopolicy.storage.audit import ADVISORY_LOCK_KEY
 from biopolicy.storage.fulfilment_models import Budget, BudgetLine
 from biopolicy.storage.ledger_models import Application, Payment
@@ -336,7 +337,7 @@ def set_budget(
             if value < committed:
                 raise ApplicationError(
                     [
-                        f"amount：该预算已承诺 {decimal_str(committed)} 元，不能调低到 {decimal_str(value)} 元"
+                        f"amount：该预算已承诺 {yuan(Decimal(decimal_str(committed)))}，不能调低到 {yuan(Decimal(decimal_str(value)))}"
                         "（已核定的项目不削减）"
                     ]
                 )

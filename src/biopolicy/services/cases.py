@@ -343,8 +343,8 @@ def _conflict(uow: UnitOfWork, row: SavedCase, base: int) -> VersionConflict:
     newest = max(row.versions, key=lambda v: v.n)
     who = _names(uow, {newest.created_by}).get(newest.created_by or 0, "其他人")
     return VersionConflict(
-        f"此测算在你打开后已被{who}于 {beijing(newest.created_at)} 保存为第 {newest.n} 版"
-        f"（你依据的是第 {base} 版），你的修改未保存。请先查看第 {newest.n} 版，再决定是否重新保存。"
+        f"此测算在您打开后已被{who}于 {beijing(newest.created_at)} 保存为第 {newest.n} 版"
+        f"（您依据的是第 {base} 版），您的修改未保存。请先查看第 {newest.n} 版，再决定是否重新保存。"
     )
 
 
@@ -434,7 +434,7 @@ def case_for_new(uow: UnitOfWork, principal: Principal, today: str) -> dict[str,
     from biopolicy.services.organisations import case_start
 
     if principal.organisation_id is None:
-        raise CaseForbidden("你的账号不属于任何机构，无法按机构资料新建测算")
+        raise CaseForbidden("您的账号不属于任何机构，无法按机构资料新建测算")
     start = case_start(uow, principal.organisation_id)
     data = start.model_dump(mode="json", exclude_none=True)
     return {"as_of": today, **data, "events": []}

@@ -121,7 +121,7 @@ def own_hospital(uow: UnitOfWork, p: Principal) -> int:
         org = uow.session.get(Organisation, p.organisation_id)
         if org is not None and org.kind == OrganisationKind.medical_institution.value:
             return org.id
-    raise DutyForbidden("此页面供医疗机构工作人员查看本机构的会议义务；你的账号不属于医疗机构")
+    raise DutyForbidden("此页面供医疗机构工作人员查看本机构的会议义务；您的账号不属于医疗机构")
 
 
 def _may_read(uow: UnitOfWork, p: Principal, organisation_id: int) -> None:
@@ -692,7 +692,7 @@ def hospital_compliance(
     if organisation_id is None:
         if sees_all(p):
             raise DutyError(
-                ["organisation_id：你可以查看所有医疗机构，请指定机构编号（或查看全部医疗机构的总览）"]
+                ["organisation_id：您可以查看所有医疗机构，请指定机构编号（或查看全部医疗机构的总览）"]
             )
         organisation_id = own_hospital(uow, p)
     org = _hospital(uow, organisation_id)

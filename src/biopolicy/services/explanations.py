@@ -32,7 +32,7 @@ class ExampleResult(BaseModel):
     eligibility_label: str
     amount_kind: str
     amount: str | None = Field(description="十进制数字字符串，元；无法算出时为 null")
-    amount_text: str = Field(description="金额的中文说明，如“最高可得 12,000,000元（1200万元）”")
+    amount_text: str = Field(description="金额的中文说明，如“最高可得 1200万元（12,000,000元）”")
     reason: str | None
     clauses: list[str] = Field(description="结果及其每一步所引的条款")
     overlap: str | None = Field(description="重叠处理的结果：won / lost / unresolved / excluded")

@@ -22,7 +22,7 @@ from typing import Any
 
 from biopolicy.domain.assessment import Assessment, Eligibility, Entitlement
 from biopolicy.domain.case import APPLICANT_KIND_LABELS
-from biopolicy.domain.money import decimal_str, wan
+from biopolicy.domain.money import decimal_str, yuan
 from biopolicy.services.calculator import Calculator
 from biopolicy.services.library import Library
 
@@ -104,9 +104,9 @@ def _amount_text(e: Entitlement) -> str:
     a = e.amount
     word = KIND_WORDS.get(a.kind, a.kind)
     if a.value is None:
-        text = word + (f"（原文上限 {wan(a.ceiling)}）" if a.ceiling is not None else "")
+        text = word + (f"（原文上限 {yuan(a.ceiling)}）" if a.ceiling is not None else "")
     else:
-        text = f"{word} {wan(a.value)}"
+        text = f"{word} {yuan(a.value)}"
     if e.overlap is not None and e.overlap.outcome == "lost":
         text += "；与同一成果的其他措施就高从优，本项不另计"
     elif e.overlap is not None and e.overlap.outcome == "unresolved":

@@ -26,12 +26,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
 
+from biopolicy.domain.money import decimal_str
 from biopolicy.services.accounts import Principal
+from biopolicy.services.wording import yuan
 from biopolicy.storage.models import RoleAssignment, User, as_utc, utcnow
 from biopolicy.storage.notification_models import CHANNELS, Notification, OutboxMessage, UserContact
 from biopolicy.storage.uow import UnitOfWork
@@ -214,7 +217,7 @@ DEPARTMENT_STEPS: dict[str, tuple[str, str, str]] = {
 
 
 def _yuan(v: Any) -> str:
-    return f"{v:,.2f}".rstrip("0").rstrip(".") + "元"
+    return yuan(Decimal(decimal_str(Decimal(str(v)))))
 
 
 def measure_title(measure_id: str) -> str:

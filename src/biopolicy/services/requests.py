@@ -155,7 +155,7 @@ def _answering_department(p: Principal, row: EnterpriseRequest, today: dt.date) 
         return coordinator
     mine = "、".join(p.departments) or "无"
     raise RequestForbidden(
-        f"诉求 {row.id} 由{row.department}承办，你所在的部门（{mine}）不能答复或办结；"
+        f"诉求 {row.id} 由{row.department}承办，您所在的部门（{mine}）不能答复或办结；"
         "逾期提请统筹协调后，统筹协调部门也可答复"
     )
 
@@ -482,7 +482,7 @@ def _readable(uow: UnitOfWork, p: Principal, request_id: int) -> EnterpriseReque
     if row is None:
         raise RequestNotFound(request_id)
     if not can_read(p, row):
-        raise RequestForbidden(f"诉求 {request_id} 不是本机构提出的，也未交由你所在的部门承办，不能查看")
+        raise RequestForbidden(f"诉求 {request_id} 不是本机构提出的，也未交由您所在的部门承办，不能查看")
     return row
 
 

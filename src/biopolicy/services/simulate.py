@@ -48,6 +48,7 @@ from biopolicy.rules.reforms import Reform, ReformError, apply, load_reform
 from biopolicy.rules.schema import Measure, RuleSet
 from biopolicy.services.calculator import Calculator, get_calculator
 from biopolicy.services.population_file import PopulationFileError, read_population
+from biopolicy.services.wording import yuan
 
 if TYPE_CHECKING:
     from biopolicy.engine.batch.population import Population
@@ -934,8 +935,8 @@ def _budget_status(budget: Decimal | None, need: Decimal, granted: Decimal, rate
     if need <= budget:
         return "预算内（按上限计也不超出）"
     if granted <= budget:
-        return f"按上限计超出 {decimal_str(need - budget)} 元；按核定比例 {_pct(rate)} 计在预算内"
-    return f"超出预算 {decimal_str(granted - budget)} 元（按核定比例 {_pct(rate)} 计）"
+        return f"按上限计超出 {yuan(Decimal(decimal_str(need - budget)))}；按核定比例 {_pct(rate)} 计在预算内"
+    return f"超出预算 {yuan(Decimal(decimal_str(granted - budget)))}（按核定比例 {_pct(rate)} 计）"
 
 
 # ---------------------------------------------------------------- the real population

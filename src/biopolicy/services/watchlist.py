@@ -650,7 +650,7 @@ def products_view(
             select(ServiceAssignment.product_id).where(ServiceAssignment.user_id == principal.user_id)
         )
     else:
-        raise WatchlistForbidden("你的账号没有可查看的在研在审产品")
+        raise WatchlistForbidden("您的账号没有可查看的在研在审产品")
     loaded = _load(uow, where)
     officers = _officers(uow, [p.id for _, p, _, _ in loaded])
     every = _rows(loaded, officers, clock, on, running_only=False)
@@ -679,7 +679,7 @@ def product_file(
     clock = clock or get_clock()
     e, p, o, ms = _product(uow, product_id)
     if not can_read(uow, principal, p):
-        raise WatchlistForbidden("你无权查看此产品：它不属于你的机构，也不是分配给你服务的产品")
+        raise WatchlistForbidden("您无权查看此产品：它不属于您的机构，也不是分配给您服务的产品")
     officers = _officers(uow, [p.id])
     views = [milestone_view(m, clock, on, explain=True) for m in ms]
     notes = [
@@ -984,7 +984,7 @@ def _writable(uow: UnitOfWork, principal: Principal, product_id: int) -> Product
         raise ProductNotFound(product_id)
     if not can_write(uow, principal, product):
         raise WatchlistForbidden(
-            f"product_id：产品 {product_id} 不属于你的机构，也不是分配给你服务的产品，不能更改"
+            f"product_id：产品 {product_id} 不属于您的机构，也不是分配给您服务的产品，不能更改"
         )
     return product
 

@@ -20,7 +20,9 @@ from typing import Any
 from biopolicy.domain import Corpus
 from biopolicy.domain.assessment import AmountKind, AmountResult, Assessment, OverlapResult, Step, StepCode
 from biopolicy.domain.case import APPLICANT_KIND_LABELS, ApplicantKind
-from biopolicy.domain.money import percent, yuan
+from biopolicy.domain.money import percent
+from biopolicy.domain.money import yuan as yuan  # the one written form of money, re-exported
+from biopolicy.domain.money import yuan_parts as yuan_parts  # its halves, for pages that set them apart
 
 # ---------------------------------------------------------------- amount kinds
 
@@ -33,7 +35,7 @@ KIND_WORDS = {  # the kind of a figure, as a column heading or a label
     AmountKind.top_up: "补足至",
 }
 KIND_WORDS_BY_VALUE = {k.value: w for k, w in KIND_WORDS.items()} | {"mixed": "多种"}
-_KIND_PREFIX = {  # before a figure: "最高可得 12,000,000元（1200万元）"
+_KIND_PREFIX = {  # before a figure: "最高可得 1200万元（12,000,000元）"
     AmountKind.exact: "",
     AmountKind.at_most: "最高可得 ",
     AmountKind.at_least: "不少于 ",
@@ -70,7 +72,7 @@ def kind_word(kind: AmountKind | str) -> str:
 def amount_text(
     amount: AmountResult | None = None, *, kind: AmountKind | str | None = None, value=None
 ) -> str:
-    """A figure with its kind: "最高可得 12,000,000元（1200万元）", "金额无法算出（原文上限 …）"."""
+    """A figure with its kind: "最高可得 1200万元（12,000,000元）", "金额无法算出（原文上限 …）"."""
     if amount is not None:
         kind, value, ceiling = amount.kind, amount.value, amount.ceiling
     else:

@@ -371,7 +371,7 @@ async def enforce(request: Request) -> None:
     if not rule.allows(principal):
         if principal is None:
             raise LoginRequired(loaded.expired)
-        raise AccessDenied("你的账号没有访问此页面的权限")
+        raise AccessDenied("您的账号没有访问此页面的权限")
     if principal is not None and principal.must_change_password and not rule.while_password_due:
         raise PasswordDue
     if request.method in UNSAFE and rule.csrf:

@@ -32,13 +32,13 @@ from biopolicy.domain.assessment import (
     StepCode,
 )
 from biopolicy.domain.case import APPLICANT_KIND_LABELS, Case, CaseError
-from biopolicy.domain.money import WAN, decimal_str, parse_money, percent, wan, yuan
+from biopolicy.domain.money import decimal_str, parse_money, percent
 from biopolicy.services.calculator import Calculator, parse_case
 from biopolicy.services.describe import fact_label
 from biopolicy.services.exports import ExportUnavailable, sheet_of, to_pdf, to_xlsx
 from biopolicy.services.finding import event_types_for_kind
 from biopolicy.services.planning import Planning, plan
-from biopolicy.services.wording import OUTCOME_WORDS, expiry_notice, kind_word, summary
+from biopolicy.services.wording import OUTCOME_WORDS, expiry_notice, kind_word, summary, yuan, yuan_parts
 from biopolicy.web.deps import CalculatorDep, LibraryDep
 from biopolicy.web.forms.calculator import (
     AWARD_LEVELS,
@@ -267,7 +267,7 @@ def _assess_or_form(
         "case_token": token,  # the 保存测算 button (_save_case.html)
         "stale": link_version is not None and link_version != calculator.rules.version,
         "link_version": link_version,
-        "money": lambda v: "（".join(money_pair(v)) + "）",
+        "money": money_text,
         "percent": percent,
     }
     return templates.TemplateResponse(request, "calculator_result.html", context)
@@ -472,11 +472,16 @@ class ResultView:
 
 
 def money_pair(value: Decimal | str | None) -> tuple[str | None, str | None]:
-    """(``1200万元``, ``12,000,000元``); small amounts keep their 万 form too (``0.5万元``)."""
+    """(``1200万元``, ``12,000,000元``): the halves of the one written form (services/wording.py),
+    set large and small on the page; below 1万元 only the first (``5,000元``, None)."""
     if value is None:
         return None, None
-    amount = Decimal(value)
-    return wan(amount), f"{Decimal(decimal_str(amount)):,}元"
+    return yuan_parts(Decimal(decimal_str(Decimal(value))))
+
+
+def money_text(value: Decimal | str | None) -> str | None:
+    """The one written form: ``1200万元（12,000,000元）``; ``5,000元`` below 1万元."""
+    return None if value is None else yuan(Decimal(decimal_str(Decimal(value))))
 
 
 def result_view(calculator: Calculator, case: dict[str, Any], a: Assessment) -> ResultView:
@@ -582,8 +587,7 @@ def _event_view(
             if spec.type.value == "money":
                 # the case passed the calculator's checks, so this parses as it did there
                 amount = parse_money(value, name)
-                w, y = money_pair(amount)
-                shown = f"{w}（{y}）" if amount >= WAN else y
+                shown = money_text(amount)
             elif spec.type.value == "bool":
                 shown = "是" if value else "否"
             elif spec.type.value == "enum":
@@ -621,8 +625,7 @@ def _shown(
         cut = f"{'；'.join(_cut_reasons(e)) or '受上限或重叠影响'}，由 {before_w} 减为 {w}"
     ceiling = None
     if amount.ceiling is not None and (amount.value is None or amount.ceiling != amount.value):
-        ceiling_w, ceiling_y = money_pair(amount.ceiling)
-        ceiling = f"{ceiling_w}（{ceiling_y}）"
+        ceiling = money_text(amount.ceiling)
     return Shown(
         e=e,
         kind_word=kind_word(amount.kind),
@@ -693,10 +696,10 @@ def _year_row(t: Any, calculator: Calculator) -> YearRow:
     w, y = money_pair(t.max_obtainable)
     return YearRow(
         label="合计" if t.year is None else f"{t.year}年",
-        exact=money_pair(t.exact)[0] or "0万元",
-        max_obtainable=y or "0元",
-        max_wan=w or "0万元",
-        at_least=money_pair(t.at_least)[0] if t.at_least else None,
+        exact=money_text(t.exact) or "0元",
+        max_obtainable=y or "",
+        max_wan=w or "0元",
+        at_least=money_text(t.at_least) if t.at_least else None,
         unknown=[title(m) for m in t.unknown_measures],
         unresolved=[_overlap_words(o, calculator, title) for o in t.unresolved_overlaps],
     )

@@ -22,7 +22,7 @@ from biopolicy.services.cases import KIND_WORDS, STATUS_WORDS
 from biopolicy.services.fulfilment import entitlements_to_apply
 from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.pages.applications import new_key
-from biopolicy.web.pages.calculator import ShareLinkError, decode_case, encode_case, money_pair
+from biopolicy.web.pages.calculator import ShareLinkError, decode_case, encode_case, money_text
 from biopolicy.web.pages.render import render
 from biopolicy.web.session import form_fields, uow_for
 
@@ -32,8 +32,7 @@ router = APIRouter()
 def amount_words(amount: str | None) -> str:
     if amount is None:
         return "—"
-    w, y = money_pair(amount)
-    return f"{w}（{y}）"
+    return money_text(amount) or "—"
 
 
 def _words() -> dict:

@@ -20,8 +20,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from biopolicy.domain.money import decimal_str
 from biopolicy.services import budgets, proactive
 from biopolicy.services import evidence as ev
+from biopolicy.services.wording import yuan as money_text
 from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.pages.render import render
 from biopolicy.web.routes.fulfilment import guarded
@@ -32,10 +34,7 @@ Id = Annotated[int, Path(ge=1)]
 
 
 def yuan(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:,.2f}"
-    return (text[:-3] if text.endswith(".00") else text) + "元"
+    return "—" if value is None else money_text(Decimal(decimal_str(value)))
 
 
 @router.get("/budgets", response_class=HTMLResponse)

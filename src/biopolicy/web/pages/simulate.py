@@ -26,6 +26,7 @@ from biopolicy.domain.money import WAN, decimal_str
 from biopolicy.services import simulate as sim
 from biopolicy.services.calculator import Calculator
 from biopolicy.services.simulate_xlsx import to_xlsx
+from biopolicy.services.wording import yuan
 from biopolicy.web.deps import CalculatorDep
 from biopolicy.web.errors import INTERNAL_ERROR
 from biopolicy.web.pages import templates
@@ -52,7 +53,7 @@ def wan_text(amount: Decimal | None, signed: bool = False) -> str:
 def yuan_text(amount: Decimal | None) -> str:
     if amount is None:
         return "—"
-    return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}元"
+    return yuan(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 templates.env.filters["sim_wan"] = wan_text

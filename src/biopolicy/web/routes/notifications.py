@@ -27,7 +27,7 @@ _AUTH = {
     401: {"model": ErrorBody, "description": "未登录或会话已过期：请先登录"},
     403: {"model": ErrorBody, "description": "缺少 X-CSRF-Token，未做任何更改"},
 }
-_ONE = _AUTH | {404: {"model": ErrorBody, "description": "没有这条通知或订阅（或不是你的）"}}
+_ONE = _AUTH | {404: {"model": ErrorBody, "description": "没有这条通知或订阅（或不是您的）"}}
 _BAD = _AUTH | {422: {"model": ErrorBody, "description": "输入有误（逐项说明字段），未写入"}}
 ItemId = Annotated[int, Path(ge=1, description="编号")]
 

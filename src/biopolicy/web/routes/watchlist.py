@@ -25,7 +25,7 @@ _AUTH = {
     401: {"model": ErrorBody, "description": "未登录或会话已过期：请先登录"},
     403: {
         "model": ErrorBody,
-        "description": "无权查看或修改（不是本机构或分配给你服务的产品，或缺少 X-CSRF-Token）",
+        "description": "无权查看或修改（不是本机构或分配给您服务的产品，或缺少 X-CSRF-Token）",
     },
 }
 _ONE = _AUTH | {404: {"model": ErrorBody, "description": "清单中没有这个编号的产品"}}
