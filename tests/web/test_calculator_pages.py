@@ -771,7 +771,5 @@ def test_an_amount_cut_by_a_ceiling_says_which_ceiling_and_whether_it_is_used_up
     assert "临床研究奖励年度上限此前已计 9500万元（95,000,000元）" in part and "已用完" not in part
     assert part.endswith("由 3000万元 减为 500万元")
     full = _cut(client.post("/calculator", data=phase3_2026(**(PRIOR_9500 | {"a0.amount": "1亿"}))).text)
-    assert "临床研究奖励年度上限此前已计 1亿元（100,000,000元），已用完" in full and full.endswith(
-        "减为 0元"
-    )
+    assert "临床研究奖励年度上限此前已计 1亿元（100,000,000元），已用完" in full and full.endswith("减为 0元")
     assert "受上限或重叠影响" not in full
