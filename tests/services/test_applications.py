@@ -100,6 +100,14 @@ def in_review(database, people, case_id, event_id, measure="xm-2023/m1-clinical"
     return app_id
 
 
+def pay_on(database, who, app_id, receipt, paid_on, today=None):
+    """Record the next payment dated ``paid_on``, on ``today`` (the payment's own day unless given)."""
+    today = paid_on if today is None else today
+    return call(
+        database, who, apps.pay, get_calculator(), app_id, receipt, key(), paid_on=paid_on, today=today
+    )
+
+
 def approve(database, who, app_id, amount, **kw):
     return call(database, who, apps.approve, get_calculator(), app_id, amount, key(), today=TODAY, **kw)
 
@@ -339,21 +347,11 @@ def test_instalments_40_30_30_each_after_a_credit_check_and_the_item_closes_when
     paid = []
     for n, on in ((1, dt.date(2026, 12, 1)), (2, dt.date(2027, 1, 4)), (3, dt.date(2028, 1, 3))):
         assert call(database, fin, apps.credit_check, app_id, key())["passed"] is True
-        got = call(database, fin, apps.pay, get_calculator(), app_id, f"SJ-{n}", key(), paid_on=on, today=on)
+        got = pay_on(database, fin, app_id, f"SJ-{n}", on)
         paid.append(Decimal(got["amount"]))
         if n < 3:  # the next payment needs its own credit check
             with pytest.raises(apps.ApplicationError, match="信用核查"):
-                call(
-                    database,
-                    fin,
-                    apps.pay,
-                    get_calculator(),
-                    app_id,
-                    "SJ-x",
-                    key(),
-                    paid_on=dt.date(2029, 1, 2),
-                    today=dt.date(2029, 1, 2),
-                )
+                pay_on(database, fin, app_id, "SJ-x", dt.date(2029, 1, 2))
     assert paid == [Decimal("320000"), Decimal("240000"), Decimal("240000")]
     assert status(database, app_id) == "paid"
     call_check = pytest.raises(apps.ApplicationError, match="已足额支付")
@@ -371,23 +369,13 @@ def test_an_instalment_is_not_paid_before_its_year_dec_31_refused_jan_1_allowed(
 
     def pay(on: dt.date, receipt: str) -> dict:
         call(database, fin, apps.credit_check, app_id, key())
-        return call(database, fin, apps.pay, get_calculator(), app_id, receipt, key(), paid_on=on, today=on)
+        return pay_on(database, fin, app_id, receipt, on)
 
     assert pay(dt.date(2026, 12, 31), "SJ-1")["instalment"] == 1  # the first in the event's year
     call(database, fin, apps.credit_check, app_id, key())
     before = (count(database, AuditLog), count(database, Payment), status(database, app_id))
     with pytest.raises(apps.ApplicationError) as refused:
-        call(
-            database,
-            fin,
-            apps.pay,
-            get_calculator(),
-            app_id,
-            "SJ-2",
-            key(),
-            paid_on=dt.date(2026, 12, 31),
-            today=dt.date(2026, 12, 31),
-        )
+        pay_on(database, fin, app_id, "SJ-2", dt.date(2026, 12, 31))
     assert refused.value.problems == [
         "paid_on：第 2 期（共 3 期，24万元（240,000元））按原文分年发放，在 2027 年发放，"
         "2027 年 1 月 1 日起方可支付（支付日期 2026-12-31）"
@@ -395,22 +383,9 @@ def test_an_instalment_is_not_paid_before_its_year_dec_31_refused_jan_1_allowed(
     assert (count(database, AuditLog), count(database, Payment), status(database, app_id)) == before
     # nor by dating the payment ahead: a payment is recorded once made
     with pytest.raises(apps.ApplicationError, match="支付日期 2027-01-01 晚于今天（2026-12-31）"):
-        call(
-            database, fin, apps.pay, get_calculator(), app_id, "SJ-2", key(),
-            paid_on=dt.date(2027, 1, 1), today=dt.date(2026, 12, 31),
-        )  # fmt: skip
+        pay_on(database, fin, app_id, "SJ-2", dt.date(2027, 1, 1), today=dt.date(2026, 12, 31))
     assert (count(database, AuditLog), count(database, Payment), status(database, app_id)) == before
-    got = call(
-        database,
-        fin,
-        apps.pay,
-        get_calculator(),
-        app_id,
-        "SJ-2",
-        key(),
-        paid_on=dt.date(2027, 1, 1),
-        today=dt.date(2027, 1, 1),
-    )
+    got = pay_on(database, fin, app_id, "SJ-2", dt.date(2027, 1, 1))
     assert (got["instalment"], got["amount"], got["status"]) == (2, "240000", "paying")
     with pytest.raises(apps.ApplicationError, match="第 3 期.*在 2028 年发放"):
         pay(dt.date(2027, 12, 31), "SJ-3")
@@ -512,28 +487,8 @@ def test_an_item_on_public_notice_is_paid_only_after_the_objection_period(databa
     fin = people["fin"]
     call(database, fin, apps.credit_check, app_id, key())
     with pytest.raises(apps.ApplicationError, match="公示期至 2026-12-04 结束"):
-        call(
-            database,
-            fin,
-            apps.pay,
-            get_calculator(),
-            app_id,
-            "SJ-1",
-            key(),
-            paid_on=dt.date(2026, 12, 4),
-            today=dt.date(2026, 12, 4),
-        )
-    got = call(
-        database,
-        fin,
-        apps.pay,
-        get_calculator(),
-        app_id,
-        "SJ-1",
-        key(),
-        paid_on=dt.date(2026, 12, 7),
-        today=dt.date(2026, 12, 7),
-    )
+        pay_on(database, fin, app_id, "SJ-1", dt.date(2026, 12, 4))
+    got = pay_on(database, fin, app_id, "SJ-1", dt.date(2026, 12, 7))
     assert got["instalment"] == 1 and got["amount"] == "320000"
 
 
